@@ -1,0 +1,12 @@
+/**
+ * The jxdp dataplane: the eBPF virtual machine (instruction set, assembler, loader, verifier,
+ * interpreter, JIT, maps, helpers) and the packet engine, with the {@code jxdp} command line.
+ */
+module io.jxdp.dataplane {
+    requires io.jxdp.ffi;
+    requires info.picocli;
+    requires org.agrona;
+    requires org.yaml.snakeyaml;
+
+    opens io.jxdp.cli to info.picocli;
+}
