@@ -133,6 +133,8 @@ static __always_inline int parse_ip6hdr(struct hdr_cursor *nh, void *data_end, s
 	nexthdr = ip6h->nexthdr;
 	*exts = 0;
 
+	/* A real loop, not unrolled: the verifier proves it bounded (kernel >= 5.3). */
+#pragma nounroll
 	for (i = 0; i < JXDP_MAX_EXT_HDRS; i++) {
 		if (!ipv6_is_ext(nexthdr))
 			break;
