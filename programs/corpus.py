@@ -3,7 +3,7 @@
 """Helper for kernel-expect.sh: reads corpus.yaml, pcaps and map YAML, and turns bpftool's JSON map
 dumps into map YAML. Standard library plus PyYAML (python3-yaml) only.
 
-  corpus.py entries                 TSV: name object program pcap maps-yaml-or-'-'
+  corpus.py entries                 TSV: name object program pcap maps-yaml-or-'-' verdicts(sorted, ',')
   corpus.py split PCAP DIR          one DIR/NNNN.bin per packet; prints the count
   corpus.py preload MAPS_YAML       TSV: map-name key-hex value-hex (bpftool 'hex' byte lists)
   corpus.py dump-maps DIR OBJNAME   map YAML of every map pinned in DIR, read with bpftool
@@ -47,10 +47,11 @@ def hexbytes(s, where):
 def cmd_entries():
     corpus = load_yaml(os.path.join(HERE, "corpus.yaml"))
     for i, e in enumerate(corpus.get("programs") or []):
-        for k in ("name", "object", "program", "pcap"):
+        for k in ("name", "object", "program", "pcap", "verdicts"):
             if k not in e:
                 die(f"corpus.yaml: programs[{i}] has no '{k}'")
-        print("\t".join([e["name"], e["object"], e["program"], e["pcap"], e.get("maps") or "-"]))
+        verdicts = ",".join(sorted(e["verdicts"]))
+        print("\t".join([e["name"], e["object"], e["program"], e["pcap"], e.get("maps") or "-", verdicts]))
 
 
 def cmd_split(pcap, outdir):

@@ -24,17 +24,19 @@ cleanup() {
 	if mountpoint -q "$tmp/fs"; then umount "$tmp/fs"; fi
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 mkdir "$tmp/fs" "$tmp/pkts"
 mount -t bpf bpf "$tmp/fs"
 
 # Return codes from enum xdp_action in <linux/bpf.h>.
 xdp_names=(XDP_ABORTED XDP_DROP XDP_PASS XDP_TX XDP_REDIRECT)
 
+"$py" corpus.py entries > "$tmp/entries.tsv"
 mkdir -p expected
 selected=("$@")
 n_entries=0
-while IFS=$'\t' read -r name object program pcap maps; do
+while IFS=$'\t' read -r name object program pcap maps want; do
 	if [ ${#selected[@]} -gt 0 ] && [[ ! " ${selected[*]} " == *" $name "* ]]; then
 		continue
 	fi
@@ -88,8 +90,9 @@ while IFS=$'\t' read -r name object program pcap maps; do
 	done
 	mv "$out.tmp" "$out"
 	"$py" corpus.py dump-maps "$mapdir" "$(basename "$object" .o)" > "expected/$name.maps.yaml"
-	distinct="$(echo "$verdicts" | tr ' ' '\n' | sed '/^$/d' | sort -u | tr '\n' ' ')"
-	echo "$name: $count packets, verdicts: $distinct"
+	seen="$(echo "$verdicts" | tr ' ' '\n' | sed '/^$/d' | sort -u | paste -sd, -)"
+	[ "$seen" = "$want" ] || die "$name: the packets give verdicts {$seen}, corpus.yaml says {$want}"
+	echo "$name: $count packets, verdicts: $seen"
 	rm -rf "$progdir" "$mapdir"
-done < <("$py" corpus.py entries)
+done < "$tmp/entries.tsv"
 [ "$n_entries" -gt 0 ] || die "no corpus entry matched: $*"
