@@ -63,10 +63,10 @@ while IFS=$'\t' read -r name object program pcap maps want; do
 		done < "$tmp/preload.tsv"
 	fi
 
-	rm -f "$tmp/pkts"/*
+	rm -f "$tmp/pkts"/* "$tmp/out.tmp"
 	count="$("$py" corpus.py split "$pcap" "$tmp/pkts")"
 	out="expected/$name.txt"
-	: > "$out.tmp"
+	: > "$tmp/out.tmp"
 	verdicts=""
 	for ((i = 0; i < count; i++)); do
 		in="$tmp/pkts/$(printf '%04d' "$i").bin"
@@ -79,19 +79,19 @@ while IFS=$'\t' read -r name object program pcap maps want; do
 			rname="${xdp_names[$ret]:-RET_$ret}"
 			hex="$(od -An -v -tx1 "$tmp/out.bin" | tr -d ' \n')"
 			[ -n "$hex" ] || hex="-"
-			echo "$i $rname $hex" >> "$out.tmp"
+			echo "$i $rname $hex" >> "$tmp/out.tmp"
 			verdicts="$verdicts $rname"
 		elif [ "$(stat -c %s "$in")" -lt 14 ] && grep -q "Invalid argument" "$tmp/run.json"; then
 			# net/bpf/test_run.c bpf_test_init(): data_in shorter than ETH_HLEN is refused.
-			echo "$i EINVAL -" >> "$out.tmp"
+			echo "$i EINVAL -" >> "$tmp/out.tmp"
 		else
 			die "$name packet $i: bpftool prog run failed: $(cat "$tmp/run.json")"
 		fi
 	done
-	mv "$out.tmp" "$out"
-	"$py" corpus.py dump-maps "$mapdir" "$(basename "$object" .o)" > "expected/$name.maps.yaml"
 	seen="$(echo "$verdicts" | tr ' ' '\n' | sed '/^$/d' | sort -u | paste -sd, -)"
 	[ "$seen" = "$want" ] || die "$name: the packets give verdicts {$seen}, corpus.yaml says {$want}"
+	mv "$tmp/out.tmp" "$out"
+	"$py" corpus.py dump-maps "$mapdir" "$(basename "$object" .o)" > "expected/$name.maps.yaml"
 	echo "$name: $count packets, verdicts: $seen"
 	rm -rf "$progdir" "$mapdir"
 done < "$tmp/entries.tsv"
