@@ -56,8 +56,8 @@ def ipv4_udp(dport=53, sport=40000, src=IP_A, dst=IP_B, payload=b"jxdp", **ip):
     return b(eth() / IP(src=src, dst=dst, **ip) / UDP(sport=sport, dport=dport) / Raw(payload))
 
 
-def ipv4_tcp(dport=80, sport=40001, src=IP_A, dst=IP_B, payload=b"jxdp", **ip):
-    return b(eth() / IP(src=src, dst=dst, **ip) / TCP(sport=sport, dport=dport, seq=1, flags="S")
+def ipv4_tcp(dport=80, sport=40001, src=IP_A, dst=IP_B, payload=b"jxdp", flags="S", **ip):
+    return b(eth() / IP(src=src, dst=dst, **ip) / TCP(sport=sport, dport=dport, seq=1, flags=flags)
              / Raw(payload))
 
 
@@ -276,8 +276,12 @@ def entries():
         ("IPv6 ext chain UDP flow", ipv6_ext_chain()),
         ("IPv6 from blocked source", ipv6_udp(src=IP6_BLOCKED)),
         ("802.1ad+802.1Q double tag IPv4 TCP (same flow as IPv4 TCP)", qinq_tcp()),
+        ("IPv4 TCP FIN: the TCP flow's entry is deleted", ipv4_tcp(flags="FA")),
+        ("IPv4 TCP RST for a flow never seen: delete misses", ipv4_tcp(sport=40009, flags="R")),
+        ("IPv4 TCP SYN: the TCP flow starts again", ipv4_tcp()),
         ("ARP request (not IP)", arp()),
         ("truncated UDP ports", truncated(ipv4_udp(), 14 + 20 + 2)),
+        ("truncated TCP header (ports present)", truncated(ipv4_tcp(), 14 + 20 + 8)),
         ("IPv4 IHL 4", ipv4_bad_ihl()),
         ("1500-byte IPv4 UDP frame (flow A)", frame_1500()),
     ]

@@ -5,6 +5,9 @@
  * address is in "blocklist" (IPv4) or "blocklist6" (IPv6) are dropped and the entry's hit counter is
  * incremented; the tests preload those maps from maps/xdp_flow_counter.yaml.
  *
+ * A TCP segment with FIN or RST ends its flow: the entry is deleted (bpf_map_delete_elem; a miss
+ * is fine) instead of counted.
+ *
  * Verdicts: XDP_DROP for a blocked source or a truncated/invalid header, XDP_PASS otherwise
  * (non-IP frames pass uncounted).
  */
@@ -58,13 +61,16 @@ struct {
 	__type(value, __u32);         /* hits */
 } blocklist6 SEC(".maps");
 
-static __always_inline void count_flow(struct flow_key *key, __u64 len)
+static __always_inline void count_flow(struct flow_key *key, __u64 len, int end)
 {
 	struct flow_stats *fs = bpf_map_lookup_elem(&flows, key);
 	struct flow_stats init = { .packets = 1, .bytes = len };
 	__u32 proto = key->proto;
 
-	if (fs) {
+	if (end) {
+		/* -ENOENT when the flow was never seen: nothing to do either way. */
+		bpf_map_delete_elem(&flows, key);
+	} else if (fs) {
 		__sync_fetch_and_add(&fs->packets, 1);
 		__sync_fetch_and_add(&fs->bytes, len);
 	} else {
@@ -93,7 +99,7 @@ int xdp_flow_counter(struct xdp_md *ctx)
 	struct ipv6hdr *ip6h;
 	__u32 *hits;
 	int vlans, exts, eth_type, proto;
-	int ports = 1;
+	int ports = 1, end = 0;
 
 	__builtin_memset(&key, 0, sizeof(key));
 
@@ -141,9 +147,16 @@ int xdp_flow_counter(struct xdp_md *ctx)
 			return XDP_DROP;
 		key.sport = p[0];
 		key.dport = p[1];
+		if (proto == IPPROTO_TCP) {
+			struct tcphdr *th = nh.pos;
+
+			if ((void *)(th + 1) > data_end)
+				return XDP_DROP;
+			end = th->fin || th->rst;
+		}
 	}
 
-	count_flow(&key, data_end - data);
+	count_flow(&key, data_end - data, end);
 	return XDP_PASS;
 }
 
