@@ -55,10 +55,14 @@ while IFS=$'\t' read -r name object program pcap maps want; do
 
 	if [ "$maps" != "-" ]; then
 		"$py" corpus.py preload "$maps" > "$tmp/preload.tsv"
+		objname="$(basename "$object" .o)"
 		while IFS=$'\t' read -r map key value; do
-			[ -e "$mapdir/$map" ] || die "$name: $maps names map $map, not in $object"
+			pinned="$map"
+			# Global data (".data", ".bss"): libbpf pins "<8 chars of object>.<section>" with '_' for '.'.
+			if [[ "$map" == .* ]]; then pinned="${objname:0:8}${map}"; pinned="${pinned//./_}"; fi
+			[ -e "$mapdir/$pinned" ] || die "$name: $maps names map $map, not in $object"
 			# shellcheck disable=SC2086 # key and value are lists of hex bytes
-			bpftool map update pinned "$mapdir/$map" key hex $key value hex $value \
+			bpftool map update pinned "$mapdir/$pinned" key hex $key value hex $value \
 				|| die "$name: bpftool map update $map key $key failed"
 		done < "$tmp/preload.tsv"
 	fi
