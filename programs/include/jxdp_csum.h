@@ -7,7 +7,6 @@
 #define JXDP_CSUM_H
 
 #include <linux/bpf.h>
-#include <linux/ip.h>
 #include <bpf/bpf_helpers.h>
 
 /* Fold a 64-bit sum of 16-bit words (e.g. a bpf_csum_diff result) into 16 bits, then complement. */
@@ -21,20 +20,6 @@ static __always_inline __u16 csum_fold_helper(__u64 csum)
 			csum = (csum & 0xffff) + (csum >> 16);
 	}
 	return ~csum;
-}
-
-/* Checksum of a 20-byte IPv4 header without options, with its check field zeroed first. */
-static __always_inline void ipv4_csum_inline(struct iphdr *iph)
-{
-	__u16 *next = (__u16 *)iph;
-	__u64 csum = 0;
-	int i;
-
-	iph->check = 0;
-#pragma unroll
-	for (i = 0; i < (int)(sizeof(*iph) >> 1); i++)
-		csum += *next++;
-	iph->check = csum_fold_helper(csum);
 }
 
 /*
