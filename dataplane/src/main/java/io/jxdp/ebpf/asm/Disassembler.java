@@ -9,7 +9,11 @@ import io.jxdp.ebpf.isa.Program;
  * {@code if r1 > 0x10 goto +0x3}, {@code w0 += w1}, {@code r1 = 0x1122334455667788 ll},
  * {@code lock *(u64 *)(r1 + 0x0) += r2}). Numbers are hex as llvm-objdump-19 prints them; jump
  * offsets are relative slot counts. Pseudo lddw forms that llvm does not know are printed in the
- * style of bpftool ({@code r1 = map[fd:3] ll}).
+ * style of bpftool ({@code r1 = map[fd:3] ll}), kfunc calls as {@code call kfunc 0x..}.
+ *
+ * <p>Loads and stores name 64-bit registers ({@code r0 = *(u32 *)(r1 + 0x4)}, as llvm-objdump's default
+ * and the kernel print them); 32-bit atomics name 32-bit registers ({@code w2 = atomic_fetch_add((u32 *)..., w2)},
+ * as llvm-objdump {@code --mcpu=v3} and later print them; the default mode mis-decodes them).
  */
 public final class Disassembler {
     private Disassembler() {
@@ -62,11 +66,11 @@ public final class Disassembler {
             case EXIT -> "exit";
             case LDX, LDXSX -> "r" + i.dst() + " = *(" + op.symbol + " *)" + mem(i.src(), i.off());
             case ST -> "*(" + op.symbol + " *)" + mem(i.dst(), i.off()) + " = " + hex(i.imm());
-            case STX -> "*(" + op.symbol + " *)" + mem(i.dst(), i.off()) + " = " + reg(op.width < 8, i.src());
+            case STX -> "*(" + op.symbol + " *)" + mem(i.dst(), i.off()) + " = r" + i.src();
             case ATOMIC -> atomic(op, i);
             case LDDW -> lddw(op, i, next);
             case LD_ABS -> "r0 = *(" + op.symbol + " *)skb[" + hex(i.imm()) + "]";
-            case LD_IND -> "r0 = *(" + op.symbol + " *)skb[r" + i.src() + " + " + hex(i.imm()) + "]";
+            case LD_IND -> "r0 = *(" + op.symbol + " *)skb[r" + i.src() + (i.imm() == 0 ? "" : " + " + hex(i.imm())) + "]";
         };
     }
 
@@ -90,7 +94,7 @@ public final class Disassembler {
         long v = (hi << 32) | (i.imm() & 0xffffffffL);
         String r = "r" + i.dst() + " = ";
         return switch (op) {
-            case LDDW -> r + "0x" + Long.toHexString(v) + " ll";
+            case LDDW -> r + hex(v) + " ll"; // signed, as llvm-objdump prints it
             case LDDW_MAP_FD -> r + "map[fd:" + i.imm() + "] ll";
             case LDDW_MAP_VALUE -> r + "map[fd:" + i.imm() + "][0]+" + hi + " ll";
             case LDDW_BTF_ID -> r + "btf_var[id:" + i.imm() + "] ll";
@@ -110,7 +114,7 @@ public final class Disassembler {
     }
 
     static String hex(long v) {
-        return v < 0 ? "-0x" + Long.toHexString(-v) : "0x" + Long.toHexString(v);
+        return v < 0 ? "-0x" + Long.toHexString(-v) : "0x" + Long.toHexString(v); // MIN_VALUE: -0x8000000000000000
     }
 
     static String signedHex(long v) {
