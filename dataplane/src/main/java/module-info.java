@@ -8,5 +8,9 @@ module io.jxdp.dataplane {
     requires org.agrona;
     requires org.yaml.snakeyaml;
 
+    exports io.jxdp.ebpf.elf;
+    exports io.jxdp.ebpf.btf;
+    exports io.jxdp.ebpf.loader;
+
     opens io.jxdp.cli to info.picocli;
 }
