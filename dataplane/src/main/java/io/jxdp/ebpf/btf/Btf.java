@@ -188,8 +188,10 @@ public final class Btf {
                 for (BtfMember m : t.members()) {
                     checkRef(t, m.type(), "variable type");
                     BtfType v = types.get(m.type());
-                    if (v == null || v.kind() != BtfKind.VAR) {
-                        throw new BtfException(t + ": entry refers to type " + m.type() + ", which is not a VAR");
+                    // .ksyms lists extern kfuncs as FUNC entries, every other DATASEC holds VARs
+                    if (v == null || v.kind() != BtfKind.VAR && v.kind() != BtfKind.FUNC) {
+                        throw new BtfException(t + ": entry refers to type " + m.type()
+                                + ", which is not a VAR or FUNC");
                     }
                     named.add(new BtfMember(v.name(), m.type(), m.offset(), m.size()));
                 }
