@@ -5,4 +5,5 @@
 module io.jxdp.ffi {
     exports io.jxdp.ffi.sys;
     exports io.jxdp.ffi.bpf;
+    exports io.jxdp.ffi.pcap;
 }
