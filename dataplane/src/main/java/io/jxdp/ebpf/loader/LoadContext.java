@@ -778,7 +778,7 @@ final class LoadContext {
         return -1;
     }
 
-    private List<FuncInfo> funcInfo(List<Func> order, Map<Func, Integer> placed) {
+    private List<FuncInfo> funcInfo(List<Func> order, Map<Func, Integer> placed) throws BpfLoadException {
         List<FuncInfo> out = new ArrayList<>();
         if (btfExt == null) {
             return out;
@@ -786,6 +786,11 @@ final class LoadContext {
         for (BtfExt.FuncInfo fi : btfExt.funcInfo()) {
             int idx = rebase(order, placed, fi.section(), fi.insnByteOffset());
             if (idx >= 0) {
+                // the kernel's check_btf_func demands one func_info per function, at its first insn
+                if (!placed.containsValue(idx)) {
+                    throw new BpfLoadException(objName + ": .BTF.ext func_info for section '" + fi.section()
+                            + "' at byte offset " + fi.insnByteOffset() + " is not the start of a function");
+                }
                 String name = fi.typeId() > 0 && fi.typeId() <= btf.typeCount() ? btf.type(fi.typeId()).name() : "";
                 out.add(new FuncInfo(idx, fi.typeId(), name));
             }

@@ -247,6 +247,18 @@ class BpfObjectLoaderTest {
     }
 
     @Test
+    void everyLinkedProgramSatisfiesTheLinkInvariants() throws Exception {
+        int checked = 0;
+        for (String f : Fixtures.LOADABLE) {
+            for (ProgramSpec p : Fixtures.load(f).programs()) {
+                LinkInvariants.check(p);
+                checked++;
+            }
+        }
+        assertEquals(9, checked);
+    }
+
+    @Test
     void externKfuncIsRefusedWithSymbolAndOffset() {
         BpfLoadException e = assertThrows(BpfLoadException.class, () -> Fixtures.load("extern.o"));
         assertTrue(e.getMessage().contains("'bpf_rcu_read_lock'"), e.getMessage());
