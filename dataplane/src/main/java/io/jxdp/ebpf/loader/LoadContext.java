@@ -592,6 +592,10 @@ final class LoadContext {
     /** libbpf bpf_object__collect_map_relos: {@code .values = { [i] = &inner }} slots. */
     private void recordMapSlot(ElfSection mapsSec, ElfRelocation r) throws BpfLoadException {
         ElfSymbol sym = elf.symbol(r.symbolIndex(), mapsSec, r.offset());
+        if (r.type() != ElfRelocation.R_BPF_64_ABS64) {
+            throw err(mapsSec, r.offset(), sym.name(), "relocation type " + r.type()
+                    + " in .maps, expected R_BPF_64_ABS64 (2)");
+        }
         if (sym.sectionIndex() != mapsSec.index()) {
             throw err(mapsSec, r.offset(), sym.name(), ".maps relocation against a symbol that is not a BTF map");
         }
