@@ -23,8 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * not the catch-all, caught the damage), and every batch must finish in bounded time.
  */
 class LoaderMutationTest {
-    private static final int FLIPS = 1500;
-    private static final int FIELDS = 1500;
+    private static final int FLIPS = 3000;
+    private static final int FIELDS = 3000;
     private static final long[] BOUNDARY = {0, 1, 2, 7, 8, 0x7f, 0x80, 0xff, 0xffff, 0x7fffffffL, 0x80000000L,
         0xffffffffL, Long.MAX_VALUE, Long.MIN_VALUE, -1L, -8L, 1_000_001L};
 
@@ -52,14 +52,33 @@ class LoaderMutationTest {
         for (int i = 0; i < 64; i++) {
             cuts.add(i);
         }
+        int[] outcome = new int[2];
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             for (int cut : cuts) {
                 if (cut >= 0 && cut < orig.length) {
-                    check(fixture, "truncated to " + cut, Arrays.copyOf(orig, cut));
+                    check(fixture, "truncated to " + cut, Arrays.copyOf(orig, cut), outcome);
+                }
+            }
+            // The section table sits at the end of the file, so also cut each section short in
+            // place (smaller sh_size) at every byte: that reaches the BTF, symbol, relocation,
+            // map and instruction parsers rather than stopping at the header.
+            long shoff = ElfFileFields.shoff(orig);
+            for (ElfSection s : ElfFile.parse(orig).sections()) {
+                if (s.type() == ElfSection.SHT_NULL || s.name().startsWith(".debug") || s.name().startsWith(".rel.debug")) {
+                    continue;
+                }
+                for (long size = 0; size < s.size(); size++) {
+                    byte[] m = orig.clone();
+                    int at = (int) (shoff + 64L * s.index() + 32);
+                    for (int b = 0; b < 8; b++) {
+                        m[at + b] = (byte) (size >>> (8 * b));
+                    }
+                    check(fixture, s.name() + " cut to " + size + " bytes", m, outcome);
                 }
             }
         });
         assertTrue(cuts.size() > 100, "structural offsets found: " + cuts.size());
+        assertBothOutcomes(fixture, outcome);
     }
 
     @ParameterizedTest
@@ -67,6 +86,7 @@ class LoaderMutationTest {
     void randomByteFlips(String fixture) {
         byte[] orig = Fixtures.bytes(fixture);
         Random rnd = new Random(0x5eed0000L + fixture.hashCode());
+        int[] outcome = new int[2];
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             for (int i = 0; i < FLIPS; i++) {
                 byte[] m = orig.clone();
@@ -78,9 +98,10 @@ class LoaderMutationTest {
                     m[at] ^= (byte) mask;
                     what.append(' ').append(at).append("^0x").append(Integer.toHexString(mask));
                 }
-                check(fixture, what.toString(), m);
+                check(fixture, what.toString(), m, outcome);
             }
         });
+        assertBothOutcomes(fixture, outcome);
     }
 
     @ParameterizedTest
@@ -89,6 +110,7 @@ class LoaderMutationTest {
         byte[] orig = Fixtures.bytes(fixture);
         List<Field> fields = fields(orig);
         Random rnd = new Random(0xf1e1d000L + fixture.hashCode());
+        int[] outcome = new int[2];
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             // every field once with a value from the boundary list, then random extra mutants
             for (int i = 0; i < Math.max(FIELDS, fields.size()); i++) {
@@ -98,19 +120,30 @@ class LoaderMutationTest {
                 for (int b = 0; b < f.width; b++) {
                     m[f.at + b] = (byte) (v >>> (8 * b));
                 }
-                check(fixture, f.what + " @" + f.at + " := 0x" + Long.toHexString(v), m);
+                check(fixture, f.what + " @" + f.at + " := 0x" + Long.toHexString(v), m, outcome);
             }
         });
+        assertTrue(outcome[1] > 0, "mutants loaded/refused: " + Arrays.toString(outcome));
         assertTrue(fields.size() > 100, "fields found: " + fields.size());
     }
 
-    private static void check(String fixture, String mutation, byte[] bytes) {
+    /** Loadable fixtures must yield some loadable mutants too, or the mutations are too crude to test anything. */
+    private static void assertBothOutcomes(String fixture, int[] outcome) {
+        boolean loadable = Arrays.asList(Fixtures.LOADABLE).contains(fixture);
+        assertTrue(outcome[1] > 0 && (outcome[0] > 0 || !loadable),
+                fixture + " mutants loaded/refused: " + Arrays.toString(outcome));
+    }
+
+    /** outcome[0] counts mutants that loaded, outcome[1] those refused. */
+    private static void check(String fixture, String mutation, byte[] bytes, int[] outcome) {
         try {
             BpfObject o = BpfObjectLoader.load(fixture, bytes);
             for (ProgramSpec p : o.programs()) {
                 LinkInvariants.check(p);
             }
+            outcome[0]++;
         } catch (BpfLoadException e) {
+            outcome[1]++;
             if (e.getMessage() == null || e.getMessage().contains("internal error")) {
                 fail(fixture + " " + mutation + ": validation gap: " + e.getMessage(), e);
             }
