@@ -22,6 +22,10 @@ int main(int argc, char **argv)
         bpf_map__set_pin_path(map, NULL);
     /* a verifier rejection (e.g. a poisoned CO-RE insn) still leaves the relocated insns */
     (void)bpf_object__load(obj);
+    bpf_object__for_each_map(map, obj)
+        printf("map %s %d %u %u %u 0x%x\n", bpf_map__name(map), (int)bpf_map__type(map),
+               bpf_map__key_size(map), bpf_map__value_size(map), bpf_map__max_entries(map),
+               bpf_map__map_flags(map));
     bpf_object__for_each_program(prog, obj) {
         const struct bpf_insn *insns = bpf_program__insns(prog);
         size_t n = bpf_program__insn_cnt(prog);
