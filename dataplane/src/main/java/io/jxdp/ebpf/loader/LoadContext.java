@@ -60,6 +60,8 @@ final class LoadContext {
     private final Map<Integer, List<Func>> funcs = new HashMap<>();
     private final Map<Integer, Map<Integer, Reloc>> relocs = new HashMap<>();
     private final List<MapSpec> maps = new ArrayList<>();
+    /** What load() was doing, for the catch-all error message. */
+    String phase = "reading the ELF header";
 
     LoadContext(String objName, byte[] bytes) {
         this.objName = objName;
@@ -68,6 +70,7 @@ final class LoadContext {
 
     BpfObject load() throws BpfLoadException {
         elf = ElfFile.parse(bytes);
+        phase = "reading license/version/BTF";
         String license = elf.section("license").map(s -> cString(elf.data(s, 0))).orElse("");
         OptionalInt version = OptionalInt.empty();
         var ver = elf.section("version");
@@ -86,10 +89,15 @@ final class LoadContext {
                 btfExt = BtfExt.parse(elf.data(ext.get(), 0), btf);
             }
         }
+        phase = "collecting programs";
         collectPrograms();
+        phase = "reading the legacy maps section";
         collectLegacyMaps();
+        phase = "reading BTF-defined maps in .maps";
         collectBtfMaps();
+        phase = "creating global-data maps";
         collectDataMaps();
+        phase = "collecting relocations";
         collectRelocations();
         List<ProgramSpec> programs = new ArrayList<>();
         for (ElfSection s : elf.sections()) {
@@ -97,6 +105,7 @@ final class LoadContext {
                 continue;
             }
             for (Func f : funcs.get(s.index())) {
+                phase = "linking program '" + f.name + "' in section '" + s.name() + "'";
                 programs.add(link(f));
             }
         }
