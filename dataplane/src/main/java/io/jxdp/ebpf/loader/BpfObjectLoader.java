@@ -43,13 +43,16 @@ public final class BpfObjectLoader {
     /** Loads an in-memory object; {@code fileName} names it in messages and in global-data map names. */
     public static BpfObject load(String fileName, byte[] data) throws BpfLoadException {
         String name = objectName(fileName);
+        LoadContext ctx = new LoadContext(name, data);
         try {
-            return new LoadContext(name, data).load();
-        } catch (ElfFormatException | BtfException e) {
+            return ctx.load();
+        } catch (ElfFormatException e) {
             throw new BpfLoadException(name + ": " + e.getMessage(), e);
+        } catch (BtfException e) {
+            throw new BpfLoadException(name + ": bad BTF while " + ctx.phase + ": " + e.getMessage(), e);
         } catch (RuntimeException | StackOverflowError e) {
             // A gap in validation must still surface as a load error with context, never a crash.
-            throw new BpfLoadException(name + ": internal error while loading object: " + e, e);
+            throw new BpfLoadException(name + ": internal error while " + ctx.phase + ": " + e, e);
         }
     }
 

@@ -60,6 +60,8 @@ final class LoadContext {
     private final Map<Integer, List<Func>> funcs = new HashMap<>();
     private final Map<Integer, Map<Integer, Reloc>> relocs = new HashMap<>();
     private final List<MapSpec> maps = new ArrayList<>();
+    /** What load() was doing, for the catch-all error message. */
+    String phase = "reading the ELF header";
 
     LoadContext(String objName, byte[] bytes) {
         this.objName = objName;
@@ -68,6 +70,7 @@ final class LoadContext {
 
     BpfObject load() throws BpfLoadException {
         elf = ElfFile.parse(bytes);
+        phase = "reading license/version/BTF";
         String license = elf.section("license").map(s -> cString(elf.data(s, 0))).orElse("");
         OptionalInt version = OptionalInt.empty();
         var ver = elf.section("version");
@@ -86,10 +89,15 @@ final class LoadContext {
                 btfExt = BtfExt.parse(elf.data(ext.get(), 0), btf);
             }
         }
+        phase = "collecting programs";
         collectPrograms();
+        phase = "reading the legacy maps section";
         collectLegacyMaps();
+        phase = "reading BTF-defined maps in .maps";
         collectBtfMaps();
+        phase = "creating global-data maps";
         collectDataMaps();
+        phase = "collecting relocations";
         collectRelocations();
         List<ProgramSpec> programs = new ArrayList<>();
         for (ElfSection s : elf.sections()) {
@@ -97,6 +105,7 @@ final class LoadContext {
                 continue;
             }
             for (Func f : funcs.get(s.index())) {
+                phase = "linking program '" + f.name + "' in section '" + s.name() + "'";
                 programs.add(link(f));
             }
         }
@@ -592,6 +601,10 @@ final class LoadContext {
     /** libbpf bpf_object__collect_map_relos: {@code .values = { [i] = &inner }} slots. */
     private void recordMapSlot(ElfSection mapsSec, ElfRelocation r) throws BpfLoadException {
         ElfSymbol sym = elf.symbol(r.symbolIndex(), mapsSec, r.offset());
+        if (r.type() != ElfRelocation.R_BPF_64_ABS64) {
+            throw err(mapsSec, r.offset(), sym.name(), "relocation type " + r.type()
+                    + " in .maps, expected R_BPF_64_ABS64 (2)");
+        }
         if (sym.sectionIndex() != mapsSec.index()) {
             throw err(mapsSec, r.offset(), sym.name(), ".maps relocation against a symbol that is not a BTF map");
         }
@@ -778,7 +791,7 @@ final class LoadContext {
         return -1;
     }
 
-    private List<FuncInfo> funcInfo(List<Func> order, Map<Func, Integer> placed) {
+    private List<FuncInfo> funcInfo(List<Func> order, Map<Func, Integer> placed) throws BpfLoadException {
         List<FuncInfo> out = new ArrayList<>();
         if (btfExt == null) {
             return out;
@@ -786,6 +799,11 @@ final class LoadContext {
         for (BtfExt.FuncInfo fi : btfExt.funcInfo()) {
             int idx = rebase(order, placed, fi.section(), fi.insnByteOffset());
             if (idx >= 0) {
+                // the kernel's check_btf_func demands one func_info per function, at its first insn
+                if (!placed.containsValue(idx)) {
+                    throw new BpfLoadException(objName + ": .BTF.ext func_info for section '" + fi.section()
+                            + "' at byte offset " + fi.insnByteOffset() + " is not the start of a function");
+                }
                 String name = fi.typeId() > 0 && fi.typeId() <= btf.typeCount() ? btf.type(fi.typeId()).name() : "";
                 out.add(new FuncInfo(idx, fi.typeId(), name));
             }

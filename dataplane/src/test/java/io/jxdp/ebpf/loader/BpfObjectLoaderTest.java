@@ -247,6 +247,37 @@ class BpfObjectLoaderTest {
     }
 
     @Test
+    void everyLinkedProgramSatisfiesTheLinkInvariants() throws Exception {
+        int checked = 0;
+        for (String f : Fixtures.LOADABLE) {
+            for (ProgramSpec p : Fixtures.load(f).programs()) {
+                LinkInvariants.check(p);
+                checked++;
+            }
+        }
+        assertEquals(10, checked);
+    }
+
+    @Test
+    void customDataSectionsStringLiteralsAndStaticGlobals() throws Exception {
+        BpfObject o = Fixtures.load("strings.o");
+        assertEquals(List.of(".data.custom", "strings.bss", "strings.rodata"),
+                o.maps().stream().map(MapSpec::name).toList(), "custom .data.* keeps its name");
+        MapSpec bss = o.map("strings.bss").orElseThrow();
+        assertEquals(0, bss.flags(), "only a static variable: not mmapable (libbpf map_is_mmapable)");
+        assertEquals(List.of(new DataVariable("hidden_static", 0, 4)), bss.variables());
+        MapSpec ro = o.map("strings.rodata").orElseThrow();
+        assertEquals(MapSpec.BPF_F_RDONLY_PROG, ro.flags());
+        assertEquals(new DataVariable("xdp_strings.____fmt", 4, 18), ro.variables().get(1), "bpf_printk format");
+        byte[] fmt = java.util.Arrays.copyOfRange(ro.initialData().orElseThrow(), 4, 4 + 17);
+        assertEquals("queue %u too high", new String(fmt, java.nio.charset.StandardCharsets.US_ASCII));
+        o.setGlobal("limit", new byte[] {3, 0, 0, 0});
+        assertEquals(3, o.map("strings.rodata").orElseThrow().initialData().orElseThrow()[0]);
+        assertEquals(new MapReloc(19, 2, MapReloc.Kind.MAP_VALUE, 22),
+                o.program("xdp_strings").orElseThrow().mapRelocs().get(4));
+    }
+
+    @Test
     void externKfuncIsRefusedWithSymbolAndOffset() {
         BpfLoadException e = assertThrows(BpfLoadException.class, () -> Fixtures.load("extern.o"));
         assertTrue(e.getMessage().contains("'bpf_rcu_read_lock'"), e.getMessage());

@@ -6,9 +6,10 @@ import java.io.UncheckedIOException;
 
 /** Reads the committed fixture objects (built by src/test/resources/elf/Makefile). */
 final class Fixtures {
-    static final String[] LOADABLE = {"globals.o", "subprogs.o", "legacy.o", "mapinmap.o", "btfkinds.o"};
-    static final String[] ALL = {"globals.o", "subprogs.o", "legacy.o", "mapinmap.o", "btfkinds.o", "extern.o",
-        "notype.o"};
+    static final String[] LOADABLE = {"globals.o", "subprogs.o", "legacy.o", "mapinmap.o", "btfkinds.o",
+        "strings.o"};
+    static final String[] ALL = {"globals.o", "subprogs.o", "legacy.o", "mapinmap.o", "btfkinds.o", "strings.o",
+        "extern.o", "notype.o"};
 
     private Fixtures() {
     }
