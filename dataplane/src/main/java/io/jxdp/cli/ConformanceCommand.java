@@ -2,6 +2,7 @@ package io.jxdp.cli;
 
 import io.jxdp.ebpf.conformance.ConformanceRunner;
 import io.jxdp.ebpf.conformance.ConformanceRunner.Outcome;
+import io.jxdp.ebpf.jit.JitCompiler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,8 +16,17 @@ import picocli.CommandLine.Parameters;
         description = {"Runs every .data file of a bpf_conformance-style directory and compares r0.",
                 "Prints one line per failure and 'N passed, M failed'; exit code 0 iff nothing failed."})
 final class ConformanceCommand implements Callable<Integer> {
-    /** Engines that can run the suite (the JIT adds itself here later). */
-    enum Engine { interp }
+    /** Engines that can run the suite. */
+    enum Engine {
+        interp(ConformanceRunner.INTERPRETER),
+        jit((program, helpers, mem, r1, r2) -> JitCompiler.compile(program, helpers).run(r1, r2));
+
+        final ConformanceRunner.Engine runner;
+
+        Engine(ConformanceRunner.Engine runner) {
+            this.runner = runner;
+        }
+    }
 
     @Parameters(index = "0", paramLabel = "DIR", description = "directory holding the .data files")
     Path dir;
@@ -30,7 +40,7 @@ final class ConformanceCommand implements Callable<Integer> {
             System.err.println("jxdp conformance: " + dir + " is not a directory");
             return 2;
         }
-        List<Outcome> outcomes = ConformanceRunner.runDirectory(dir);
+        List<Outcome> outcomes = ConformanceRunner.runDirectory(dir, engine.runner);
         int failed = 0;
         for (Outcome o : outcomes) {
             if (!o.passed()) {

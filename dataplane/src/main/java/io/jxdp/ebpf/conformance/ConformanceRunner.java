@@ -4,6 +4,7 @@ import io.jxdp.ebpf.asm.AsmException;
 import io.jxdp.ebpf.helper.HelperRegistry;
 import io.jxdp.ebpf.interp.Interpreter;
 import io.jxdp.ebpf.interp.VmException;
+import io.jxdp.ebpf.isa.Program;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -31,6 +32,25 @@ public final class ConformanceRunner {
         }
     }
 
+    /**
+     * How one test program runs: {@link #INTERPRETER} by default; other engines (the JIT) plug in
+     * here. Returns r0; a program fault is a {@link VmException}.
+     */
+    @FunctionalInterface
+    public interface Engine {
+        /** Runs program with r1 = the address of mem (null and 0 when absent), r2 = its length. */
+        long run(Program program, HelperRegistry helpers, MemorySegment mem, long r1, long r2);
+    }
+
+    /** The checked interpreter, with the input memory as its one region besides the stack. */
+    public static final Engine INTERPRETER = (program, helpers, mem, r1, r2) -> {
+        Interpreter vm = new Interpreter(program, helpers, Interpreter.Mode.CHECKED);
+        if (mem != null) {
+            vm.regions().add("mem", mem, true);
+        }
+        return vm.run(r1, r2);
+    };
+
     private ConformanceRunner() {
     }
 
@@ -53,16 +73,26 @@ public final class ConformanceRunner {
 
     /** Runs every file of dir. */
     public static List<Outcome> runDirectory(Path dir) throws IOException {
+        return runDirectory(dir, INTERPRETER);
+    }
+
+    /** Runs every file of dir on engine. */
+    public static List<Outcome> runDirectory(Path dir, Engine engine) throws IOException {
         List<Outcome> out = new ArrayList<>();
         HelperRegistry helpers = helpers();
         for (Path f : files(dir)) {
-            out.add(runFile(f, helpers));
+            out.add(runFile(f, helpers, engine));
         }
         return out;
     }
 
     /** Runs one file; any problem (parse, load, run) is a failed outcome, never an exception. */
     public static Outcome runFile(Path file, HelperRegistry helpers) {
+        return runFile(file, helpers, INTERPRETER);
+    }
+
+    /** Runs one file on engine; any problem (parse, load, run) is a failed outcome, never an exception. */
+    public static Outcome runFile(Path file, HelperRegistry helpers, Engine engine) {
         String name = file.getFileName().toString();
         ConformanceTest t;
         try {
@@ -72,15 +102,14 @@ public final class ConformanceRunner {
         }
         String expected = t.result() != null ? "r0 = 0x" + Long.toHexString(t.result()) : "error " + t.error();
         try (Arena arena = Arena.ofConfined()) {
-            Interpreter vm = new Interpreter(t.program(), helpers, Interpreter.Mode.CHECKED);
             long r1 = 0;
+            MemorySegment mem = null;
             if (t.hasMemory() && t.memory().length > 0) {
-                MemorySegment mem = arena.allocate(t.memory().length, 8);
+                mem = arena.allocate(t.memory().length, 8);
                 mem.copyFrom(MemorySegment.ofArray(t.memory()));
-                vm.regions().add("mem", mem, true);
                 r1 = mem.address();
             }
-            long r0 = vm.run(r1, t.memory().length);
+            long r0 = engine.run(t.program(), helpers, mem, r1, t.memory().length);
             if (t.result() == null) {
                 return new Outcome(name, false, expected, "r0 = 0x" + Long.toHexString(r0));
             }

@@ -1,0 +1,196 @@
+package io.jxdp.ebpf.jit;
+
+import io.jxdp.ebpf.asm.Disassembler;
+import io.jxdp.ebpf.helper.Helper;
+import io.jxdp.ebpf.helper.HelperRegistry;
+import io.jxdp.ebpf.interp.VmException;
+import io.jxdp.ebpf.isa.Insn;
+import io.jxdp.ebpf.isa.Op;
+import io.jxdp.ebpf.isa.Program;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The JIT's pre-pass over one program: decodes every slot once, validates what the translation
+ * relies on, finds the subprograms (entry 0 and every bpf-to-bpf call target) and every jump target.
+ *
+ * <p>Checked here, as encoding errors (the JIT cannot translate these): unknown opcodes, registers
+ * above r10, writes to r10, a malformed or truncated lddw, jump and call targets outside the
+ * program or onto an lddw's second slot, jumps leaving their subprogram, a subprogram falling off
+ * its end, unresolved pseudo lddw, kfunc calls, helper ids with no registered helper.
+ * NOT checked (a verifier's job, trusted): memory safety, uninitialised registers, termination.
+ */
+final class Decoded {
+    final Program program;
+    final int length;
+    final Op[] ops;
+    final byte[] dst;
+    final byte[] src;
+    /** The off field, or the absolute target for jumps and local calls. */
+    final int[] off;
+    /** imm sign-extended, or the whole 64-bit value for lddw. */
+    final long[] imm;
+    /** True for the second slot of an lddw. */
+    final boolean[] second;
+    /** True where some jump lands. */
+    final boolean[] jumpTarget;
+    /** Sorted start pcs of the subprograms; [0] is 0. */
+    final int[] subStarts;
+    /** Helpers by pc for CALL. */
+    final Helper[] helperAt;
+    /** True if any instruction can ask for an early stop (helper call, callx or legacy packet load). */
+    final boolean mayStop;
+    final boolean hasCallx;
+    /** The registry callx looks helpers up in at run time. */
+    final HelperRegistry helpers;
+
+    Decoded(Program program, HelperRegistry helpers) {
+        this.program = program;
+        this.helpers = helpers;
+        int n = program.length();
+        if (n == 0) {
+            throw new VmException(0, null, "empty program");
+        }
+        this.length = n;
+        ops = new Op[n];
+        dst = new byte[n];
+        src = new byte[n];
+        off = new int[n];
+        imm = new long[n];
+        second = new boolean[n];
+        jumpTarget = new boolean[n];
+        helperAt = new Helper[n];
+        boolean stop = false;
+        boolean callx = false;
+        List<Integer> starts = new ArrayList<>();
+        starts.add(0);
+        for (int pc = 0; pc < n; pc++) {
+            Insn i = program.insn(pc);
+            Op op = i.op();
+            if (op == null) {
+                throw fault(pc, String.format("unknown opcode 0x%02x", i.code()));
+            }
+            if (i.dst() > 10 || i.src() > 10) {
+                throw fault(pc, "invalid register r" + Math.max(i.dst(), i.src()));
+            }
+            boolean writesSrc = op.kind == Op.Kind.ATOMIC && (op.discValue & 1) != 0; // FETCH, XCHG, CMPXCHG
+            if ((op.writesDst() && i.dst() == 10) || (writesSrc && op.discValue != 241 && i.src() == 10)) {
+                throw fault(pc, "r10 is the read-only frame pointer");
+            }
+            ops[pc] = op;
+            dst[pc] = (byte) i.dst();
+            src[pc] = (byte) i.src();
+            off[pc] = i.off();
+            imm[pc] = i.imm();
+            switch (op.kind) {
+                case LDDW -> {
+                    if (op != Op.LDDW) {
+                        throw fault(pc, "unresolved pseudo lddw (" + op.name().toLowerCase() + "): load it through a loader");
+                    }
+                    if (pc + 1 >= n) {
+                        throw fault(pc, "lddw is missing its second slot");
+                    }
+                    Insn hi = program.insn(pc + 1);
+                    if (hi.code() != 0 || hi.dst() != 0 || hi.src() != 0 || hi.off() != 0) {
+                        throw fault(pc + 1, "second slot of lddw must have code, registers and offset 0");
+                    }
+                    imm[pc] = ((long) hi.imm() << 32) | (i.imm() & 0xffff_ffffL);
+                    second[++pc] = true;
+                }
+                case JUMP, JA -> off[pc] = pc + 1 + i.off();
+                case JA32, CALL_LOCAL -> {
+                    long t = pc + 1L + i.imm();
+                    off[pc] = (int) Math.max(-1, Math.min(n, t));
+                    if (op.kind == Op.Kind.CALL_LOCAL) {
+                        starts.add(off[pc]);
+                    }
+                }
+                case CALL -> {
+                    // Tail calls (helper 12, PROG_ARRAY) are plain helper calls here, as in the
+                    // interpreter: a tail-call helper registered by the engine does the work.
+                    Helper h = helpers == null ? null : helpers.get(i.imm());
+                    if (h == null) {
+                        throw fault(pc, helpers == null ? "no helpers registered" : helpers.unavailable(i.imm()));
+                    }
+                    helperAt[pc] = h;
+                    stop = true;
+                }
+                case CALLX -> {
+                    if (helpers == null) {
+                        throw fault(pc, "callx needs a helper registry");
+                    }
+                    stop = true;
+                    callx = true;
+                }
+                case LD_ABS, LD_IND -> stop = true;
+                case CALL_KFUNC -> throw fault(pc, "unsupported: kfunc calls");
+                default -> { }
+            }
+        }
+        mayStop = stop;
+        hasCallx = callx;
+        for (int pc = 0; pc < n; pc++) {
+            Op op = ops[pc];
+            if (op == null || second[pc]) {
+                continue;
+            }
+            if (op.kind == Op.Kind.JUMP || op.kind == Op.Kind.JA || op.kind == Op.Kind.JA32
+                    || op.kind == Op.Kind.CALL_LOCAL) {
+                int t = off[pc];
+                if (t < 0 || t >= n) {
+                    throw fault(pc, "jump target " + t + " is outside the program (0.." + (n - 1) + ")");
+                }
+                if (second[t]) {
+                    throw fault(pc, "jump target " + t + " is the second slot of an lddw");
+                }
+                if (op.kind != Op.Kind.CALL_LOCAL) {
+                    jumpTarget[t] = true;
+                }
+            }
+        }
+        subStarts = starts.stream().mapToInt(Integer::intValue).distinct().sorted().toArray();
+        for (int s = 0; s < subStarts.length; s++) {
+            int from = subStarts[s];
+            int to = subEnd(s);
+            for (int pc = from; pc < to; pc++) {
+                Op op = ops[pc];
+                if (second[pc]) {
+                    continue;
+                }
+                boolean jumps = op.kind == Op.Kind.JUMP || op.kind == Op.Kind.JA || op.kind == Op.Kind.JA32;
+                if (jumps && (off[pc] < from || off[pc] >= to)) {
+                    throw fault(pc, "jump to " + off[pc] + " leaves its subprogram [" + from + ", " + to + ")");
+                }
+                boolean fallsThrough = op.kind != Op.Kind.EXIT && op.kind != Op.Kind.JA && op.kind != Op.Kind.JA32;
+                if (fallsThrough && pc + op.slots() >= to) {
+                    throw fault(pc, "the subprogram [" + from + ", " + to + ") falls off its end (last instruction is not exit or goto)");
+                }
+            }
+        }
+    }
+
+    /** End (exclusive) of subprogram s. */
+    int subEnd(int s) {
+        return s + 1 < subStarts.length ? subStarts[s + 1] : length;
+    }
+
+    /** Index of the subprogram starting at pc. */
+    int subIndex(int pc) {
+        int i = Arrays.binarySearch(subStarts, pc);
+        if (i < 0) {
+            throw new IllegalStateException("no subprogram starts at " + pc);
+        }
+        return i;
+    }
+
+    VmException fault(int pc, String message) {
+        String text;
+        try {
+            text = Disassembler.format(program, pc);
+        } catch (RuntimeException e) {
+            text = null;
+        }
+        return new VmException(pc, text, message);
+    }
+}

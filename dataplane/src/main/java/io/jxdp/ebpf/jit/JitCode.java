@@ -1,0 +1,12 @@
+package io.jxdp.ebpf.jit;
+
+import io.jxdp.ebpf.helper.CallContext;
+
+/**
+ * What every generated hidden class implements: runs the program it was instantiated for.
+ * {@code spill} is the per-instance register file of split subprograms ({@link JitCompiler#MAX_FRAMES}
+ * frames of {@link Translator#FRAME_SLOTS} longs), {@code fp} the entry frame pointer (r10).
+ */
+interface JitCode {
+    long run(CallContext ctx, long[] spill, long fp, long r1, long r2, long r3, long r4, long r5);
+}

@@ -1,0 +1,140 @@
+package io.jxdp.ebpf.jit;
+
+import io.jxdp.ebpf.helper.HelperRegistry;
+import io.jxdp.ebpf.interp.VmException;
+import io.jxdp.ebpf.isa.Program;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.attribute.CodeAttribute;
+import java.lang.constant.ClassDesc;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The eBPF JIT: translates programs to JVM bytecode ({@link Translator}) and loads them as hidden
+ * classes whose constants come from class data. The result runs with the interpreter's calling
+ * convention ({@link CompiledProgram#run}) so engines can swap one for the other.
+ *
+ * <p>The JIT trusts a verifier: memory accesses are unchecked native loads and stores, registers are
+ * not checked for initialisation and programs are assumed to terminate. It checks only what it needs
+ * to translate at all (see {@link Decoded}) and the bpf-to-bpf call depth at run time.
+ */
+public final class JitCompiler {
+    /** Bytes of stack per frame (kernel MAX_BPF_STACK). */
+    public static final int STACK_SIZE = 512;
+    /** Maximum bpf-to-bpf call depth counting the main frame (kernel MAX_CALL_FRAMES). */
+    public static final int MAX_FRAMES = 8;
+    /** The JVM's HugeMethodLimit: C2 does not compile methods with more bytecode than this. */
+    public static final int HUGE_METHOD_LIMIT = 8_000;
+
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+
+    private JitCompiler() {
+    }
+
+    /** Compiles program with the options from system properties ({@link JitOptions#defaults()}). */
+    public static CompiledProgram compile(Program program, HelperRegistry helpers) {
+        return compile(program, helpers, JitOptions.defaults());
+    }
+
+    /**
+     * Compiles one program. Encoding errors (unknown opcode, bad jump, missing helper, ...) are a
+     * {@link VmException} naming the instruction; a JIT bug caught by {@code jxdp.jit.verify} is an
+     * {@link IllegalStateException} with the verifier's messages.
+     */
+    public static CompiledProgram compile(Program program, HelperRegistry helpers, JitOptions options) {
+        return compileAll(List.of(program), helpers, options).getFirst();
+    }
+
+    /**
+     * Compiles several programs into one hidden class (one class load for all of them; used when
+     * many small programs are compiled at once, e.g. by tests). Results are in the order given.
+     */
+    public static List<CompiledProgram> compileAll(List<Program> programs, HelperRegistry helpers, JitOptions options) {
+        if (programs.isEmpty()) {
+            return List.of();
+        }
+        List<Decoded> decoded = new ArrayList<>(programs.size());
+        for (Program p : programs) {
+            decoded.add(new Decoded(p, helpers));
+        }
+        String name = JitCompiler.class.getPackageName() + ".Bpf" + SEQUENCE.incrementAndGet();
+        ClassDesc desc = ClassDesc.of(name);
+        byte[] bytes;
+        List<Object> data;
+        int budget = options.methodBudget();
+        while (true) {
+            Translator t = new Translator(desc, decoded, budget);
+            bytes = t.build();
+            data = t.classData();
+            int largest = methodSizes(bytes).values().stream().mapToInt(Integer::intValue).max().orElse(0);
+            if (largest < HUGE_METHOD_LIMIT) {
+                break;
+            }
+            if (budget <= 500) {
+                throw new IllegalStateException("generated method of " + largest + " bytes even with a budget of " + budget);
+            }
+            budget = Math.max(500, budget * 2 / 3); // the estimate was too low for this program: split finer
+        }
+        if (options.dumpDir() != null) {
+            dump(options.dumpDir(), name, bytes);
+        }
+        if (options.verify()) {
+            verify(name, bytes);
+        }
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClassWithClassData(bytes, data, true);
+            MethodHandle ctor = lookup.findConstructor(lookup.lookupClass(), MethodType.methodType(void.class, int.class));
+            List<CompiledProgram> out = new ArrayList<>(programs.size());
+            for (int k = 0; k < programs.size(); k++) {
+                out.add(new CompiledProgram((JitCode) ctor.invoke(k), bytes, name));
+            }
+            return out;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("cannot load generated class " + name + ": " + e, e);
+        }
+    }
+
+    /** Runs the JDK's class-file verifier; a failure is a JIT bug and names every message. */
+    static void verify(String name, byte[] bytes) {
+        List<VerifyError> errors = ClassFile.of().verify(bytes);
+        if (!errors.isEmpty()) {
+            StringBuilder b = new StringBuilder("generated class " + name + " fails verification:");
+            for (VerifyError e : errors) {
+                b.append("\n  ").append(e.getMessage());
+            }
+            throw new IllegalStateException(b.toString());
+        }
+    }
+
+    private static void dump(Path dir, String name, byte[] bytes) {
+        try {
+            Files.createDirectories(dir);
+            Files.write(dir.resolve(name.substring(name.lastIndexOf('.') + 1) + ".class"), bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("jxdp.jit.dump: cannot write " + name + " to " + dir, e);
+        }
+    }
+
+    /** Bytecode length of every method of a class file, by name, in class-file order. */
+    public static Map<String, Integer> methodSizes(byte[] classBytes) {
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        for (MethodModel m : ClassFile.of().parse(classBytes).methods()) {
+            m.findAttribute(java.lang.classfile.Attributes.code())
+                    .ifPresent(c -> sizes.put(m.methodName().stringValue(), ((CodeAttribute) c).codeLength()));
+        }
+        return sizes;
+    }
+}

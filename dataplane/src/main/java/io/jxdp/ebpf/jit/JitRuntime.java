@@ -1,0 +1,158 @@
+package io.jxdp.ebpf.jit;
+
+import io.jxdp.ebpf.helper.CallContext;
+import io.jxdp.ebpf.helper.Helper;
+import io.jxdp.ebpf.helper.HelperRegistry;
+import io.jxdp.ebpf.interp.VmException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * What generated code links against: the address-space segment and layouts as {@code static final}
+ * fields (so C2 folds them into plain loads and stores), and small static methods for the operations
+ * that are more than a bytecode or two. Every method here is tiny so the JVM inlines it.
+ *
+ * <p>Semantics follow the interpreter ({@code io.jxdp.ebpf.interp.Interpreter}) and RFC 9669
+ * section 4: division by zero gives 0, modulo by zero leaves the dividend, signed MIN / -1 = MIN and
+ * MIN % -1 = 0 (exactly Java's {@code ldiv}/{@code lrem}, which do not throw for these).
+ */
+final class JitRuntime {
+    /** The whole address space; program pointers are real native addresses. */
+    static final MemorySegment MEM = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    /** Atomics need natural alignment, as the kernel's verifier demands of BPF_ATOMIC. */
+    private static final VarHandle ATOMIC32 = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle ATOMIC64 = ValueLayout.JAVA_LONG.varHandle();
+
+    private JitRuntime() {
+    }
+
+    // --- division and modulo (RFC 9669 4.1: unsigned unless off = 1) ---
+
+    static long udiv64(long a, long b) {
+        return b == 0 ? 0 : Long.divideUnsigned(a, b);
+    }
+
+    static long sdiv64(long a, long b) {
+        return b == 0 ? 0 : a / b;
+    }
+
+    static long umod64(long a, long b) {
+        return b == 0 ? a : Long.remainderUnsigned(a, b);
+    }
+
+    static long smod64(long a, long b) {
+        return b == 0 ? a : a % b;
+    }
+
+    static int udiv32(int a, int b) {
+        return b == 0 ? 0 : Integer.divideUnsigned(a, b);
+    }
+
+    static int sdiv32(int a, int b) {
+        return b == 0 ? 0 : a / b;
+    }
+
+    static int umod32(int a, int b) {
+        return b == 0 ? a : Integer.remainderUnsigned(a, b);
+    }
+
+    static int smod32(int a, int b) {
+        return b == 0 ? a : a % b;
+    }
+
+    // --- atomics (kernel: 32-bit fetch results are zero-extended into the register) ---
+
+    static long add32(long a, long v) {
+        return (int) ATOMIC32.getAndAdd(MEM, a, (int) v) & 0xffff_ffffL;
+    }
+
+    static long or32(long a, long v) {
+        return (int) ATOMIC32.getAndBitwiseOr(MEM, a, (int) v) & 0xffff_ffffL;
+    }
+
+    static long and32(long a, long v) {
+        return (int) ATOMIC32.getAndBitwiseAnd(MEM, a, (int) v) & 0xffff_ffffL;
+    }
+
+    static long xor32(long a, long v) {
+        return (int) ATOMIC32.getAndBitwiseXor(MEM, a, (int) v) & 0xffff_ffffL;
+    }
+
+    static long xchg32(long a, long v) {
+        return (int) ATOMIC32.getAndSet(MEM, a, (int) v) & 0xffff_ffffL;
+    }
+
+    static long cmpxchg32(long a, long expected, long v) {
+        return (int) ATOMIC32.compareAndExchange(MEM, a, (int) expected, (int) v) & 0xffff_ffffL;
+    }
+
+    static long add64(long a, long v) {
+        return (long) ATOMIC64.getAndAdd(MEM, a, v);
+    }
+
+    static long or64(long a, long v) {
+        return (long) ATOMIC64.getAndBitwiseOr(MEM, a, v);
+    }
+
+    static long and64(long a, long v) {
+        return (long) ATOMIC64.getAndBitwiseAnd(MEM, a, v);
+    }
+
+    static long xor64(long a, long v) {
+        return (long) ATOMIC64.getAndBitwiseXor(MEM, a, v);
+    }
+
+    static long xchg64(long a, long v) {
+        return (long) ATOMIC64.getAndSet(MEM, a, v);
+    }
+
+    static long cmpxchg64(long a, long expected, long v) {
+        return (long) ATOMIC64.compareAndExchange(MEM, a, expected, v);
+    }
+
+    // --- legacy packet loads ---
+
+    /**
+     * Big-endian packet bytes [o, o + size) of the context's packet, or -1 when out of range
+     * (kernel bpf_skb_load_helper: the offset is a signed 32-bit value checked against the length).
+     * The caller ends the program with r0 = 0 on -1.
+     */
+    static long loadPacket(CallContext ctx, long o, int size) {
+        int ofs = (int) o;
+        long data = ctx.packetData();
+        if (ofs < 0 || (long) ofs + size > ctx.packetLength() || data == 0) {
+            return -1;
+        }
+        long p = data + ofs;
+        return switch (size) {
+            case 1 -> MEM.get(U8, p) & 0xffL;
+            case 2 -> MEM.get(BE16, p) & 0xffffL;
+            default -> MEM.get(BE32, p) & 0xffff_ffffL;
+        };
+    }
+
+    // --- calls ---
+
+    /** callx: as the conformance suite (uBPF) defines it, the register holds a helper id. */
+    static long callx(HelperRegistry helpers, CallContext ctx, long id, long r1, long r2, long r3, long r4, long r5,
+                      int pc, int dst) {
+        Helper h = id < 0 || id > Integer.MAX_VALUE ? null : helpers.get((int) id);
+        if (h == null) {
+            throw new VmException(pc, "callx r" + dst, "callx r" + dst + ": " + helpers.unavailable(id));
+        }
+        return h.call(ctx, r1, r2, r3, r4, r5);
+    }
+
+    /** The fault for a bpf-to-bpf call beyond the kernel's MAX_CALL_FRAMES. */
+    static VmException callDepthExceeded(int pc) {
+        return new VmException(pc, null, "call depth limit of " + JitCompiler.MAX_FRAMES + " frames exceeded");
+    }
+}

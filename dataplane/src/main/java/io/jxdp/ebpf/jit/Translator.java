@@ -1,0 +1,1028 @@
+package io.jxdp.ebpf.jit;
+
+import static java.lang.constant.ConstantDescs.CD_Integer;
+import static java.lang.constant.ConstantDescs.CD_Long;
+import static java.lang.constant.ConstantDescs.CD_Object;
+import static java.lang.constant.ConstantDescs.CD_Short;
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
+
+import io.jxdp.ebpf.isa.Op;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.classfile.Opcode;
+import java.lang.classfile.instruction.SwitchCase;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.DynamicConstantDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.reflect.AccessFlag;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Translates decoded programs into one class file with {@code java.lang.classfile}.
+ *
+ * <p>Per program k and subprogram m there is one private static method {@code pK_sM(ctx, spill,
+ * depth, fp, r1..r5) -> r0}: eBPF registers are {@code long} locals, every jump target has a label
+ * from the pre-pass ({@link Decoded#jumpTarget}), and the body is an exhaustive switch over {@link Op}.
+ * A subprogram whose estimated bytecode exceeds the budget is split into regions of consecutive
+ * instructions ({@code pK_sM_cJ(ctx, spill, depth, pc) -> next}); each region loads the register file
+ * from {@code spill[depth * 11 ..]} at entry, stores it back at every exit and returns the next
+ * region and pc encoded as {@code region << 21 | pc} (or -1 for exit); the subprogram's method then
+ * is a small dispatcher loop. Every generated method stays below the JVM's 8,000-byte
+ * {@code HugeMethodLimit}, so C2 compiles all of them.
+ *
+ * <p>Constants (helpers, the registry for callx) come from the hidden class's class data through
+ * {@code ldc} of a dynamic constant ({@code MethodHandles.classDataAt}): resolved once, then a
+ * constant to C2, so a helper call is a monomorphic {@code invokeinterface} the JVM can inline.
+ */
+final class Translator {
+    /** Longs per frame in the spill file: r0..r10. */
+    static final int FRAME_SLOTS = 11;
+    /** Bits of the pc in a region's encoded result (programs are at most 1M instructions). */
+    private static final int PC_BITS = 21;
+
+    static final ClassDesc CD_CallContext = ClassDesc.of("io.jxdp.ebpf.helper.CallContext");
+    static final ClassDesc CD_Helper = ClassDesc.of("io.jxdp.ebpf.helper.Helper");
+    static final ClassDesc CD_HelperRegistry = ClassDesc.of("io.jxdp.ebpf.helper.HelperRegistry");
+    static final ClassDesc CD_VmException = ClassDesc.of("io.jxdp.ebpf.interp.VmException");
+    static final ClassDesc CD_JitCode = ClassDesc.of("io.jxdp.ebpf.jit.JitCode");
+    static final ClassDesc CD_JitRuntime = ClassDesc.of("io.jxdp.ebpf.jit.JitRuntime");
+    static final ClassDesc CD_MemorySegment = ClassDesc.of("java.lang.foreign.MemorySegment");
+    static final ClassDesc CD_OfByte = ClassDesc.of("java.lang.foreign.ValueLayout$OfByte");
+    static final ClassDesc CD_OfShort = ClassDesc.of("java.lang.foreign.ValueLayout$OfShort");
+    static final ClassDesc CD_OfInt = ClassDesc.of("java.lang.foreign.ValueLayout$OfInt");
+    static final ClassDesc CD_OfLong = ClassDesc.of("java.lang.foreign.ValueLayout$OfLong");
+    static final ClassDesc CD_long_array = CD_long.arrayType();
+
+    static final MethodTypeDesc MTD_SUB = MethodTypeDesc.of(CD_long, CD_CallContext, CD_long_array, CD_int, CD_long,
+            CD_long, CD_long, CD_long, CD_long, CD_long);
+    static final MethodTypeDesc MTD_REGION = MethodTypeDesc.of(CD_int, CD_CallContext, CD_long_array, CD_int, CD_int);
+    static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_long, CD_CallContext, CD_long_array, CD_long,
+            CD_long, CD_long, CD_long, CD_long, CD_long);
+    private static final MethodTypeDesc MTD_HELPER_CALL = MethodTypeDesc.of(CD_long, CD_CallContext,
+            CD_long, CD_long, CD_long, CD_long, CD_long);
+    private static final MethodTypeDesc MTD_CALLX = MethodTypeDesc.of(CD_long, CD_HelperRegistry, CD_CallContext,
+            CD_long, CD_long, CD_long, CD_long, CD_long, CD_long, CD_int, CD_int);
+    private static final MethodTypeDesc MTD_I_J = MethodTypeDesc.of(CD_long, CD_int);
+    private static final MethodTypeDesc MTD_J_JJ = MethodTypeDesc.of(CD_long, CD_long, CD_long);
+    private static final MethodTypeDesc MTD_J_JJJ = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_long);
+    private static final MethodTypeDesc MTD_I_II = MethodTypeDesc.of(CD_int, CD_int, CD_int);
+    private static final MethodTypeDesc MTD_I_I = MethodTypeDesc.of(CD_int, CD_int);
+    private static final MethodTypeDesc MTD_J_J = MethodTypeDesc.of(CD_long, CD_long);
+
+    private final ClassDesc thisClass;
+    private final List<Decoded> programs;
+    /** Estimated bytes of bytecode a method may hold before its subprogram is split. */
+    private final int budget;
+    private final List<Object> classData = new ArrayList<>();
+    private final Map<Object, Integer> dataIndex = new IdentityHashMap<>();
+
+    Translator(ClassDesc thisClass, List<Decoded> programs, int budget) {
+        this.thisClass = thisClass;
+        this.programs = programs;
+        this.budget = budget;
+    }
+
+    /** The class data list the generated class reads its constants from (valid after {@link #build}). */
+    List<Object> classData() {
+        return List.copyOf(classData);
+    }
+
+    byte[] build() {
+        return ClassFile.of().build(thisClass, clb -> {
+            clb.withFlags(AccessFlag.FINAL, AccessFlag.SYNTHETIC);
+            clb.withInterfaceSymbols(CD_JitCode);
+            clb.withField("which", CD_int, ClassFile.ACC_PRIVATE | ClassFile.ACC_FINAL);
+            clb.withMethodBody(ConstantDescs.INIT_NAME, MethodTypeDesc.of(CD_void, CD_int), ClassFile.ACC_PUBLIC, cb -> {
+                cb.aload(0);
+                cb.invokespecial(CD_Object, ConstantDescs.INIT_NAME, ConstantDescs.MTD_void);
+                cb.aload(0);
+                cb.iload(1);
+                cb.putfield(thisClass, "which", CD_int);
+                cb.return_();
+            });
+            clb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, cb -> emitRun(cb));
+            for (int k = 0; k < programs.size(); k++) {
+                Decoded d = programs.get(k);
+                for (int m = 0; m < d.subStarts.length; m++) {
+                    emitSubprogram(clb, k, d, m);
+                }
+            }
+        });
+    }
+
+    /** run(ctx, spill, fp, r1..r5): enters subprogram 0 of the program this instance is for, at depth 0. */
+    private void emitRun(CodeBuilder cb) {
+        int n = programs.size();
+        List<SwitchCase> cases = new ArrayList<>();
+        Label[] labels = new Label[n];
+        for (int k = 0; k < n; k++) {
+            labels[k] = cb.newLabel();
+            cases.add(SwitchCase.of(k, labels[k]));
+        }
+        if (n > 1) {
+            cb.aload(0);
+            cb.getfield(thisClass, "which", CD_int);
+            cb.tableswitch(0, n - 1, labels[0], cases);
+        }
+        for (int k = 0; k < n; k++) {
+            cb.labelBinding(labels[k]);
+            cb.aload(1);
+            cb.aload(2);
+            cb.iconst_0();
+            cb.lload(3);
+            for (int r = 1; r <= 5; r++) {
+                cb.lload(5 + 2 * (r - 1));
+            }
+            cb.invokestatic(thisClass, subName(k, 0), MTD_SUB);
+            cb.lreturn();
+        }
+    }
+
+    static String subName(int k, int m) {
+        return "p" + k + "_s" + m;
+    }
+
+    private static String regionName(int k, int m, int j) {
+        return subName(k, m) + "_r" + j;
+    }
+
+    // ---------------------------------------------------------------- size estimate and regions
+
+    /** Upper-bound estimate of the bytecode one instruction becomes (errs high; the caller re-checks). */
+    private static int estimate(Decoded d, int pc) {
+        if (d.second[pc]) {
+            return 0;
+        }
+        Op op = d.ops[pc];
+        int e = switch (op.kind) {
+            case ALU, NEG, MOVSX, END -> 14;
+            case JUMP -> 14 + 12;
+            case JA, JA32 -> 3 + 12;
+            case LDX, LDXSX, ST, STX -> 22;
+            case ATOMIC -> 14;
+            case LDDW -> 6;
+            case CALL -> 40;
+            case CALLX -> 48;
+            case CALL_LOCAL -> 50;
+            case EXIT -> 5;
+            case LD_ABS, LD_IND -> 36;
+            case CALL_KFUNC -> 0;
+        };
+        return e + (d.jumpTarget[pc] ? 8 : 0);
+    }
+
+    /** Splits [from, to) into regions of at most budget estimated bytes; returns their start pcs. */
+    private int[] regions(Decoded d, int from, int to) {
+        int total = 0;
+        for (int pc = from; pc < to; pc++) {
+            total += estimate(d, pc);
+        }
+        if (total <= budget) {
+            return new int[] {from};
+        }
+        // each region also loads and stores the register file and may switch on its entries
+        int perRegion = budget - 260;
+        List<Integer> starts = new ArrayList<>();
+        starts.add(from);
+        int size = 0;
+        for (int pc = from; pc < to; pc++) {
+            int e = estimate(d, pc);
+            if (size + e > perRegion && pc > starts.getLast() && !d.second[pc]) {
+                starts.add(pc);
+                size = 0;
+            }
+            size += e;
+        }
+        return starts.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private void emitSubprogram(java.lang.classfile.ClassBuilder clb, int k, Decoded d, int m) {
+        int from = d.subStarts[m];
+        int to = d.subEnd(m);
+        int[] starts = regions(d, from, to);
+        if (starts.length == 1) {
+            clb.withMethodBody(subName(k, m), MTD_SUB, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
+                    cb -> new Body(cb, k, d, from, to, -1, null).emitWhole());
+            return;
+        }
+        // the entries of each region: its start and every target jumped to from another region
+        List<TreeSet<Integer>> entries = new ArrayList<>();
+        for (int start : starts) {
+            TreeSet<Integer> s = new TreeSet<>();
+            s.add(start);
+            entries.add(s);
+        }
+        for (int pc = from; pc < to; pc++) {
+            if (d.second[pc]) {
+                continue;
+            }
+            Op.Kind kind = d.ops[pc].kind;
+            if (kind == Op.Kind.JUMP || kind == Op.Kind.JA || kind == Op.Kind.JA32) {
+                int t = d.off[pc];
+                int rt = regionOf(starts, t);
+                if (rt != regionOf(starts, pc)) {
+                    entries.get(rt).add(t);
+                }
+            }
+        }
+        for (int j = 0; j < starts.length; j++) {
+            int rFrom = starts[j];
+            int rTo = j + 1 < starts.length ? starts[j + 1] : to;
+            int index = j;
+            clb.withMethodBody(regionName(k, m, j), MTD_REGION, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
+                    cb -> new Body(cb, k, d, rFrom, rTo, index, starts).emitRegion(entries.get(index)));
+        }
+        clb.withMethodBody(subName(k, m), MTD_SUB, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
+                cb -> emitDispatcher(cb, k, m, starts.length, from));
+    }
+
+    static int regionOf(int[] starts, int pc) {
+        int i = java.util.Arrays.binarySearch(starts, pc);
+        return i >= 0 ? i : -i - 2;
+    }
+
+    /**
+     * The method of a split subprogram: fills its frame of the spill file from the arguments, then
+     * runs regions until one returns -1, and returns r0 from the frame.
+     */
+    private void emitDispatcher(CodeBuilder cb, int k, int m, int regionCount, int from) {
+        final int ctx = 0, spill = 1, depth = 2, fp = 3, base = 15, next = 16;
+        cb.iload(depth);
+        cb.loadConstant(FRAME_SLOTS);
+        cb.imul();
+        cb.istore(base);
+        for (int r = 0; r <= 10; r++) {
+            cb.aload(spill);
+            cb.iload(base);
+            if (r > 0) {
+                cb.loadConstant(r);
+                cb.iadd();
+            }
+            if (r >= 1 && r <= 5) {
+                cb.lload(5 + 2 * (r - 1));
+            } else if (r == 10) {
+                cb.lload(fp);
+            } else {
+                cb.lconst_0();
+            }
+            cb.lastore();
+        }
+        cb.loadConstant(from); // region 0, pc from
+        cb.istore(next);
+        Label loop = cb.newLabel();
+        Label done = cb.newLabel();
+        cb.labelBinding(loop);
+        cb.iload(next);
+        cb.iflt(done);
+        List<SwitchCase> cases = new ArrayList<>();
+        Label[] labels = new Label[regionCount];
+        for (int j = 0; j < regionCount; j++) {
+            labels[j] = cb.newLabel();
+            cases.add(SwitchCase.of(j, labels[j]));
+        }
+        cb.iload(next);
+        cb.loadConstant(PC_BITS);
+        cb.iushr();
+        cb.tableswitch(0, regionCount - 1, done, cases);
+        for (int j = 0; j < regionCount; j++) {
+            cb.labelBinding(labels[j]);
+            cb.aload(ctx);
+            cb.aload(spill);
+            cb.iload(depth);
+            cb.iload(next);
+            cb.loadConstant((1 << PC_BITS) - 1);
+            cb.iand();
+            cb.invokestatic(thisClass, regionName(k, m, j), MTD_REGION);
+            cb.istore(next);
+            cb.goto_(loop);
+        }
+        cb.labelBinding(done);
+        cb.aload(spill);
+        cb.iload(base);
+        cb.laload();
+        cb.lreturn();
+    }
+
+    private DynamicConstantDesc<Object> constant(Object value, ClassDesc type) {
+        Integer i = dataIndex.get(value);
+        if (i == null) {
+            i = classData.size();
+            classData.add(value);
+            dataIndex.put(value, i);
+        }
+        return DynamicConstantDesc.ofNamed(ConstantDescs.BSM_CLASS_DATA_AT, ConstantDescs.DEFAULT_NAME, type, i);
+    }
+
+    // ---------------------------------------------------------------- one method body
+
+    /** Emits instructions [from, to) of one program into one method: a whole subprogram or one region. */
+    private final class Body {
+        private static final int CTX = 0;
+        private static final int SPILL = 1;
+        private static final int DEPTH = 2;
+
+        private final CodeBuilder cb;
+        private final int k;
+        private final Decoded d;
+        private final int from;
+        private final int to;
+        /** Region index, or -1 when emitting a whole subprogram. */
+        private final int region;
+        private final int[] regionStarts;
+        private final int[] slot = new int[11];
+        private final Label[] labels;
+        // region mode only
+        private int baseSlot;
+        private int nextSlot;
+        private Label exitLabel;
+        private final Map<Integer, Label> trampolines = new TreeMap<>();
+
+        Body(CodeBuilder cb, int k, Decoded d, int from, int to, int region, int[] regionStarts) {
+            this.cb = cb;
+            this.k = k;
+            this.d = d;
+            this.from = from;
+            this.to = to;
+            this.region = region;
+            this.regionStarts = regionStarts;
+            this.labels = new Label[to - from];
+            for (int pc = from; pc < to; pc++) {
+                if (d.jumpTarget[pc] || pc == from) {
+                    labels[pc - from] = cb.newLabel();
+                }
+            }
+        }
+
+        /** A whole subprogram: args are ctx, spill, depth, fp (r10), r1..r5; r0 and r6-r9 start at 0. */
+        void emitWhole() {
+            slot[10] = 3;
+            for (int r = 1; r <= 5; r++) {
+                slot[r] = 5 + 2 * (r - 1);
+            }
+            slot[0] = 15;
+            for (int r = 6; r <= 9; r++) {
+                slot[r] = 17 + 2 * (r - 6);
+            }
+            for (int r : new int[] {0, 6, 7, 8, 9}) {
+                cb.lconst_0();
+                cb.lstore(slot[r]);
+            }
+            emitInsns();
+        }
+
+        /** A region: args are ctx, spill, depth, pc; registers come from and go back to the spill file. */
+        void emitRegion(TreeSet<Integer> entries) {
+            final int pcSlot = 3;
+            baseSlot = 4;
+            nextSlot = 5;
+            for (int r = 0; r <= 10; r++) {
+                slot[r] = 6 + 2 * r;
+            }
+            exitLabel = cb.newLabel();
+            Label store = cb.newLabel();
+            cb.iload(DEPTH);
+            cb.loadConstant(FRAME_SLOTS);
+            cb.imul();
+            cb.istore(baseSlot);
+            for (int r = 0; r <= 10; r++) {
+                spillAddress(r);
+                cb.laload();
+                cb.lstore(slot[r]);
+            }
+            if (entries.size() > 1) {
+                List<SwitchCase> cases = new ArrayList<>();
+                for (int e : entries) {
+                    cases.add(SwitchCase.of(e, labels[e - from]));
+                }
+                cb.iload(pcSlot);
+                cb.lookupswitch(labels[0], cases);
+            }
+            emitInsns();
+            for (Map.Entry<Integer, Label> t : trampolines.entrySet()) {
+                cb.labelBinding(t.getValue());
+                int target = t.getKey();
+                cb.loadConstant((regionOf(regionStarts, target) << PC_BITS) | target);
+                cb.istore(nextSlot);
+                cb.goto_(store);
+            }
+            cb.labelBinding(exitLabel);
+            cb.iconst_m1();
+            cb.istore(nextSlot);
+            cb.labelBinding(store);
+            for (int r = 0; r <= 9; r++) {
+                spillAddress(r);
+                cb.lload(slot[r]);
+                cb.lastore();
+            }
+            cb.iload(nextSlot);
+            cb.ireturn();
+        }
+
+        private void spillAddress(int r) {
+            cb.aload(SPILL);
+            cb.iload(baseSlot);
+            if (r > 0) {
+                cb.loadConstant(r);
+                cb.iadd();
+            }
+        }
+
+        private void emitInsns() {
+            for (int pc = from; pc < to; pc++) {
+                if (labels[pc - from] != null) {
+                    cb.labelBinding(labels[pc - from]);
+                }
+                if (d.second[pc]) {
+                    continue;
+                }
+                emit(pc);
+            }
+            if (region >= 0) {
+                Op last = lastOp();
+                boolean fallsOut = last.kind != Op.Kind.EXIT && last.kind != Op.Kind.JA && last.kind != Op.Kind.JA32;
+                if (fallsOut) {
+                    cb.goto_(target(to));
+                }
+            }
+        }
+
+        private Op lastOp() {
+            int pc = to - 1;
+            return d.second[pc] ? d.ops[pc - 1] : d.ops[pc];
+        }
+
+        /** The label to branch to for target pc: in this method, or a trampoline leaving the region. */
+        private Label target(int pc) {
+            if (pc >= from && pc < to) {
+                return labels[pc - from];
+            }
+            if (region < 0) {
+                throw new IllegalStateException("jump to " + pc + " outside [" + from + ", " + to + ")");
+            }
+            return trampolines.computeIfAbsent(pc, p -> cb.newLabel());
+        }
+
+        /** Returns r0 from the subprogram (a region stores the register file and returns -1). */
+        private void emitReturn() {
+            if (region < 0) {
+                cb.lload(slot[0]);
+                cb.lreturn();
+            } else {
+                cb.goto_(exitLabel);
+            }
+        }
+
+        /** After a call that may have asked to stop: end the whole program with r0 as it is. */
+        private void stopCheck() {
+            Label go = cb.newLabel();
+            cb.aload(CTX);
+            cb.invokevirtual(CD_CallContext, "stopRequested", MethodTypeDesc.of(CD_boolean));
+            cb.ifeq(go);
+            emitReturn();
+            cb.labelBinding(go);
+        }
+
+        private void ld(int r) {
+            cb.lload(slot[r]);
+        }
+
+        private void st(int r) {
+            cb.lstore(slot[r]);
+        }
+
+        private void zext32() {
+            cb.invokestatic(CD_Integer, "toUnsignedLong", MTD_I_J);
+        }
+
+        /** Pushes the 64-bit source operand: the register or the sign-extended immediate. */
+        private void src64(int pc, Op op) {
+            if (op.source == Op.Source.IMM) {
+                cb.loadConstant(d.imm[pc]);
+            } else {
+                ld(d.src[pc]);
+            }
+        }
+
+        /** Pushes the 32-bit source operand. */
+        private void src32(int pc, Op op) {
+            if (op.source == Op.Source.IMM) {
+                cb.loadConstant((int) d.imm[pc]);
+            } else {
+                ld(d.src[pc]);
+                cb.l2i();
+            }
+        }
+
+        /** Pushes a shift count as an int; the JVM masks it with 63 (long) or 31 (int) as the ISA does. */
+        private void shift(int pc, Op op, int mask) {
+            if (op.source == Op.Source.IMM) {
+                cb.loadConstant((int) (d.imm[pc] & mask));
+            } else {
+                ld(d.src[pc]);
+                cb.l2i();
+            }
+        }
+
+        private void alu64(int pc, Op op, Opcode opcode) {
+            int dst = d.dst[pc];
+            ld(dst);
+            src64(pc, op);
+            cb.with(java.lang.classfile.instruction.OperatorInstruction.of(opcode));
+            st(dst);
+        }
+
+        private void alu32(int pc, Op op, Opcode opcode) {
+            int dst = d.dst[pc];
+            ld(dst);
+            cb.l2i();
+            src32(pc, op);
+            cb.with(java.lang.classfile.instruction.OperatorInstruction.of(opcode));
+            zext32();
+            st(dst);
+        }
+
+        private void shift64(int pc, Op op, Opcode opcode) {
+            int dst = d.dst[pc];
+            ld(dst);
+            shift(pc, op, 63);
+            cb.with(java.lang.classfile.instruction.OperatorInstruction.of(opcode));
+            st(dst);
+        }
+
+        private void shift32(int pc, Op op, Opcode opcode) {
+            int dst = d.dst[pc];
+            ld(dst);
+            cb.l2i();
+            shift(pc, op, 31);
+            cb.with(java.lang.classfile.instruction.OperatorInstruction.of(opcode));
+            zext32();
+            st(dst);
+        }
+
+        private void div64(int pc, Op op, String name) {
+            int dst = d.dst[pc];
+            ld(dst);
+            src64(pc, op);
+            cb.invokestatic(CD_JitRuntime, name, MTD_J_JJ);
+            st(dst);
+        }
+
+        private void div32(int pc, Op op, String name) {
+            int dst = d.dst[pc];
+            ld(dst);
+            cb.l2i();
+            src32(pc, op);
+            cb.invokestatic(CD_JitRuntime, name, MTD_I_II);
+            zext32();
+            st(dst);
+        }
+
+        /** 64-bit conditional jump: compares with lcmp (signed) or Long.compareUnsigned, then branches. */
+        private void jump64(int pc, Op op, Opcode branch, boolean unsigned) {
+            ld(d.dst[pc]);
+            src64(pc, op);
+            if (unsigned) {
+                cb.invokestatic(CD_Long, "compareUnsigned", MethodTypeDesc.of(CD_int, CD_long, CD_long));
+            } else {
+                cb.lcmp();
+            }
+            cb.branch(branch, target(d.off[pc]));
+        }
+
+        /** 32-bit conditional jump on the low halves; branch is an if_icmpXX, or an ifXX when unsigned. */
+        private void jump32(int pc, Op op, Opcode branch, boolean unsigned) {
+            ld(d.dst[pc]);
+            cb.l2i();
+            src32(pc, op);
+            if (unsigned) {
+                cb.invokestatic(CD_Integer, "compareUnsigned", MTD_I_II);
+            }
+            cb.branch(branch, target(d.off[pc]));
+        }
+
+        /** Pushes MEM, the layout, and the address reg + off. */
+        private void access(int reg, int off, ClassDesc layoutType, String layout) {
+            cb.getstatic(CD_JitRuntime, "MEM", CD_MemorySegment);
+            cb.getstatic(CD_JitRuntime, layout, layoutType);
+            ld(reg);
+            if (off != 0) {
+                cb.loadConstant((long) off);
+                cb.ladd();
+            }
+        }
+
+        private void load(int pc, int size, boolean signed) {
+            int off = d.off[pc];
+            int s = d.src[pc];
+            switch (size) {
+                case 1 -> {
+                    access(s, off, CD_OfByte, "U8");
+                    cb.invokeinterface(CD_MemorySegment, "get", MethodTypeDesc.of(ConstantDescs.CD_byte, CD_OfByte, CD_long));
+                    if (signed) {
+                        cb.i2l();
+                    } else {
+                        cb.invokestatic(ConstantDescs.CD_Byte, "toUnsignedLong", MethodTypeDesc.of(CD_long, ConstantDescs.CD_byte));
+                    }
+                }
+                case 2 -> {
+                    access(s, off, CD_OfShort, "U16");
+                    cb.invokeinterface(CD_MemorySegment, "get", MethodTypeDesc.of(ConstantDescs.CD_short, CD_OfShort, CD_long));
+                    if (signed) {
+                        cb.i2l();
+                    } else {
+                        cb.invokestatic(CD_Short, "toUnsignedLong", MethodTypeDesc.of(CD_long, ConstantDescs.CD_short));
+                    }
+                }
+                case 4 -> {
+                    access(s, off, CD_OfInt, "U32");
+                    cb.invokeinterface(CD_MemorySegment, "get", MethodTypeDesc.of(CD_int, CD_OfInt, CD_long));
+                    if (signed) {
+                        cb.i2l();
+                    } else {
+                        zext32();
+                    }
+                }
+                default -> {
+                    access(s, off, CD_OfLong, "U64");
+                    cb.invokeinterface(CD_MemorySegment, "get", MethodTypeDesc.of(CD_long, CD_OfLong, CD_long));
+                }
+            }
+            st(d.dst[pc]);
+        }
+
+        private void store(int pc, int size, boolean imm) {
+            int off = d.off[pc];
+            int dst = d.dst[pc];
+            long k = d.imm[pc];
+            switch (size) {
+                case 1 -> {
+                    access(dst, off, CD_OfByte, "U8");
+                    if (imm) {
+                        cb.loadConstant((int) (byte) k);
+                    } else {
+                        ld(d.src[pc]);
+                        cb.l2i();
+                        cb.i2b();
+                    }
+                    cb.invokeinterface(CD_MemorySegment, "set", MethodTypeDesc.of(CD_void, CD_OfByte, CD_long, ConstantDescs.CD_byte));
+                }
+                case 2 -> {
+                    access(dst, off, CD_OfShort, "U16");
+                    if (imm) {
+                        cb.loadConstant((int) (short) k);
+                    } else {
+                        ld(d.src[pc]);
+                        cb.l2i();
+                        cb.i2s();
+                    }
+                    cb.invokeinterface(CD_MemorySegment, "set", MethodTypeDesc.of(CD_void, CD_OfShort, CD_long, ConstantDescs.CD_short));
+                }
+                case 4 -> {
+                    access(dst, off, CD_OfInt, "U32");
+                    if (imm) {
+                        cb.loadConstant((int) k);
+                    } else {
+                        ld(d.src[pc]);
+                        cb.l2i();
+                    }
+                    cb.invokeinterface(CD_MemorySegment, "set", MethodTypeDesc.of(CD_void, CD_OfInt, CD_long, CD_int));
+                }
+                default -> {
+                    access(dst, off, CD_OfLong, "U64");
+                    if (imm) {
+                        cb.loadConstant(k);
+                    } else {
+                        ld(d.src[pc]);
+                    }
+                    cb.invokeinterface(CD_MemorySegment, "set", MethodTypeDesc.of(CD_void, CD_OfLong, CD_long, CD_long));
+                }
+            }
+        }
+
+        /** Atomic read-modify-write through JitRuntime; fetch forms write the old value to src. */
+        private void atomic(int pc, Op op) {
+            boolean wide = op.width == 8;
+            int fn = op.discValue;
+            String name = switch (fn & ~1) {
+                case 0 -> "add";
+                case 64 -> "or";
+                case 80 -> "and";
+                case 160 -> "xor";
+                case 224 -> "xchg";
+                case 240 -> "cmpxchg";
+                default -> throw new IllegalStateException("atomic op " + fn);
+            } + (wide ? "64" : "32");
+            ld(d.dst[pc]);
+            if (d.off[pc] != 0) {
+                cb.loadConstant((long) d.off[pc]);
+                cb.ladd();
+            }
+            if (fn == 241) {
+                ld(0);
+                ld(d.src[pc]);
+                cb.invokestatic(CD_JitRuntime, name, MTD_J_JJJ);
+                st(0);
+            } else {
+                ld(d.src[pc]);
+                cb.invokestatic(CD_JitRuntime, name, MTD_J_JJ);
+                if ((fn & 1) != 0) {
+                    st(d.src[pc]);
+                } else {
+                    cb.pop2();
+                }
+            }
+        }
+
+        private void pushArgs() {
+            for (int r = 1; r <= 5; r++) {
+                ld(r);
+            }
+        }
+
+        private void helperCall(int pc) {
+            cb.ldc(constant(d.helperAt[pc], CD_Helper));
+            cb.aload(CTX);
+            pushArgs();
+            cb.invokeinterface(CD_Helper, "call", MTD_HELPER_CALL);
+            st(0);
+            stopCheck();
+        }
+
+        private void callx(int pc) {
+            cb.ldc(constant(d.helpers, CD_HelperRegistry));
+            cb.aload(CTX);
+            ld(d.dst[pc]);
+            pushArgs();
+            cb.loadConstant(pc);
+            cb.loadConstant((int) d.dst[pc]);
+            cb.invokestatic(CD_JitRuntime, "callx", MTD_CALLX);
+            st(0);
+            stopCheck();
+        }
+
+        /** bpf-to-bpf call: a static call with r1-r5, depth + 1 and r10 - 512; r6-r9 stay in our locals. */
+        private void localCall(int pc) {
+            Label ok = cb.newLabel();
+            cb.iload(DEPTH);
+            cb.loadConstant(JitCompiler.MAX_FRAMES - 1);
+            cb.if_icmplt(ok);
+            cb.loadConstant(pc);
+            cb.invokestatic(CD_JitRuntime, "callDepthExceeded", MethodTypeDesc.of(CD_VmException, CD_int));
+            cb.athrow();
+            cb.labelBinding(ok);
+            cb.aload(CTX);
+            cb.aload(SPILL);
+            cb.iload(DEPTH);
+            cb.iconst_1();
+            cb.iadd();
+            ld(10);
+            cb.loadConstant((long) JitCompiler.STACK_SIZE);
+            cb.lsub();
+            pushArgs();
+            cb.invokestatic(thisClass, subName(k, d.subIndex(d.off[pc])), MTD_SUB);
+            st(0);
+            if (d.mayStop) {
+                stopCheck();
+            }
+        }
+
+        /** Legacy LD_ABS/LD_IND: r0 = packet bytes, or end the program with r0 = 0 when out of range. */
+        private void packetLoad(int pc, Op op) {
+            Label ok = cb.newLabel();
+            cb.aload(CTX);
+            if (op.kind == Op.Kind.LD_IND) {
+                ld(d.src[pc]);
+                cb.loadConstant((long) (int) d.imm[pc]);
+                cb.ladd();
+            } else {
+                cb.loadConstant((long) (int) d.imm[pc]);
+            }
+            cb.loadConstant(op.width);
+            cb.invokestatic(CD_JitRuntime, "loadPacket", MethodTypeDesc.of(CD_long, CD_CallContext, CD_long, CD_int));
+            cb.dup2();
+            cb.lconst_0();
+            cb.lcmp();
+            cb.ifge(ok);
+            cb.pop2();
+            cb.aload(CTX);
+            cb.invokevirtual(CD_CallContext, "stop", ConstantDescs.MTD_void);
+            cb.lconst_0();
+            st(0);
+            emitReturn();
+            cb.labelBinding(ok);
+            st(0);
+        }
+
+        private void emit(int pc) {
+            Op op = d.ops[pc];
+            int dst = d.dst[pc];
+            switch (op) {
+                // ALU64
+                case ADD64_IMM, ADD64_REG -> alu64(pc, op, Opcode.LADD);
+                case SUB64_IMM, SUB64_REG -> alu64(pc, op, Opcode.LSUB);
+                case MUL64_IMM, MUL64_REG -> alu64(pc, op, Opcode.LMUL);
+                case OR64_IMM, OR64_REG -> alu64(pc, op, Opcode.LOR);
+                case AND64_IMM, AND64_REG -> alu64(pc, op, Opcode.LAND);
+                case XOR64_IMM, XOR64_REG -> alu64(pc, op, Opcode.LXOR);
+                case LSH64_IMM, LSH64_REG -> shift64(pc, op, Opcode.LSHL);
+                case RSH64_IMM, RSH64_REG -> shift64(pc, op, Opcode.LUSHR);
+                case ARSH64_IMM, ARSH64_REG -> shift64(pc, op, Opcode.LSHR);
+                case DIV64_IMM, DIV64_REG -> div64(pc, op, "udiv64");
+                case SDIV64_IMM, SDIV64_REG -> div64(pc, op, "sdiv64");
+                case MOD64_IMM, MOD64_REG -> div64(pc, op, "umod64");
+                case SMOD64_IMM, SMOD64_REG -> div64(pc, op, "smod64");
+                case MOV64_IMM, MOV64_REG -> {
+                    src64(pc, op);
+                    st(dst);
+                }
+                case MOVSX8_64 -> {
+                    ld(d.src[pc]);
+                    cb.l2i();
+                    cb.i2b();
+                    cb.i2l();
+                    st(dst);
+                }
+                case MOVSX16_64 -> {
+                    ld(d.src[pc]);
+                    cb.l2i();
+                    cb.i2s();
+                    cb.i2l();
+                    st(dst);
+                }
+                case MOVSX32_64 -> {
+                    ld(d.src[pc]);
+                    cb.l2i();
+                    cb.i2l();
+                    st(dst);
+                }
+                case NEG64 -> {
+                    ld(dst);
+                    cb.lneg();
+                    st(dst);
+                }
+                // ALU32: low 32 bits, result zero-extended (RFC 9669 4.1)
+                case ADD32_IMM, ADD32_REG -> alu32(pc, op, Opcode.IADD);
+                case SUB32_IMM, SUB32_REG -> alu32(pc, op, Opcode.ISUB);
+                case MUL32_IMM, MUL32_REG -> alu32(pc, op, Opcode.IMUL);
+                case OR32_IMM, OR32_REG -> alu32(pc, op, Opcode.IOR);
+                case AND32_IMM, AND32_REG -> alu32(pc, op, Opcode.IAND);
+                case XOR32_IMM, XOR32_REG -> alu32(pc, op, Opcode.IXOR);
+                case LSH32_IMM, LSH32_REG -> shift32(pc, op, Opcode.ISHL);
+                case RSH32_IMM, RSH32_REG -> shift32(pc, op, Opcode.IUSHR);
+                case ARSH32_IMM, ARSH32_REG -> shift32(pc, op, Opcode.ISHR);
+                case DIV32_IMM, DIV32_REG -> div32(pc, op, "udiv32");
+                case SDIV32_IMM, SDIV32_REG -> div32(pc, op, "sdiv32");
+                case MOD32_IMM, MOD32_REG -> div32(pc, op, "umod32");
+                case SMOD32_IMM, SMOD32_REG -> div32(pc, op, "smod32");
+                case MOV32_IMM -> {
+                    cb.loadConstant(d.imm[pc] & 0xffff_ffffL);
+                    st(dst);
+                }
+                case MOV32_REG -> {
+                    ld(d.src[pc]);
+                    cb.l2i();
+                    zext32();
+                    st(dst);
+                }
+                case MOVSX8_32 -> {
+                    ld(d.src[pc]);
+                    cb.l2i();
+                    cb.i2b();
+                    zext32();
+                    st(dst);
+                }
+                case MOVSX16_32 -> {
+                    ld(d.src[pc]);
+                    cb.l2i();
+                    cb.i2s();
+                    zext32();
+                    st(dst);
+                }
+                case NEG32 -> {
+                    ld(dst);
+                    cb.l2i();
+                    cb.ineg();
+                    zext32();
+                    st(dst);
+                }
+                // byte order: the host is little-endian, so "le" truncates and "be"/bswap swap
+                case LE16 -> {
+                    ld(dst);
+                    cb.loadConstant(0xffffL);
+                    cb.land();
+                    st(dst);
+                }
+                case LE32 -> {
+                    ld(dst);
+                    cb.l2i();
+                    zext32();
+                    st(dst);
+                }
+                case LE64 -> { }
+                case BE16, BSWAP16 -> {
+                    ld(dst);
+                    cb.l2i();
+                    cb.invokestatic(CD_Integer, "reverseBytes", MTD_I_I);
+                    cb.loadConstant(16);
+                    cb.iushr();
+                    cb.i2l();
+                    st(dst);
+                }
+                case BE32, BSWAP32 -> {
+                    ld(dst);
+                    cb.l2i();
+                    cb.invokestatic(CD_Integer, "reverseBytes", MTD_I_I);
+                    zext32();
+                    st(dst);
+                }
+                case BE64, BSWAP64 -> {
+                    ld(dst);
+                    cb.invokestatic(CD_Long, "reverseBytes", MTD_J_J);
+                    st(dst);
+                }
+                // JMP
+                case JEQ64_IMM, JEQ64_REG -> jump64(pc, op, Opcode.IFEQ, false);
+                case JNE64_IMM, JNE64_REG -> jump64(pc, op, Opcode.IFNE, false);
+                case JGT64_IMM, JGT64_REG -> jump64(pc, op, Opcode.IFGT, true);
+                case JGE64_IMM, JGE64_REG -> jump64(pc, op, Opcode.IFGE, true);
+                case JLT64_IMM, JLT64_REG -> jump64(pc, op, Opcode.IFLT, true);
+                case JLE64_IMM, JLE64_REG -> jump64(pc, op, Opcode.IFLE, true);
+                case JSGT64_IMM, JSGT64_REG -> jump64(pc, op, Opcode.IFGT, false);
+                case JSGE64_IMM, JSGE64_REG -> jump64(pc, op, Opcode.IFGE, false);
+                case JSLT64_IMM, JSLT64_REG -> jump64(pc, op, Opcode.IFLT, false);
+                case JSLE64_IMM, JSLE64_REG -> jump64(pc, op, Opcode.IFLE, false);
+                case JSET64_IMM, JSET64_REG -> {
+                    ld(dst);
+                    src64(pc, op);
+                    cb.land();
+                    cb.lconst_0();
+                    cb.lcmp();
+                    cb.ifne(target(d.off[pc]));
+                }
+                // JMP32
+                case JEQ32_IMM, JEQ32_REG -> jump32(pc, op, Opcode.IF_ICMPEQ, false);
+                case JNE32_IMM, JNE32_REG -> jump32(pc, op, Opcode.IF_ICMPNE, false);
+                case JGT32_IMM, JGT32_REG -> jump32(pc, op, Opcode.IFGT, true);
+                case JGE32_IMM, JGE32_REG -> jump32(pc, op, Opcode.IFGE, true);
+                case JLT32_IMM, JLT32_REG -> jump32(pc, op, Opcode.IFLT, true);
+                case JLE32_IMM, JLE32_REG -> jump32(pc, op, Opcode.IFLE, true);
+                case JSGT32_IMM, JSGT32_REG -> jump32(pc, op, Opcode.IF_ICMPGT, false);
+                case JSGE32_IMM, JSGE32_REG -> jump32(pc, op, Opcode.IF_ICMPGE, false);
+                case JSLT32_IMM, JSLT32_REG -> jump32(pc, op, Opcode.IF_ICMPLT, false);
+                case JSLE32_IMM, JSLE32_REG -> jump32(pc, op, Opcode.IF_ICMPLE, false);
+                case JSET32_IMM, JSET32_REG -> {
+                    ld(dst);
+                    cb.l2i();
+                    src32(pc, op);
+                    cb.iand();
+                    cb.ifne(target(d.off[pc]));
+                }
+                case JA, JA32 -> cb.goto_(target(d.off[pc]));
+                // calls
+                case CALL -> helperCall(pc);
+                case CALLX -> callx(pc);
+                case CALL_LOCAL -> localCall(pc);
+                case CALL_KFUNC -> throw d.fault(pc, "unsupported: kfunc calls");
+                case EXIT -> emitReturn();
+                // memory
+                case LDXB -> load(pc, 1, false);
+                case LDXH -> load(pc, 2, false);
+                case LDXW -> load(pc, 4, false);
+                case LDXDW -> load(pc, 8, false);
+                case LDXSB -> load(pc, 1, true);
+                case LDXSH -> load(pc, 2, true);
+                case LDXSW -> load(pc, 4, true);
+                case STB -> store(pc, 1, true);
+                case STH -> store(pc, 2, true);
+                case STW -> store(pc, 4, true);
+                case STDW -> store(pc, 8, true);
+                case STXB -> store(pc, 1, false);
+                case STXH -> store(pc, 2, false);
+                case STXW -> store(pc, 4, false);
+                case STXDW -> store(pc, 8, false);
+                case ATOMIC32_ADD, ATOMIC32_FETCH_ADD, ATOMIC32_OR, ATOMIC32_FETCH_OR, ATOMIC32_AND,
+                     ATOMIC32_FETCH_AND, ATOMIC32_XOR, ATOMIC32_FETCH_XOR, ATOMIC32_XCHG, ATOMIC32_CMPXCHG,
+                     ATOMIC64_ADD, ATOMIC64_FETCH_ADD, ATOMIC64_OR, ATOMIC64_FETCH_OR, ATOMIC64_AND,
+                     ATOMIC64_FETCH_AND, ATOMIC64_XOR, ATOMIC64_FETCH_XOR, ATOMIC64_XCHG, ATOMIC64_CMPXCHG ->
+                        atomic(pc, op);
+                case LDDW -> {
+                    cb.loadConstant(d.imm[pc]);
+                    st(dst);
+                }
+                case LDDW_MAP_FD, LDDW_MAP_VALUE, LDDW_BTF_ID, LDDW_FUNC, LDDW_MAP_IDX, LDDW_MAP_IDX_VALUE ->
+                        throw d.fault(pc, "unresolved pseudo lddw (" + op.name().toLowerCase() + "): load it through a loader");
+                case LDABSB, LDABSH, LDABSW, LDINDB, LDINDH, LDINDW -> packetLoad(pc, op);
+            }
+        }
+    }
+}
