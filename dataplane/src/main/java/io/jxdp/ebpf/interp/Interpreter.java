@@ -70,6 +70,8 @@ public final class Interpreter {
     private final int[] returnPc = new int[MAX_FRAMES];
     private final long stackBase;
     private final long stackTop;
+    /** Held so the automatic arena does not free the stack while this interpreter is alive. */
+    private final MemorySegment stackMemory;
     private final MemoryRegions regions = new MemoryRegions();
     private final CallContext defaultContext = new CallContext();
     private long budget;
@@ -90,6 +92,7 @@ public final class Interpreter {
         helperAt = new Helper[n];
         decode();
         MemorySegment stack = Arena.ofAuto().allocate((long) STACK_SIZE * MAX_FRAMES, 16);
+        stackMemory = stack;
         stackBase = stack.address();
         stackTop = stackBase + (long) STACK_SIZE * MAX_FRAMES;
     }

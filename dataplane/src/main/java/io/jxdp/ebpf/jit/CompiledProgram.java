@@ -3,6 +3,7 @@ package io.jxdp.ebpf.jit;
 import io.jxdp.ebpf.helper.CallContext;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 
 /**
  * One JIT-compiled program, ready to run: the generated code plus the per-instance state it needs,
@@ -34,7 +35,12 @@ public final class CompiledProgram {
     public long run(CallContext ctx, long r1, long r2, long r3, long r4, long r5) {
         ctx.regions(null);
         ctx.clearStop();
-        return code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5);
+        try {
+            return code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5);
+        } finally {
+            // the stack is freed with this object's automatic arena: keep it alive through the run
+            Reference.reachabilityFence(this);
+        }
     }
 
     /** Runs the program with r1, r2 set (r3-r5 zero) and a context of its own; returns r0. */

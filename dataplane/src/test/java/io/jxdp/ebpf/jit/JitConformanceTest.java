@@ -1,0 +1,76 @@
+package io.jxdp.ebpf.jit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jxdp.ebpf.conformance.ConformanceRunner;
+import io.jxdp.ebpf.conformance.ConformanceRunner.Outcome;
+import io.jxdp.ebpf.conformance.ConformanceTest;
+import io.jxdp.ebpf.helper.HelperRegistry;
+import io.jxdp.ebpf.interp.Interpreter;
+import io.jxdp.ebpf.interp.VmException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The whole bpf_conformance suite through the JIT, and the JIT against the interpreter on it. */
+class JitConformanceTest {
+    private static final JitOptions VERIFY = JitOptions.defaults().withVerify(true);
+    private static final ConformanceRunner.Engine JIT =
+            (program, helpers, mem, r1, r2) -> JitCompiler.compile(program, helpers, VERIFY).run(r1, r2);
+
+    @Test
+    void theWholeSuitePassesOnTheJit() throws Exception {
+        Path dir = Differential.suiteDir();
+        assertTrue(Files.isDirectory(dir), "conformance suite not found at " + dir);
+        List<Outcome> outcomes = ConformanceRunner.runDirectory(dir, JIT);
+        String failures = outcomes.stream().filter(o -> !o.passed()).map(Outcome::describe)
+                .collect(Collectors.joining("\n"));
+        assertEquals(313, outcomes.size(), "files in " + dir);
+        assertEquals("", failures, "failing conformance files");
+    }
+
+    /** Same r0 (or both a fault) and the same input memory afterwards, file by file. */
+    @Test
+    void jitAndInterpreterAgreeOnEveryFileIncludingMemory() throws Exception {
+        HelperRegistry helpers = ConformanceRunner.helpers();
+        int compared = 0;
+        for (Path f : ConformanceRunner.files(Differential.suiteDir())) {
+            ConformanceTest t = ConformanceTest.read(f);
+            try (Arena arena = Arena.ofConfined()) {
+                int n = Math.max(1, t.memory().length);
+                MemorySegment memI = arena.allocate(n, 8);
+                MemorySegment memJ = arena.allocate(n, 8);
+                MemorySegment.copy(t.memory(), 0, memI, ValueLayout.JAVA_BYTE, 0, t.memory().length);
+                MemorySegment.copy(t.memory(), 0, memJ, ValueLayout.JAVA_BYTE, 0, t.memory().length);
+                long r1I = t.memory().length > 0 ? memI.address() : 0;
+                long r1J = t.memory().length > 0 ? memJ.address() : 0;
+                Interpreter vm = new Interpreter(t.program(), helpers, Interpreter.Mode.CHECKED);
+                vm.regions().add("mem", memI, true);
+                String expected;
+                try {
+                    expected = "r0 = " + vm.run(r1I, t.memory().length);
+                } catch (VmException e) {
+                    expected = "fault";
+                }
+                String actual;
+                try {
+                    actual = "r0 = " + JitCompiler.compile(t.program(), helpers, VERIFY).run(r1J, t.memory().length);
+                } catch (VmException e) {
+                    actual = "fault";
+                }
+                assertEquals(expected, actual, f.getFileName() + "\n" + Differential.listing(t.program()));
+                assertArrayEquals(memI.toArray(ValueLayout.JAVA_BYTE), memJ.toArray(ValueLayout.JAVA_BYTE),
+                        f.getFileName() + ": memory after the run");
+                compared++;
+            }
+        }
+        assertEquals(313, compared);
+    }
+}
