@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The whole bpf_conformance suite through the JIT, and the JIT against the interpreter on it. */
 class JitConformanceTest {
@@ -36,9 +38,14 @@ class JitConformanceTest {
         assertEquals("", failures, "failing conformance files");
     }
 
-    /** Same r0 (or both a fault) and the same input memory afterwards, file by file. */
-    @Test
-    void jitAndInterpreterAgreeOnEveryFileIncludingMemory() throws Exception {
+    /**
+     * Same r0 (or both a fault) and the same input memory afterwards, file by file; with a budget of
+     * 500 bytes most programs are split into regions, so this also checks the region translation.
+     */
+    @ParameterizedTest(name = "method budget {0}")
+    @ValueSource(ints = {JitOptions.DEFAULT_METHOD_BUDGET, 500})
+    void jitAndInterpreterAgreeOnEveryFileIncludingMemory(int budget) throws Exception {
+        JitOptions options = VERIFY.withMethodBudget(budget);
         HelperRegistry helpers = ConformanceRunner.helpers();
         int compared = 0;
         for (Path f : ConformanceRunner.files(Differential.suiteDir())) {
@@ -61,7 +68,7 @@ class JitConformanceTest {
                 }
                 String actual;
                 try {
-                    actual = "r0 = " + JitCompiler.compile(t.program(), helpers, VERIFY).run(r1J, t.memory().length);
+                    actual = "r0 = " + JitCompiler.compile(t.program(), helpers, options).run(r1J, t.memory().length);
                 } catch (VmException e) {
                     actual = "fault";
                 }

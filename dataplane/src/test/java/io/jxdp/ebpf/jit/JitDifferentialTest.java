@@ -14,7 +14,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * 100,000 seeded random programs ({@link RandomPrograms}) on the checked interpreter and on the JIT:
@@ -22,9 +23,7 @@ import org.junit.jupiter.api.Test;
  * Programs are compiled 250 to a hidden class to keep class loading out of the way.
  */
 class JitDifferentialTest {
-    private static final int PROGRAMS = 100_000;
     private static final int BATCH = 250;
-    private static final long SEED = 0x6a69_7421L;
     private static final int STACK = JitCompiler.STACK_SIZE * JitCompiler.MAX_FRAMES;
 
     static HelperRegistry helpers() {
@@ -33,17 +32,22 @@ class JitDifferentialTest {
                 (ctx, r1, r2, r3, r4, r5) -> r1 * 31 + (r2 ^ Long.rotateLeft(r3, 7)) - (r4 >>> 3) + r5 * 0x9e3779b9L);
     }
 
-    @Test
-    void randomProgramsAgreeWithTheInterpreter() {
+    /**
+     * The second row forces a tiny method budget so nearly every program is split into regions of
+     * a few instructions: jumps, loops and calls then cross region boundaries all the time.
+     */
+    @ParameterizedTest(name = "{0} programs, seed {1}, method budget {2}")
+    @CsvSource({"100000, 1785295905, 6000", "10000, 77, 500"})
+    void randomProgramsAgreeWithTheInterpreter(int programs, long seed, int budget) {
         HelperRegistry helpers = helpers();
-        RandomPrograms gen = new RandomPrograms(SEED);
-        Random data = new Random(SEED + 1);
-        JitOptions options = JitOptions.defaults();
+        RandomPrograms gen = new RandomPrograms(seed);
+        Random data = new Random(seed + 1);
+        JitOptions options = JitOptions.defaults().withMethodBudget(budget);
         byte[] init = new byte[RandomPrograms.MEM_SIZE];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment memI = arena.allocate(RandomPrograms.MEM_SIZE, 8);
             MemorySegment memJ = arena.allocate(RandomPrograms.MEM_SIZE, 8);
-            for (int b = 0; b < PROGRAMS / BATCH; b++) {
+            for (int b = 0; b < programs / BATCH; b++) {
                 List<Program> batch = new ArrayList<>(BATCH);
                 for (int i = 0; i < BATCH; i++) {
                     batch.add(gen.next());
@@ -56,7 +60,7 @@ class JitDifferentialTest {
                     memJ.copyFrom(MemorySegment.ofArray(init));
                     Interpreter vm = new Interpreter(p, helpers, Interpreter.Mode.CHECKED);
                     vm.regions().add("mem", memI, true);
-                    String where = "program " + (b * BATCH + i) + " of seed " + SEED;
+                    String where = "program " + (b * BATCH + i) + " of seed " + seed + " (budget " + budget + ")";
                     long expected;
                     try {
                         expected = vm.run(memI.address(), RandomPrograms.MEM_SIZE);
