@@ -7,6 +7,7 @@ module io.jxdp.dataplane {
     requires info.picocli;
     requires org.agrona;
     requires org.yaml.snakeyaml;
+    requires java.management;
 
     exports io.jxdp.ebpf.isa;
     exports io.jxdp.ebpf.asm;

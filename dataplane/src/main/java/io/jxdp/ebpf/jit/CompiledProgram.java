@@ -3,6 +3,8 @@ package io.jxdp.ebpf.jit;
 import io.jxdp.ebpf.helper.CallContext;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.lang.ref.Reference;
 
 /**
@@ -51,6 +53,81 @@ public final class CompiledProgram {
     /** The context used by {@link #run(long, long)}. */
     public CallContext context() {
         return defaultContext;
+    }
+
+    /**
+     * What {@link #warmUp} did.
+     *
+     * @param runs        runs executed
+     * @param nanos       wall time of the warm-up, from its start (right after load) to its end
+     * @param nanosPerRun average time per run of the last batch
+     * @param stable      true if the JVM's compilers went quiet (it has compiled the hot code), false
+     *                    if the run or time limit came first
+     */
+    public record WarmUp(long runs, long nanos, double nanosPerRun, boolean stable) {
+    }
+
+    /**
+     * Runs the program over a synthetic input until the JVM has compiled it, so the optimising
+     * compiler is done before the first real packet. Runs in batches of about
+     * {@value #WARM_BATCH_MILLIS} ms; it is stable when, after at least {@value #WARM_MIN_RUNS} runs
+     * (C2's default tier-4 threshold is 5,000 invocations), the JVM's total JIT compilation time
+     * ({@code CompilationMXBean}) has not moved for {@value #WARM_QUIET_BATCHES} batches (where that
+     * clock is not available: the time per run is within 10% over those batches). Bounded by
+     * maxRuns and maxNanos. The runs are real: helpers and memory writes take
+     * effect, so warm up over scratch input and before the program's maps hold state that matters.
+     */
+    public WarmUp warmUp(CallContext ctx, long r1, long r2, long maxRuns, long maxNanos) {
+        if (maxRuns <= 0 || maxNanos <= 0) {
+            throw new IllegalArgumentException("maxRuns and maxNanos must be > 0, got " + maxRuns + ", " + maxNanos);
+        }
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime();
+        long runs = 0;
+        double[] recent = new double[WARM_QUIET_BATCHES];
+        int quiet = 0;
+        int batches = 0;
+        long compileTime = timed ? jit.getTotalCompilationTime() : 0;
+        double perRun = 0;
+        while (runs < maxRuns && System.nanoTime() - start < maxNanos) {
+            long t0 = System.nanoTime();
+            long end = t0 + WARM_BATCH_MILLIS * 1_000_000L;
+            long batch = 0;
+            do {
+                for (int i = 0; i < 64 && runs + batch < maxRuns; i++, batch++) {
+                    run(ctx, r1, r2, 0, 0, 0);
+                }
+            } while (System.nanoTime() < end && runs + batch < maxRuns);
+            perRun = (double) (System.nanoTime() - t0) / batch;
+            runs += batch;
+            long c = timed ? jit.getTotalCompilationTime() : 0;
+            quiet = c == compileTime ? quiet + 1 : 0;
+            compileTime = c;
+            recent[batches++ % recent.length] = perRun;
+            if (runs >= WARM_MIN_RUNS && quiet >= WARM_QUIET_BATCHES && settled(recent, timed)) {
+                return new WarmUp(runs, System.nanoTime() - start, perRun, true);
+            }
+        }
+        return new WarmUp(runs, System.nanoTime() - start, perRun, false);
+    }
+
+    private static final int WARM_BATCH_MILLIS = 50;
+    private static final int WARM_QUIET_BATCHES = 10;
+    private static final int WARM_MIN_RUNS = 10_000;
+
+    /** True when the warm-up may stop after a quiet window. */
+    private static boolean settled(double[] times, boolean compileTimeKnown) {
+        if (compileTimeKnown) {
+            return true; // the JIT has been idle for the whole window: that is the signal that matters
+        }
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (double t : times) {
+            min = Math.min(min, t);
+            max = Math.max(max, t);
+        }
+        return max <= min * 1.10; // without the compilation clock, the per-run time must settle
     }
 
     /** Another instance of the same code with its own stack, for another thread. */

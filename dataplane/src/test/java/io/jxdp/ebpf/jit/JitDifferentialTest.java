@@ -37,7 +37,7 @@ class JitDifferentialTest {
      * a few instructions: jumps, loops and calls then cross region boundaries all the time.
      */
     @ParameterizedTest(name = "{0} programs, seed {1}, method budget {2}")
-    @CsvSource({"100000, 1785295905, 6000", "10000, 77, 500"})
+    @CsvSource({"100000, 1785295905, 2000", "10000, 77, 500"})
     void randomProgramsAgreeWithTheInterpreter(int programs, long seed, int budget) {
         HelperRegistry helpers = helpers();
         RandomPrograms gen = new RandomPrograms(seed);

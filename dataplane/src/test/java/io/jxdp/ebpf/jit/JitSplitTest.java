@@ -31,6 +31,11 @@ class JitSplitTest {
      * bpf-to-bpf calls, so control crosses region boundaries forwards, backwards and through calls.
      */
     static Program big(long seed, int size) {
+        return big(seed, size, 1500);
+    }
+
+    /** As {@link #big(long, int)} with forward jumps of at most maxJump instructions. */
+    static Program big(long seed, int size, int maxJump) {
         Random rnd = new Random(seed);
         List<Insn> code = new ArrayList<>();
         code.add(Op.STXDW.insn(1, 10, 0, 0)); // r1 points at 8 bytes that receive r10, to find the stack
@@ -47,7 +52,7 @@ class JitSplitTest {
             int dice = rnd.nextInt(100);
             int d = pick(rnd);
             if (dice < 5 && bodyEnd - at > 10) {
-                int target = Math.min(bodyEnd, at + 1 + rnd.nextInt(1500));
+                int target = Math.min(bodyEnd, at + 1 + rnd.nextInt(maxJump));
                 code.add(Op.JGT64_REG.insn(d, pick(rnd), 0, 0));
                 jumps.add(new int[] {at, target});
             } else if (dice < 7 && bodyEnd - at > 8) {

@@ -1,0 +1,75 @@
+package io.jxdp.ebpf.jit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The split methods are compiled by C2: a child JVM with {@code -XX:+PrintCompilation} runs
+ * {@link C2Probe} (a 4,000-instruction program, every instruction executed on every run, split into
+ * regions), warms it up with {@link CompiledProgram#warmUp} and the log must show a tier-4 compile
+ * of every generated method. Prints the time from load to stable for the record.
+ */
+class JitC2Test {
+    private static final Pattern TIER4 = Pattern.compile(
+            "\\s4\\s+io\\.jxdp\\.ebpf\\.jit\\.(Bpf\\d+)/0x[0-9a-f]+::(\\w+) \\((\\d+) bytes\\)(.*)");
+    private static final Pattern METHOD = Pattern.compile("PROBE method (\\S+) (\\d+)");
+
+    @Test
+    void everyGeneratedMethodReachesC2(@TempDir Path tmp) throws Exception {
+        Path log = tmp.resolve("compilation.log");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "-XX:+PrintCompilation", "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), C2Probe.class.getName(), "4000", "90000")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            assertTrue(p.waitFor(150, TimeUnit.SECONDS), "the probe JVM did not finish in 150 s");
+        } finally {
+            p.destroyForcibly();
+        }
+        List<String> lines = Files.readAllLines(log);
+        assertEquals(0, p.exitValue(), String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+        String cls = null;
+        String warm = null;
+        Map<String, Integer> methods = new LinkedHashMap<>();
+        Set<String> c2 = new TreeSet<>();
+        for (String line : lines) {
+            Matcher m = METHOD.matcher(line);
+            if (m.find()) {
+                methods.put(m.group(1), Integer.parseInt(m.group(2)));
+            }
+            if (line.startsWith("PROBE class ")) {
+                cls = line.substring("PROBE class ".length()).replace("io.jxdp.ebpf.jit.", "");
+            }
+            if (line.startsWith("PROBE warmup ")) {
+                warm = line;
+            }
+        }
+        for (String line : lines) {
+            Matcher m = TIER4.matcher(line);
+            if (m.find() && m.group(1).equals(cls) && !m.group(4).contains("SKIPPED") && !m.group(4).contains("not entrant")) {
+                c2.add(m.group(2));
+            }
+        }
+        System.out.println("JitC2Test: " + warm + "; " + methods.size() + " methods, tier 4: " + c2.size());
+        assertTrue(methods.keySet().stream().filter(n -> n.contains("_r")).count() >= 10, "the program is split: " + methods);
+        methods.forEach((n, s) -> assertTrue(s < JitCompiler.HUGE_METHOD_LIMIT, n + " has " + s + " bytes"));
+        Set<String> missing = new TreeSet<>(methods.keySet());
+        missing.remove("<init>"); // runs once per instance
+        missing.removeAll(c2);
+        assertEquals(Set.of(), missing, "generated methods never compiled by C2");
+        assertTrue(warm != null && warm.contains("stable=true"), "warm-up did not settle: " + warm);
+    }
+}
