@@ -187,6 +187,44 @@ class JitCompilerTest {
         assertTrue(tail.getMessage().contains("helper 12 (tail_call) not supported"), tail.getMessage());
     }
 
+    /** Legacy LD_ABS/LD_IND: big-endian packet bytes; out of range ends the program with r0 = 0. */
+    @ParameterizedTest(name = "offset {0}")
+    @ValueSource(ints = {0, 9, 10, 11, 12, -1})
+    void legacyPacketLoadsAgreeWithTheInterpreter(int offset) {
+        Program p = Program.of(List.of(
+                Op.MOV64_IMM.insn(6, 0, 0, offset),
+                Op.LDABSB.insn(0, 0, 0, offset),
+                Op.MOV64_REG.insn(7, 0, 0, 0),
+                Op.LDINDH.insn(0, 6, 0, 1),
+                Op.LSH64_IMM.insn(7, 0, 0, 16),
+                Op.OR64_REG.insn(7, 0, 0, 0),
+                Op.LDINDW.insn(0, 6, 0, 0),
+                Op.LSH64_IMM.insn(7, 0, 0, 32),
+                Op.OR64_REG.insn(0, 7, 0, 0),
+                Op.ADD64_IMM.insn(0, 0, 0, 1), // only reached when every load was in range
+                Op.EXIT.insn(0, 0, 0, 0)));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pkt = arena.allocate(14, 8);
+            for (int i = 0; i < 14; i++) {
+                pkt.set(ValueLayout.JAVA_BYTE, i, (byte) (0x11 * (i + 1)));
+            }
+            CompiledProgram jit = JitCompiler.compile(p, null, JitOptions.defaults().withVerify(true));
+            jit.context().packet(pkt.address(), 14);
+            Interpreter vm = new Interpreter(p, null, Interpreter.Mode.UNCHECKED);
+            vm.context().packet(pkt.address(), 14);
+            long expected = vm.run(0, 0);
+            assertEquals(expected, jit.run(0, 0));
+            if (offset >= 0 && offset + 4 <= 14) {
+                long b = pkt.get(ValueLayout.JAVA_BYTE, offset) & 0xffL;
+                long h = Short.toUnsignedLong(Short.reverseBytes(pkt.get(ValueLayout.JAVA_SHORT_UNALIGNED, offset + 1)));
+                long w = Integer.toUnsignedLong(Integer.reverseBytes(pkt.get(ValueLayout.JAVA_INT_UNALIGNED, offset)));
+                assertEquals(((b << 48) | (h << 32) | w) + 1, expected);
+            } else {
+                assertEquals(0, expected, "out of range ends the program with r0 = 0");
+            }
+        }
+    }
+
     static Stream<Arguments> badPrograms() {
         Insn exit = Op.EXIT.insn(0, 0, 0, 0);
         return Stream.of(
