@@ -35,9 +35,10 @@ import java.util.TreeSet;
  * from the pre-pass ({@link Decoded#jumpTarget}), and the body is an exhaustive switch over {@link Op}.
  * A subprogram whose estimated bytecode exceeds the budget is split into regions of consecutive
  * instructions ({@code pK_sM_cJ(ctx, spill, depth, pc) -> next}); each region loads the register file
- * from {@code spill[depth * 11 ..]} at entry, stores it back at every exit and returns the next
- * region and pc encoded as {@code region << 21 | pc} (or -1 for exit); the subprogram's method then
- * is a small dispatcher loop. Every generated method stays below the JVM's 8,000-byte
+ * from {@code spill[depth * 11 ..]} at entry, stores it back at every exit and returns the next pc
+ * (or -1 for exit); the subprogram's method then is a small dispatcher loop that finds the region of
+ * a pc in a table (class data) and calls it, through group methods of {@value #GROUP} regions when
+ * there are more. Every generated method stays below the JVM's 8,000-byte
  * {@code HugeMethodLimit}, so C2 compiles all of them.
  *
  * <p>Constants (helpers, the registry for callx) come from the hidden class's class data through
@@ -47,8 +48,8 @@ import java.util.TreeSet;
 final class Translator {
     /** Longs per frame in the spill file: r0..r10. */
     static final int FRAME_SLOTS = 11;
-    /** Bits of the pc in a region's encoded result (programs are at most 1M instructions). */
-    private static final int PC_BITS = 21;
+    /** Regions per group method when a subprogram has more regions than one switch should hold. */
+    static final int GROUP = 256;
 
     static final ClassDesc CD_CallContext = ClassDesc.of("io.jxdp.ebpf.helper.CallContext");
     static final ClassDesc CD_Helper = ClassDesc.of("io.jxdp.ebpf.helper.Helper");
@@ -66,6 +67,7 @@ final class Translator {
     static final MethodTypeDesc MTD_SUB = MethodTypeDesc.of(CD_long, CD_CallContext, CD_long_array, CD_int, CD_long,
             CD_long, CD_long, CD_long, CD_long, CD_long);
     static final MethodTypeDesc MTD_REGION = MethodTypeDesc.of(CD_int, CD_CallContext, CD_long_array, CD_int, CD_int);
+    static final MethodTypeDesc MTD_GROUP = MethodTypeDesc.of(CD_int, CD_CallContext, CD_long_array, CD_int, CD_int, CD_int);
     static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_long, CD_CallContext, CD_long_array, CD_long,
             CD_long, CD_long, CD_long, CD_long, CD_long);
     private static final MethodTypeDesc MTD_HELPER_CALL = MethodTypeDesc.of(CD_long, CD_CallContext,
@@ -212,7 +214,7 @@ final class Translator {
         int[] starts = regions(d, from, to);
         if (starts.length == 1) {
             clb.withMethodBody(subName(k, m), MTD_SUB, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
-                    cb -> new Body(cb, k, d, from, to, -1, null).emitWhole());
+                    cb -> new Body(cb, k, d, from, to, -1).emitWhole());
             return;
         }
         // the entries of each region: its start and every target jumped to from another region
@@ -235,15 +237,56 @@ final class Translator {
                 }
             }
         }
+        int[] regionOf = regionTables.computeIfAbsent(d, x -> new int[x.length]);
         for (int j = 0; j < starts.length; j++) {
             int rFrom = starts[j];
             int rTo = j + 1 < starts.length ? starts[j + 1] : to;
+            java.util.Arrays.fill(regionOf, rFrom, rTo, j);
             int index = j;
             clb.withMethodBody(regionName(k, m, j), MTD_REGION, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
-                    cb -> new Body(cb, k, d, rFrom, rTo, index, starts).emitRegion(entries.get(index)));
+                    cb -> new Body(cb, k, d, rFrom, rTo, index).emitRegion(entries.get(index)));
+        }
+        int groups = (starts.length + GROUP - 1) / GROUP;
+        if (groups > 1) {
+            for (int g = 0; g < groups; g++) {
+                int first = g * GROUP;
+                int last = Math.min(starts.length, first + GROUP) - 1;
+                int group = g;
+                clb.withMethodBody(subName(k, m) + "_g" + g, MTD_GROUP, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
+                        cb -> emitGroup(cb, k, m, group, first, last));
+            }
         }
         clb.withMethodBody(subName(k, m), MTD_SUB, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
-                cb -> emitDispatcher(cb, k, m, starts.length, from));
+                cb -> emitDispatcher(cb, k, m, starts.length, from, regionOf));
+    }
+
+    /** Per program: the region index (within its subprogram) of every pc, for the dispatchers. */
+    private final Map<Decoded, int[]> regionTables = new IdentityHashMap<>();
+
+    /** One call site per region of a group: group(ctx, spill, depth, region, pc) -> next pc. */
+    private void emitGroup(CodeBuilder cb, int k, int m, int g, int first, int last) {
+        final int region = 3, pc = 4;
+        List<SwitchCase> cases = new ArrayList<>();
+        Label[] labels = new Label[last - first + 1];
+        Label bad = cb.newLabel();
+        for (int j = first; j <= last; j++) {
+            labels[j - first] = cb.newLabel();
+            cases.add(SwitchCase.of(j, labels[j - first]));
+        }
+        cb.iload(region);
+        cb.tableswitch(first, last, bad, cases);
+        for (int j = first; j <= last; j++) {
+            cb.labelBinding(labels[j - first]);
+            cb.aload(0);
+            cb.aload(1);
+            cb.iload(2);
+            cb.iload(pc);
+            cb.invokestatic(thisClass, regionName(k, m, j), MTD_REGION);
+            cb.ireturn();
+        }
+        cb.labelBinding(bad);
+        cb.iconst_m1();
+        cb.ireturn();
     }
 
     static int regionOf(int[] starts, int pc) {
@@ -253,10 +296,12 @@ final class Translator {
 
     /**
      * The method of a split subprogram: fills its frame of the spill file from the arguments, then
-     * runs regions until one returns -1, and returns r0 from the frame.
+     * runs the region holding pc (from a pc-to-region table in the class data) until one returns -1,
+     * and returns r0 from the frame. More than {@value #GROUP} regions go through group methods so
+     * the dispatcher itself stays small.
      */
-    private void emitDispatcher(CodeBuilder cb, int k, int m, int regionCount, int from) {
-        final int ctx = 0, spill = 1, depth = 2, fp = 3, base = 15, next = 16;
+    private void emitDispatcher(CodeBuilder cb, int k, int m, int regionCount, int from, int[] regionOf) {
+        final int ctx = 0, spill = 1, depth = 2, fp = 3, base = 15, next = 16, region = 17;
         cb.iload(depth);
         cb.loadConstant(FRAME_SLOTS);
         cb.imul();
@@ -277,32 +322,44 @@ final class Translator {
             }
             cb.lastore();
         }
-        cb.loadConstant(from); // region 0, pc from
+        cb.loadConstant(from);
         cb.istore(next);
         Label loop = cb.newLabel();
         Label done = cb.newLabel();
         cb.labelBinding(loop);
         cb.iload(next);
         cb.iflt(done);
-        List<SwitchCase> cases = new ArrayList<>();
-        Label[] labels = new Label[regionCount];
-        for (int j = 0; j < regionCount; j++) {
-            labels[j] = cb.newLabel();
-            cases.add(SwitchCase.of(j, labels[j]));
-        }
+        cb.ldc(constant(regionOf, CD_int.arrayType()));
         cb.iload(next);
-        cb.loadConstant(PC_BITS);
-        cb.iushr();
-        cb.tableswitch(0, regionCount - 1, done, cases);
-        for (int j = 0; j < regionCount; j++) {
+        cb.iaload();
+        cb.istore(region);
+        int groups = (regionCount + GROUP - 1) / GROUP;
+        int cases = groups > 1 ? groups : regionCount;
+        List<SwitchCase> switchCases = new ArrayList<>();
+        Label[] labels = new Label[cases];
+        for (int j = 0; j < cases; j++) {
+            labels[j] = cb.newLabel();
+            switchCases.add(SwitchCase.of(j, labels[j]));
+        }
+        cb.iload(region);
+        if (groups > 1) {
+            cb.loadConstant(Integer.numberOfTrailingZeros(GROUP));
+            cb.iushr();
+        }
+        cb.tableswitch(0, cases - 1, done, switchCases);
+        for (int j = 0; j < cases; j++) {
             cb.labelBinding(labels[j]);
             cb.aload(ctx);
             cb.aload(spill);
             cb.iload(depth);
-            cb.iload(next);
-            cb.loadConstant((1 << PC_BITS) - 1);
-            cb.iand();
-            cb.invokestatic(thisClass, regionName(k, m, j), MTD_REGION);
+            if (groups > 1) {
+                cb.iload(region);
+                cb.iload(next);
+                cb.invokestatic(thisClass, subName(k, m) + "_g" + j, MTD_GROUP);
+            } else {
+                cb.iload(next);
+                cb.invokestatic(thisClass, regionName(k, m, j), MTD_REGION);
+            }
             cb.istore(next);
             cb.goto_(loop);
         }
@@ -338,7 +395,6 @@ final class Translator {
         private final int to;
         /** Region index, or -1 when emitting a whole subprogram. */
         private final int region;
-        private final int[] regionStarts;
         private final int[] slot = new int[11];
         private final Label[] labels;
         // region mode only
@@ -347,14 +403,13 @@ final class Translator {
         private Label exitLabel;
         private final Map<Integer, Label> trampolines = new TreeMap<>();
 
-        Body(CodeBuilder cb, int k, Decoded d, int from, int to, int region, int[] regionStarts) {
+        Body(CodeBuilder cb, int k, Decoded d, int from, int to, int region) {
             this.cb = cb;
             this.k = k;
             this.d = d;
             this.from = from;
             this.to = to;
             this.region = region;
-            this.regionStarts = regionStarts;
             this.labels = new Label[to - from];
             for (int pc = from; pc < to; pc++) {
                 if (d.jumpTarget[pc] || pc == from) {
@@ -411,7 +466,7 @@ final class Translator {
             for (Map.Entry<Integer, Label> t : trampolines.entrySet()) {
                 cb.labelBinding(t.getValue());
                 int target = t.getKey();
-                cb.loadConstant((regionOf(regionStarts, target) << PC_BITS) | target);
+                cb.loadConstant(target);
                 cb.istore(nextSlot);
                 cb.goto_(store);
             }

@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Big programs are split so that every generated method stays under the JVM's HugeMethodLimit. */
 class JitSplitTest {
@@ -76,7 +78,8 @@ class JitSplitTest {
             }
         }
         code.add(Op.SUB64_IMM.insn(6, 0, 0, 1));
-        code.add(Op.JNE64_IMM.insn(6, 0, loop - (code.size() + 1), 0));
+        code.add(Op.JEQ64_IMM.insn(6, 0, 1, 0));
+        code.add(Op.JA32.insn(0, 0, 0, loop - (code.size() + 1))); // gotol: the body may exceed 16-bit offsets
         code.add(Op.EXIT.insn(0, 0, 0, 0));
         int sub = code.size();
         // the subprogram: r0 = r1 * 3 + r2, touching its own stack frame
@@ -129,6 +132,28 @@ class JitSplitTest {
             // the stack keeps its bytes between runs in both engines, so a second run reads what the first left
             assertEquals(vm.run(probe.address(), 8), jit.run(probe.address(), 8), "second run");
             Reference.reachabilityFence(vm);
+        }
+    }
+
+    /**
+     * 100,000 instructions (1,300 regions at budget 500, 1,000 at the default): more regions than
+     * one switch holds, so the dispatcher goes through group methods; still every method fits and
+     * the result is the interpreter's.
+     */
+    @ParameterizedTest(name = "budget {0}")
+    @ValueSource(ints = {500, JitOptions.DEFAULT_METHOD_BUDGET})
+    void aHundredThousandInstructionsGoThroughGroupMethods(int budget) {
+        HelperRegistry helpers = JitDifferentialTest.helpers();
+        Program p = big(100_000, 100_000);
+        CompiledProgram jit = JitCompiler.compile(p, helpers, JitOptions.defaults().withMethodBudget(budget));
+        Map<String, Integer> sizes = JitCompiler.methodSizes(jit.classBytes());
+        assertTrue(sizes.keySet().stream().filter(n -> n.startsWith("p0_s0_g")).count() >= 2, "group methods");
+        sizes.forEach((n, s) -> assertTrue(s < JitCompiler.HUGE_METHOD_LIMIT, n + " has " + s + " bytes"));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment probe = arena.allocate(8, 8);
+            Interpreter vm = new Interpreter(p, helpers, Interpreter.Mode.CHECKED);
+            vm.regions().add("probe", probe, true);
+            assertEquals(vm.run(probe.address(), 8), jit.run(probe.address(), 8));
         }
     }
 
