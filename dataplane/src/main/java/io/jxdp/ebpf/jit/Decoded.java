@@ -41,7 +41,6 @@ final class Decoded {
     final Helper[] helperAt;
     /** True if any instruction can ask for an early stop (helper call, callx or legacy packet load). */
     final boolean mayStop;
-    final boolean hasCallx;
     /** The registry callx looks helpers up in at run time. */
     final HelperRegistry helpers;
 
@@ -62,7 +61,6 @@ final class Decoded {
         jumpTarget = new boolean[n];
         helperAt = new Helper[n];
         boolean stop = false;
-        boolean callx = false;
         List<Integer> starts = new ArrayList<>();
         starts.add(0);
         for (int pc = 0; pc < n; pc++) {
@@ -121,7 +119,6 @@ final class Decoded {
                         throw fault(pc, "callx needs a helper registry");
                     }
                     stop = true;
-                    callx = true;
                 }
                 case LD_ABS, LD_IND -> stop = true;
                 case CALL_KFUNC -> throw fault(pc, "unsupported: kfunc calls");
@@ -129,7 +126,6 @@ final class Decoded {
             }
         }
         mayStop = stop;
-        hasCallx = callx;
         for (int pc = 0; pc < n; pc++) {
             Op op = ops[pc];
             if (op == null || second[pc]) {
