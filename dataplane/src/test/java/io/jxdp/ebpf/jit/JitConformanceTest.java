@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jxdp.cli.Main;
 import io.jxdp.ebpf.conformance.ConformanceRunner;
 import io.jxdp.ebpf.conformance.ConformanceRunner.Outcome;
 import io.jxdp.ebpf.conformance.ConformanceTest;
 import io.jxdp.ebpf.helper.HelperRegistry;
 import io.jxdp.ebpf.interp.Interpreter;
 import io.jxdp.ebpf.interp.VmException;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -36,6 +39,22 @@ class JitConformanceTest {
                 .collect(Collectors.joining("\n"));
         assertEquals(313, outcomes.size(), "files in " + dir);
         assertEquals("", failures, "failing conformance files");
+    }
+
+    /** The CLI hook: {@code jxdp conformance DIR --engine jit} prints the count and exits 0. */
+    @Test
+    void theCommandLineRunsTheSuiteOnTheJit() {
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        int code;
+        try {
+            code = Main.run("conformance", Differential.suiteDir().toString(), "--engine", "jit");
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals("313 passed, 0 failed", out.toString().strip());
+        assertEquals(0, code);
     }
 
     /**
