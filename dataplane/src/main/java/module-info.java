@@ -8,5 +8,7 @@ module io.jxdp.dataplane {
     requires org.agrona;
     requires org.yaml.snakeyaml;
 
+    exports io.jxdp.ebpf.map;
+
     opens io.jxdp.cli to info.picocli;
 }
