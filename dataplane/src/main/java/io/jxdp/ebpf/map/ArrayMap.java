@@ -141,8 +141,8 @@ final class ArrayMap extends BpfMap {
             Native.copy(value, slot(index, 0), valueSize);
             return 0;
         }
-        for (int cpu = 0; cpu < nCpus; cpu++) { // bpf_percpu_array_update()
-            Native.copy(value + cpu * elemSize, slot(index, cpu), valueSize);
+        for (int cpu = 0; cpu < nCpus; cpu++) { // bpf_percpu_array_update(): copy_map_value_long, padding too
+            Native.copy(value + cpu * elemSize, slot(index, cpu), elemSize);
         }
         return 0;
     }

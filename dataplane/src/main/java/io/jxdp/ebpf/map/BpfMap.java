@@ -162,6 +162,10 @@ public abstract class BpfMap implements AutoCloseable {
             throw new MapException(name(), Errno.EINVAL, "update: value must be " + userValueSize() + " bytes, got "
                     + (value == null ? "null" : value.length));
         }
+        if ((flags & MapFlags.BPF_F_LOCK) != 0) { // map_update_elem() in kernel/bpf/syscall.c checks this first
+            throw new MapException(name(), Errno.EINVAL, "update: BPF_F_LOCK needs a bpf_spin_lock in the value (BTF),"
+                    + " which jxdp maps do not carry");
+        }
         try (Arena a = Arena.ofConfined()) {
             check(userUpdate(copyIn(a, key).address(), copyIn(a, value).address(), flags), "update");
         }

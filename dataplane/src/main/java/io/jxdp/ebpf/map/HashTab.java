@@ -219,7 +219,7 @@ final class HashTab extends BpfMap {
                 // pcpu_init_value(): the program's CPU gets the value, the other CPUs zeroes
                 for (int c = 0; c < nCpus; c++) {
                     if (c != cpu) {
-                        Native.zeroNoAlloc(valueAddr(e, c), valueSize);
+                        Native.zeroNoAlloc(valueAddr(e, c), valueStride);
                     }
                 }
             }
@@ -242,8 +242,8 @@ final class HashTab extends BpfMap {
         } else if (cpu >= 0) {
             Native.copy(valueAddr, valueAddr(elem, cpu), valueSize);
         } else {
-            for (int c = 0; c < nCpus; c++) {
-                Native.copy(valueAddr + c * valueStride, valueAddr(elem, c), valueSize);
+            for (int c = 0; c < nCpus; c++) { // pcpu_copy_value(): copy_map_value_long, padding too
+                Native.copy(valueAddr + c * valueStride, valueAddr(elem, c), valueStride);
             }
         }
     }
