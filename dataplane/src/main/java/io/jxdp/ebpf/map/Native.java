@@ -61,10 +61,6 @@ final class Native {
         MemorySegment.copy(ALL, src, ALL, dst, bytes);
     }
 
-    static void zero(long addr, long bytes) {
-        ALL.asSlice(addr, bytes).fill((byte) 0); // control path only: asSlice allocates
-    }
-
     /** Zeroes without allocating: longs then bytes. */
     static void zeroNoAlloc(long addr, long bytes) {
         long i = 0;
