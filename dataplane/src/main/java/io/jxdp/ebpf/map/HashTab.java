@@ -45,9 +45,13 @@ final class HashTab extends BpfMap {
     private static final long E_NEXT = 0;
     private static final long E_HASH = 8;
     private static final long E_KEY = 16;
-    /** Largest reserve beyond max_entries for elements waiting out a grace period. */
-    private static final long MAX_RESERVE = 1 << 16;
-    private static final long MIN_RESERVE = 64;
+    /**
+     * Reserve beyond max_entries for elements waiting out a grace period: max_entries clamped to
+     * [MIN_RESERVE, MAX_RESERVE]. Only address space until used: a worker descheduled for a few
+     * milliseconds holds back every retirement meanwhile, and small maps churn fast.
+     */
+    private static final long MAX_RESERVE = 1 << 20;
+    private static final long MIN_RESERVE = 65536;
 
     private static final VarHandle POOL_LOCK;
 

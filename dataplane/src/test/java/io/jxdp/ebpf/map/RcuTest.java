@@ -100,7 +100,7 @@ class RcuTest {
             assertEquals(0, m.delete(key.address(), 0));
             Set<Long> reused = new HashSet<>();
             int enomemAt = -1;
-            for (long k = 10; k < 1000 && enomemAt < 0; k++) { // churn: 4 live at most, none reclaimable
+            for (long k = 10; k < 1_000_000 && enomemAt < 0; k++) { // churn: 4 live at most, none reclaimable
                 key.set(ValueLayout.JAVA_LONG, 0, k);
                 int rc = m.update(key.address(), val.address(), 0, 0);
                 if (rc == -io.jxdp.ffi.sys.Errno.ENOMEM) {
@@ -119,7 +119,7 @@ class RcuTest {
             // The free stack is LIFO over the FIFO of retirements: 'held' was retired first, so it is
             // reclaimed first and comes out last; reuse it by draining.
             Set<Long> after = new HashSet<>();
-            for (long k = 300; k < 600; k++) {
+            for (long k = 1_000_000; k < 1_300_000 && !after.contains(held); k++) {
                 key.set(ValueLayout.JAVA_LONG, 0, k);
                 assertEquals(0, m.update(key.address(), val.address(), 0, 0));
                 after.add(m.lookup(key.address(), 0));
