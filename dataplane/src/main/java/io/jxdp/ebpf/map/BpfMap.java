@@ -88,6 +88,20 @@ public abstract class BpfMap implements AutoCloseable {
     /** Whether delete is an operation of this type (arrays: no, their elements always exist). */
     public abstract boolean supportsDelete();
 
+    /**
+     * Whether this map implements a program-side operation. Lookup, update and get-next-key are
+     * universal here; delete per {@link #supportsDelete()}; per-CPU lookup for per-CPU maps; push,
+     * pop, peek and redirect belong to the queue, stack and redirect map types that override them.
+     */
+    public boolean supports(MapOp op) {
+        return switch (op) {
+            case LOOKUP, UPDATE, GET_NEXT_KEY -> true;
+            case DELETE -> supportsDelete();
+            case LOOKUP_PERCPU -> isPerCpu();
+            case PUSH, POP, PEEK, REDIRECT -> false;
+        };
+    }
+
     /** Bytes of one user-side value: value_size, or nCpus * round_up(value_size, 8) for per-CPU maps. */
     public final int userValueSize() {
         return isPerCpu() ? nCpus * (int) Native.roundUp8(def.valueSize()) : def.valueSize();
@@ -117,6 +131,33 @@ public abstract class BpfMap implements AutoCloseable {
 
     /** {@code bpf_map_delete_elem}: 0 or -errno (ENOENT missing, EINVAL arrays, EPERM read-only). */
     public abstract int delete(long keyAddr, int cpu);
+
+    /**
+     * {@code bpf_map_lookup_percpu_elem}: the value address of {@code targetCpu}'s slot, or 0 when
+     * the key is missing or {@code targetCpu >= nCpus()} (as the kernel for CPUs beyond nr_cpu_ids).
+     * Maps that are not per-CPU return 0 (the kernel's verifier refuses the call).
+     */
+    public final long lookupPercpu(long keyAddr, int targetCpu) {
+        if (!isPerCpu() || targetCpu < 0 || targetCpu >= nCpus) {
+            return 0;
+        }
+        return lookup(keyAddr, targetCpu);
+    }
+
+    /** {@code bpf_map_push_elem}: 0 or -errno; -EOPNOTSUPP unless {@link #supports}(PUSH). */
+    public int push(long valueAddr, long flags, int cpu) {
+        return -Errno.EOPNOTSUPP;
+    }
+
+    /** {@code bpf_map_pop_elem} into {@code valueAddr}: 0 or -errno; -EOPNOTSUPP unless {@link #supports}(POP). */
+    public int pop(long valueAddr, int cpu) {
+        return -Errno.EOPNOTSUPP;
+    }
+
+    /** {@code bpf_map_peek_elem} into {@code valueAddr}: 0 or -errno; -EOPNOTSUPP unless {@link #supports}(PEEK). */
+    public int peek(long valueAddr, int cpu) {
+        return -Errno.EOPNOTSUPP;
+    }
 
     // ------------------------------------------------------------------ user side hooks (native)
 

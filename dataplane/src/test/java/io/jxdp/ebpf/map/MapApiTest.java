@@ -238,4 +238,33 @@ class MapApiTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(value = MapType.class, names = {"ARRAY", "PERCPU_ARRAY", "HASH", "PERCPU_HASH"})
+    void capabilitiesAndPerCpuLookup(MapType type) {
+        try (Arena a = Arena.ofConfined(); BpfMap m = Maps.create(MapDefinition.of("caps", type, 4, 8, 4), 2)) {
+            boolean array = type == MapType.ARRAY || type == MapType.PERCPU_ARRAY;
+            assertTrue(m.supports(MapOp.LOOKUP) && m.supports(MapOp.UPDATE) && m.supports(MapOp.GET_NEXT_KEY));
+            assertEquals(!array, m.supports(MapOp.DELETE));
+            assertEquals(type.perCpu(), m.supports(MapOp.LOOKUP_PERCPU));
+            assertFalse(m.supports(MapOp.PUSH) || m.supports(MapOp.POP) || m.supports(MapOp.PEEK)
+                    || m.supports(MapOp.REDIRECT));
+            MemorySegment key = a.allocate(4, 8);
+            MemorySegment val = a.allocate(8, 8);
+            assertEquals(-Errno.EOPNOTSUPP, m.push(val.address(), 0, 0));
+            assertEquals(-Errno.EOPNOTSUPP, m.pop(val.address(), 0));
+            assertEquals(-Errno.EOPNOTSUPP, m.peek(val.address(), 0));
+            key.set(ValueLayout.JAVA_INT, 0, 1);
+            val.set(U64, 0, 42L);
+            assertEquals(0, m.update(key.address(), val.address(), 0, 0));
+            if (type.perCpu()) {
+                assertEquals(m.lookup(key.address(), 1), m.lookupPercpu(key.address(), 1));
+                assertEquals(42L, Native.getLong(m.lookupPercpu(key.address(), 0)));
+                assertEquals(0L, Native.getLong(m.lookupPercpu(key.address(), 1)));
+                assertEquals(0L, m.lookupPercpu(key.address(), 2), "cpu beyond nCpus");
+            } else {
+                assertEquals(0L, m.lookupPercpu(key.address(), 0));
+            }
+        }
+    }
 }
