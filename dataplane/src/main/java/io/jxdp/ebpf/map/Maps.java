@@ -119,9 +119,14 @@ public final class Maps {
             throw new MapException(d.name(), Errno.E2BIG, "per-CPU value_size " + d.valueSize() + " exceeds "
                     + PCPU_MIN_UNIT_SIZE);
         }
-        if (d.maxEntries() < 0) {
+        // htab_map_alloc(): n_buckets = roundup_pow_of_two(max_entries) must not exceed U32_MAX / sizeof(struct bucket)
+        long nBuckets = Long.highestOneBit(Integer.toUnsignedLong(d.maxEntries()) - 1) << 1;
+        if (nBuckets == 0) {
+            nBuckets = 1;
+        }
+        if (nBuckets > 0xFFFF_FFFFL / 16) {
             throw new MapException(d.name(), Errno.E2BIG, "max_entries " + Integer.toUnsignedString(d.maxEntries())
-                    + " needs more than 2^31 buckets");
+                    + " needs " + nBuckets + " buckets, more than the kernel's " + (0xFFFF_FFFFL / 16));
         }
     }
 

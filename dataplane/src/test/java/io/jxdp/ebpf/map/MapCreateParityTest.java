@@ -25,7 +25,8 @@ class MapCreateParityTest {
                 d(H, 4, 8, 16, BPF_F_NO_COMMON_LRU), d(H, 4, 8, 16, BPF_F_RDONLY | BPF_F_WRONLY),
                 d(H, 600, 8, 16, 0), d(H, 4, (1 << 22) - 60, 4, 0), d(H, 4, (1 << 22) - 20, 4, 0),
                 d(PH, 4, 32768, 4, 0), d(PH, 4, 32769, 4, 0), d(PH, 16, 24, 1000, BPF_F_NO_PREALLOC),
-                d(PH, 4, 8, 4, BPF_F_INNER_MAP));
+                d(PH, 4, 8, 4, BPF_F_INNER_MAP), d(A, 4, 1 << 20, 1 << 30, 0), d(H, 8, 1 << 21, 1 << 30, 0),
+                d(H, 4, 4, (1 << 27) + 1, 0), d(PH, 4, 4, 1 << 28, 0), d(H, 4, 4, -1, 0), d(A, 4, 4, -1, 0));
     }
 
     private static Arguments d(MapType t, int k, int v, int max, int flags) {
