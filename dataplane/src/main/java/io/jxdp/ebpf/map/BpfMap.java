@@ -27,7 +27,12 @@ import java.util.Optional;
  * <p>Capability queries ({@link #isPerCpu()}, {@link #supportsDelete()}, {@link #mmapRegion()},
  * {@link #directValueAddress(int)}) let the loader and helpers ask instead of switching on type.
  * {@link #close()} waits (bounded) for an RCU grace period and unmaps the memory; programs using the
- * map must be detached first.
+ * map must be detached first and no other thread may still be calling it.
+ *
+ * <p><b>Threads.</b> Any number of threads may use both sides at once, provided every thread that
+ * calls the program side concurrently with writers is a worker registered with the map's
+ * {@link Rcu} and calls {@link Rcu#quiescent} only when it holds no value address. User-side calls
+ * need no registration (hash maps lock the bucket they read; array memory is never reused).
  */
 public abstract class BpfMap implements AutoCloseable {
     private static final long CLOSE_GRACE_NANOS = 1_000_000_000L;
