@@ -36,6 +36,8 @@ import java.util.Optional;
  */
 public abstract class BpfMap implements AutoCloseable {
     private static final long CLOSE_GRACE_NANOS = 1_000_000_000L;
+    /** ENOTSUPP, include/linux/errno.h: kernel-internal, yet what bpf(2) returns for unsupported commands. */
+    static final int ENOTSUPP = 524;
 
     final MapDefinition def;
     final int nCpus;
@@ -174,6 +176,11 @@ public abstract class BpfMap implements AutoCloseable {
 
     abstract int userDelete(long keyAddr);
 
+    /** Copies the user-side value out and deletes the element; 0 or -errno. Types without it: -ENOTSUPP. */
+    int userLookupAndDelete(long keyAddr, long out) {
+        return -ENOTSUPP;
+    }
+
     /** Writes the key after {@code keyAddr} (0: the first key) to {@code nextOut}; 0 or -ENOENT at the end. */
     abstract int userGetNextKey(long keyAddr, long nextOut);
 
@@ -224,6 +231,30 @@ public abstract class BpfMap implements AutoCloseable {
         checkKey(key);
         try (Arena a = Arena.ofConfined()) {
             check(userDelete(copyIn(a, key).address()), "delete");
+        }
+    }
+
+    /**
+     * BPF_MAP_LOOKUP_AND_DELETE_ELEM: the value of the element, which is deleted; empty when there is
+     * none. Hash maps only: arrays throw ENOTSUPP (524) as the kernel. Needs read and write access.
+     */
+    public final Optional<byte[]> lookupAndDelete(byte[] key) {
+        checkOpen();
+        checkRead("lookup_and_delete");
+        checkWrite("lookup_and_delete");
+        checkKey(key);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(userValueSize(), 8);
+            int rc = userLookupAndDelete(copyIn(a, key).address(), out.address());
+            if (rc == -Errno.ENOENT) {
+                return Optional.empty();
+            }
+            if (rc == -ENOTSUPP) {
+                throw new MapException(name(), ENOTSUPP, "lookup_and_delete is not supported by " + type().kernelName()
+                        + " (ENOTSUPP)");
+            }
+            check(rc, "lookup_and_delete");
+            return Optional.of(out.toArray(ValueLayout.JAVA_BYTE));
         }
     }
 

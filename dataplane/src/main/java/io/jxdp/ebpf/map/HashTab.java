@@ -358,6 +358,16 @@ final class HashTab extends BpfMap {
 
     @Override
     int userLookup(long keyAddr, long out) {
+        return userLookup(keyAddr, out, false);
+    }
+
+    // htab_map_lookup_and_delete_elem(): copy out, then unlink, under the bucket lock.
+    @Override
+    int userLookupAndDelete(long keyAddr, long out) {
+        return userLookup(keyAddr, out, true);
+    }
+
+    private int userLookup(long keyAddr, long out, boolean delete) {
         int hash = Jhash.jhash(keyAddr, keySize, seed);
         long bucket = bucketOf(hash);
         Native.lock(bucket + B_LOCK);
@@ -372,6 +382,10 @@ final class HashTab extends BpfMap {
                 for (int c = 0; c < nCpus; c++) {
                     Native.copy(valueAddr(e, c), out + c * valueStride, valueStride);
                 }
+            }
+            if (delete) {
+                unlink(bucket, e);
+                retireElem(e, true);
             }
             return 0;
         } finally {

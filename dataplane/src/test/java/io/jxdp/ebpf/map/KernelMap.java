@@ -23,6 +23,7 @@ final class KernelMap implements AutoCloseable {
     private static final int BPF_MAP_UPDATE_ELEM = 2;
     private static final int BPF_MAP_DELETE_ELEM = 3;
     private static final int BPF_MAP_GET_NEXT_KEY = 4;
+    private static final int BPF_MAP_LOOKUP_AND_DELETE_ELEM = 21;
     private static final long ATTR_SIZE = 128;
 
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -111,6 +112,16 @@ final class KernelMap implements AutoCloseable {
     long delete(byte[] key) {
         try (Arena a = Arena.ofConfined()) {
             return elemOp(BPF_MAP_DELETE_ELEM, key, MemorySegment.NULL, 0, a);
+        }
+    }
+
+    /** 0 or -errno; {@code out} receives the value of the deleted element. */
+    long lookupAndDelete(byte[] key, byte[] out) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(out.length, 8);
+            long rc = elemOp(BPF_MAP_LOOKUP_AND_DELETE_ELEM, key, v, 0, a);
+            MemorySegment.copy(v, ValueLayout.JAVA_BYTE, 0, out, 0, out.length);
+            return rc;
         }
     }
 

@@ -48,7 +48,24 @@ class MapOpsParityTest {
             for (int op = 0; op < OPS; op++) {
                 byte[] key = key(rnd.nextInt(keySpace), keySize, array);
                 String where = "op " + op + " seed " + seed;
-                switch (rnd.nextInt(5)) {
+                switch (rnd.nextInt(6)) {
+                    case 5 -> {
+                        byte[] kv = new byte[vlen];
+                        long krc = k.lookupAndDelete(key, kv);
+                        long jrc;
+                        byte[] jv = null;
+                        try {
+                            Optional<byte[]> got = j.lookupAndDelete(key);
+                            jrc = got.isPresent() ? 0 : -io.jxdp.ffi.sys.Errno.ENOENT;
+                            jv = got.orElse(null);
+                        } catch (MapException e) {
+                            jrc = -e.errno();
+                        }
+                        assertEquals(krc, jrc, where + " lookup_and_delete");
+                        if (krc == 0) {
+                            assertArrayEquals(kv, jv, where + " lookup_and_delete value");
+                        }
+                    }
                     case 0, 1 -> {
                         byte[] v = new byte[vlen];
                         rnd.nextBytes(v);
