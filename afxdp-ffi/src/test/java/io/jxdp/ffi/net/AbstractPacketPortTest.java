@@ -1,0 +1,280 @@
+package io.jxdp.ffi.net;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jxdp.ffi.sys.NativeException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The one test suite every {@link PacketPort} driver passes, subclassed per driver (as Netty's
+ * {@code SocketEchoTest} is per transport). Each test builds its own namespaces and veth pair
+ * ({@link VethTopology}), drives the port under test in namespace A and checks what arrives with
+ * an independent plain AF_PACKET socket ({@link RawSocket}) in namespace B. Every wait is bounded
+ * by count and time.
+ */
+public abstract class AbstractPacketPortTest {
+    /** Opens the ports under test on {@code ifname} (calling thread is inside its namespace). */
+    protected abstract List<PacketPort> openPorts(VethTopology topology, String ifname, int queues);
+
+    /** What {@link PacketPort#driver()} must start with. */
+    protected abstract String driverPrefix();
+
+    /** Makes the ports able to receive (e.g. attach the XSKMAP redirect program); called in namespace A. */
+    protected abstract AutoCloseable prepareReceive(VethTopology topology, List<PacketPort> ports);
+
+    /** Checks that no driver slot or UMEM frame leaked once all TX completed and RX drained. */
+    protected void assertNoSlotLeaked(PacketPort port) {
+        assertEquals(0, port.txInFlight(), port + ": TX slots still in flight");
+    }
+
+    private static final long TX_DRAIN_NANOS = 10_000_000_000L;
+
+    private record Setup(VethTopology topology, List<PacketPort> ports, RawSocket witness, Link self, Link peer)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                for (PacketPort p : ports) {
+                    p.close();
+                }
+                if (witness != null) {
+                    witness.close();
+                }
+            } finally {
+                topology.close();
+            }
+        }
+    }
+
+    private Setup setUp(int queues, boolean witness) {
+        VethTopology t = VethTopology.create(queues);
+        List<PacketPort> ports = new ArrayList<>();
+        RawSocket w = null;
+        try {
+            Link self;
+            Link peer;
+            try (NetNs.Scope ignored = NetNs.enter(t.nsA)) {
+                ports.addAll(openPorts(t, t.ifA, queues));
+                self = Link.byName(t.ifA);
+            }
+            try (NetNs.Scope ignored = NetNs.enter(t.nsB)) {
+                w = witness ? new RawSocket(t.ifB, Frames.ETHERTYPE) : null;
+                peer = Link.byName(t.ifB);
+            }
+            return new Setup(t, ports, w, self, peer);
+        } catch (RuntimeException | Error e) {
+            new Setup(t, ports, w, null, null).close();
+            throw e;
+        }
+    }
+
+    private static void drainTx(PacketPort port) {
+        long deadline = System.nanoTime() + TX_DRAIN_NANOS;
+        while (port.txInFlight() > 0 && System.nanoTime() < deadline) {
+            port.flush();
+            Thread.onSpinWait();
+        }
+        assertEquals(0, port.txInFlight(), port + ": TX did not complete within 10 s");
+    }
+
+    /** Queues one frame, flushing (bounded) while the port has no free slot. */
+    private static void sendOne(PacketPort port, MemorySegment buf, int length) {
+        long deadline = System.nanoTime() + TX_DRAIN_NANOS;
+        while (!port.send(buf, 0, length)) {
+            port.flush();
+            assertTrue(System.nanoTime() < deadline, port + ": no TX slot freed within 10 s");
+        }
+    }
+
+    private void transmitAndWitness(Setup s, int frames, long seed) {
+        Random random = new Random(seed);
+        Map<Integer, byte[]> sent = new HashMap<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(2048, 64);
+            int seq = 0;
+            while (seq < frames) {
+                int batch = Math.min(32, frames - seq);
+                for (int i = 0; i < batch; i++, seq++) {
+                    PacketPort port = s.ports().get(seq % s.ports().size());
+                    byte[] f = Frames.frame(s.peer().mac(), s.self().mac(), seq, Frames.length(seq, random), random);
+                    sent.put(seq, f);
+                    MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
+                    sendOne(port, buf, f.length);
+                }
+                for (PacketPort p : s.ports()) {
+                    p.flush();
+                }
+                for (int i = 0; i < batch; i++) {
+                    byte[] got = s.witness().receive(5000);
+                    assertNotNull(got, "frame missing at the peer after " + (seq - batch + i) + " of " + frames);
+                    int n = Frames.sequence(got);
+                    byte[] want = sent.remove(n);
+                    assertNotNull(want, "unexpected or duplicate frame seq " + n + " (" + got.length + " bytes)");
+                    assertArrayEquals(want, got, "bytes of frame " + n);
+                }
+            }
+        }
+        assertNull(s.witness().receive(300), "an extra frame arrived at the peer");
+        assertTrue(sent.isEmpty(), sent.size() + " frames never arrived");
+        for (PacketPort p : s.ports()) {
+            drainTx(p);
+            assertNoSlotLeaked(p);
+        }
+    }
+
+    @Test
+    void transmitsExactlyNFramesOfVariousSizes() {
+        try (Setup s = setUp(1, true)) {
+            assertTrue(s.ports().getFirst().driver().startsWith(driverPrefix()), s.ports().getFirst().driver());
+            transmitAndWitness(s, 2000, 42);
+        }
+    }
+
+    @Test
+    void transmitsFromEveryQueueOfAMultiQueueVeth() {
+        try (Setup s = setUp(4, true)) {
+            transmitAndWitness(s, 1000, 7);
+        }
+    }
+
+    @Test
+    void receivesExactlyNFramesSentByThePeer() throws Exception {
+        try (Setup s = setUp(1, true)) {
+            AutoCloseable rx;
+            try (NetNs.Scope ignored = NetNs.enter(s.topology().nsA)) {
+                rx = prepareReceive(s.topology(), s.ports());
+            }
+            try (rx) {
+                PacketPort port = s.ports().getFirst();
+                Random random = new Random(99);
+                int frames = 1000;
+                Map<Integer, byte[]> sent = new HashMap<>();
+                List<byte[]> got = new ArrayList<>();
+                List<byte[]> other = new ArrayList<>();
+                FrameHandler collect = (mem, off, len) -> {
+                    byte[] f = mem.asSlice(off, len).toArray(ValueLayout.JAVA_BYTE);
+                    (Frames.sequence(f) >= 0 ? got : other).add(f);
+                };
+                for (int seq = 0; seq < frames; seq++) {
+                    byte[] f = Frames.frame(s.self().mac(), s.peer().mac(), seq, Frames.length(seq, random), random);
+                    sent.put(seq, f);
+                    s.witness().send(f);
+                    if (seq % 32 == 31) {
+                        port.receive(collect, 64);
+                    }
+                }
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (got.size() < frames && System.nanoTime() < deadline) {
+                    if (port.receive(collect, 64) == 0) {
+                        port.awaitReceive(20);
+                    }
+                }
+                // Give stray extra frames a chance to show up before counting.
+                long quiet = System.nanoTime() + 300_000_000L;
+                while (System.nanoTime() < quiet) {
+                    port.receive(collect, 64);
+                    port.awaitReceive(10);
+                }
+                assertEquals(frames, got.size(), "frames received (non-test frames seen: " + other.size() + ")");
+                for (byte[] f : got) {
+                    byte[] want = sent.remove(Frames.sequence(f));
+                    assertNotNull(want, "duplicate frame " + Frames.sequence(f));
+                    assertArrayEquals(want, f, "bytes of frame " + Frames.sequence(f));
+                }
+                assertNoSlotLeaked(port);
+            }
+        }
+    }
+
+    @Test
+    void aMillionFramesLeaveNoSlotBehind() {
+        try (Setup s = setUp(1, false); Arena arena = Arena.ofConfined()) {
+            PacketPort port = s.ports().getFirst();
+            MemorySegment buf = arena.allocate(2048, 64);
+            byte[] f = Frames.frame(s.peer().mac(), s.self().mac(), 0, 60, new Random(1));
+            MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
+            int frames = 1_000_000;
+            long deadline = System.nanoTime() + 240_000_000_000L;
+            int sent = 0;
+            while (sent < frames) {
+                if (port.send(buf, 0, 60)) {
+                    sent++;
+                    if ((sent & 63) == 0) {
+                        port.flush();
+                    }
+                } else {
+                    port.flush();
+                }
+                if ((sent & 0xFFFF) == 0) {
+                    assertTrue(System.nanoTime() < deadline, "1e6 frames not sent within 240 s: " + sent);
+                }
+            }
+            port.flush();
+            drainTx(port);
+            assertNoSlotLeaked(port);
+        }
+    }
+
+    @Test
+    void steadyStateTransmitAllocatesNothing() {
+        try (Setup s = setUp(1, false); Arena arena = Arena.ofConfined()) {
+            PacketPort port = s.ports().getFirst();
+            MemorySegment buf = arena.allocate(2048, 64);
+            byte[] f = Frames.frame(s.peer().mac(), s.self().mac(), 0, 128, new Random(2));
+            MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
+            FrameHandler ignore = (mem, off, len) -> { };
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long tid = Thread.currentThread().threadId();
+            long allocated = 0;
+            for (int round = 0; round < 6; round++) {
+                long before = mx.getThreadAllocatedBytes(tid);
+                for (int i = 0; i < 20_000; i++) {
+                    if (!port.send(buf, 0, 128)) {
+                        port.flush();
+                    }
+                    if ((i & 31) == 0) {
+                        port.flush();
+                        port.receive(ignore, 32);
+                    }
+                }
+                allocated = mx.getThreadAllocatedBytes(tid) - before;
+            }
+            // The last round runs compiled code; the handful of bytes allowed is the MXBean call itself.
+            assertTrue(allocated < 1024, "steady-state TX allocated " + allocated + " bytes per 20000 frames");
+            drainTx(port);
+        }
+    }
+
+    @Test
+    void missingInterfaceIsNamedInTheError() {
+        try (VethTopology t = VethTopology.create(1); NetNs.Scope ignored = NetNs.enter(t.nsA)) {
+            NativeException e = assertThrows(NativeException.class, () -> openPorts(t, "jxnosuch0", 1));
+            assertTrue(e.getMessage().contains("jxnosuch0"), e.getMessage());
+        }
+    }
+
+    @Test
+    void oversizeFrameIsRejected() {
+        try (Setup s = setUp(1, false); Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(16384);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> s.ports().getFirst().send(buf, 0, 9000));
+            assertTrue(e.getMessage().contains(s.topology().ifA), e.getMessage());
+            assertEquals(0, s.ports().getFirst().txInFlight());
+        }
+    }
+}
