@@ -34,6 +34,18 @@ public final class LibC {
         return LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO);
     }
 
+    /**
+     * As {@link #downcallErrno(String, FunctionDescriptor)} for a variadic C function such as
+     * {@code syscall(long number, ...)}: arguments from index {@code firstVariadicArg} on are
+     * passed as variadic arguments (the SysV ABI passes them differently on some platforms).
+     */
+    public static MethodHandle downcallErrnoVariadic(String name, FunctionDescriptor descriptor, int firstVariadicArg) {
+        MemorySegment symbol = LOOKUP.find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc symbol not found: " + name));
+        return LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO,
+                Linker.Option.firstVariadicArg(firstVariadicArg));
+    }
+
     /** Looks up a libc symbol and binds it without errno capture. */
     public static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
         MemorySegment symbol = LOOKUP.find(name)
