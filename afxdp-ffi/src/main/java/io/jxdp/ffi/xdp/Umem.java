@@ -27,6 +27,7 @@ public final class Umem implements AutoCloseable {
     private int openSockets;
     /** The socket that registered the UMEM; -1 until one did. */
     private int ownerFd = -1;
+    private boolean ownerNeedsWakeup;
     private boolean closed;
 
     private Umem(MemorySegment memory, int frameSize, int frameCount, int headroom) {
@@ -149,8 +150,14 @@ public final class Umem implements AutoCloseable {
         }
     }
 
-    synchronized void owner(int fd) {
+    synchronized void owner(int fd, boolean needWakeup) {
         ownerFd = fd;
+        ownerNeedsWakeup = needWakeup;
+    }
+
+    /** Whether the registering socket bound with XDP_USE_NEED_WAKEUP (sharing sockets inherit it). */
+    synchronized boolean ownerNeedsWakeup() {
+        return ownerNeedsWakeup;
     }
 
     /** Unmaps the UMEM; every socket on it must be closed first. */

@@ -168,6 +168,9 @@ public final class XdpSocket implements PacketPort {
                 case COPY -> attempt(umem, link, queueId, config, IfXdp.XDP_COPY, firstFrame);
                 case ZEROCOPY -> attempt(umem, link, queueId, config, IfXdp.XDP_ZEROCOPY, firstFrame);
                 case AUTO -> {
+                    if (umem.ownerFd() >= 0) { // sharing: the registering socket already chose the mode
+                        yield attempt(umem, link, queueId, config, 0, firstFrame);
+                    }
                     try {
                         yield attempt(umem, link, queueId, config, IfXdp.XDP_ZEROCOPY, firstFrame);
                     } catch (NativeException e) {
@@ -212,8 +215,12 @@ public final class XdpSocket implements PacketPort {
 
             MemorySegment sa = arena.allocate(IfXdp.SOCKADDR_XDP_SIZE, 4);
             int flags = modeFlag | (config.needWakeup() ? IfXdp.XDP_USE_NEED_WAKEUP : 0);
+            boolean needWakeup = config.needWakeup();
             if (owner >= 0) {
-                flags |= IfXdp.XDP_SHARED_UMEM;
+                // A sharing socket may name no other flag (net/xdp/xsk.c, xsk_bind: EINVAL); it
+                // inherits copy/zero-copy and need-wakeup from the socket that registered the UMEM.
+                flags = IfXdp.XDP_SHARED_UMEM;
+                needWakeup = umem.ownerNeedsWakeup();
                 sa.set(ValueLayout.JAVA_INT, IfXdp.SXDP_SHARED_UMEM_FD, owner);
             }
             sa.set(ValueLayout.JAVA_SHORT, IfXdp.SXDP_FAMILY, (short) Sockets.AF_XDP);
@@ -229,9 +236,9 @@ public final class XdpSocket implements PacketPort {
             Sockets.getsockopt(fd, IfXdp.SOL_XDP, IfXdp.XDP_OPTIONS, opts, "XDP_OPTIONS, " + where);
             boolean zc = (opts.get(ValueLayout.JAVA_INT, 0) & IfXdp.XDP_OPTIONS_ZEROCOPY) != 0;
             if (owner < 0) {
-                umem.owner(fd);
+                umem.owner(fd, needWakeup);
             }
-            return new XdpSocket(umem, link.name(), link.ifindex(), queueId, fd, zc, config.needWakeup(), arena, maps,
+            return new XdpSocket(umem, link.name(), link.ifindex(), queueId, fd, zc, needWakeup, arena, maps,
                     producer(maps[0], off, FillRingDescriptor.MMAP_OFFSETS, FillRingDescriptor.ENTRY_SIZE, config.fillSize()),
                     consumer(maps[1], off, CompletionRingDescriptor.MMAP_OFFSETS, CompletionRingDescriptor.ENTRY_SIZE,
                             config.completionSize()),
