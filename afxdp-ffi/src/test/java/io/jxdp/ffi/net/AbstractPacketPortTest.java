@@ -228,6 +228,86 @@ public abstract class AbstractPacketPortTest {
         }
     }
 
+    /**
+     * A million frames from a port on one veth end to a port of the same driver on the other,
+     * paced by a window so that no queue on the way can overflow: every frame must arrive, in
+     * order, and afterwards both ports must hold every slot (UMEM frame) they started with.
+     */
+    @Test
+    void aMillionFramesDriverToDriverArriveInOrderAndLeaveNoSlotBehind() throws Exception {
+        VethTopology t = VethTopology.create(1);
+        List<PacketPort> a = new ArrayList<>();
+        List<PacketPort> b = new ArrayList<>();
+        AutoCloseable rxSetup = null;
+        try (Arena arena = Arena.ofConfined()) {
+            byte[] macA;
+            byte[] macB;
+            try (NetNs.Scope ignored = NetNs.enter(t.nsA)) {
+                a.addAll(openPorts(t, t.ifA, 1));
+                rxSetup = prepareReceive(t, a);
+                macA = Link.byName(t.ifA).mac();
+            }
+            try (NetNs.Scope ignored = NetNs.enter(t.nsB)) {
+                b.addAll(openPorts(t, t.ifB, 1));
+                macB = Link.byName(t.ifB).mac();
+            }
+            PacketPort rx = a.getFirst();
+            PacketPort tx = b.getFirst();
+            MemorySegment buf = arena.allocate(2048, 64);
+            byte[] f = Frames.frame(macA, macB, 0, 64, new Random(3));
+            MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
+            ValueLayout.OfInt seqLayout = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+            ValueLayout.OfShort typeLayout = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+            int frames = 1_000_000;
+            int window = 512;
+            int[] counts = new int[3]; // received in order, out of order, foreign
+            FrameHandler check = (mem, off, len) -> {
+                if (len != 64 || mem.get(typeLayout, off + 12) != (short) Frames.ETHERTYPE) {
+                    counts[2]++;
+                } else if (mem.get(seqLayout, off + 14) == counts[0]) {
+                    counts[0]++;
+                } else {
+                    counts[1]++;
+                }
+            };
+            int sent = 0;
+            long deadline = System.nanoTime() + 240_000_000_000L;
+            while (counts[0] + counts[1] < frames && System.nanoTime() < deadline) {
+                while (sent < frames && sent - counts[0] - counts[1] < window) {
+                    buf.set(seqLayout, 14, sent);
+                    if (!tx.send(buf, 0, 64)) {
+                        break;
+                    }
+                    sent++;
+                }
+                tx.flush();
+                if (rx.receive(check, 256) == 0) {
+                    rx.awaitReceive(1);
+                }
+            }
+            assertEquals(0, counts[1], "frames out of order");
+            assertEquals(0, counts[2], "foreign frames");
+            assertEquals(frames, counts[0], "frames received in order (sent " + sent + ")");
+            drainTx(tx);
+            assertNoSlotLeaked(tx);
+            assertNoSlotLeaked(rx);
+        } finally {
+            try {
+                if (rxSetup != null) {
+                    rxSetup.close();
+                }
+                for (PacketPort p : a) {
+                    p.close();
+                }
+                for (PacketPort p : b) {
+                    p.close();
+                }
+            } finally {
+                t.close();
+            }
+        }
+    }
+
     @Test
     void steadyStateTransmitAllocatesNothing() {
         try (Setup s = setUp(1, false); Arena arena = Arena.ofConfined()) {
