@@ -17,6 +17,8 @@ import java.nio.file.Path;
  * sockets inside a scope and use them from any thread afterwards.
  *
  * <p>Use from platform threads only: a virtual thread may change carrier between enter and close.
+ * Threads started while inside a scope inherit the namespace (clone(2) copies the creating
+ * thread's namespaces), which is how a driver thread can be born inside one.
  */
 public final class NetNs {
     private NetNs() {}
