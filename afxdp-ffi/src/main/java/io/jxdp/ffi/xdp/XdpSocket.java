@@ -398,18 +398,26 @@ public final class XdpSocket implements PacketPort {
     public int receive(FrameHandler handler, int limit) {
         int start = rx.nextIndex();
         int n = rx.peek(limit);
-        for (int i = 0; i < n; i++) {
-            long addr = rx.address(start + i);
-            int len = rx.length(start + i);
-            try {
-                handler.onFrame(umemMemory, addr, len);
-            } finally {
-                freeStack[freeTop++] = umem.frameBase(addr);
+        int i = 0;
+        try {
+            for (; i < n; i++) {
+                long addr = rx.address(start + i);
+                int len = rx.length(start + i);
+                try {
+                    handler.onFrame(umemMemory, addr, len);
+                } finally {
+                    freeStack[freeTop++] = umem.frameBase(addr);
+                }
             }
-        }
-        if (n > 0) {
-            rx.release(n);
-            fillOutstanding -= n;
+        } finally {
+            // A handler that throws drops the rest of the batch; their frames must not leak.
+            for (int j = i + 1; j < n; j++) {
+                freeStack[freeTop++] = umem.frameBase(rx.address(start + j));
+            }
+            if (n > 0) {
+                rx.release(n);
+                fillOutstanding -= n;
+            }
         }
         refill();
         // The kernel flags the fill ring when it found it empty and stopped; a recvfrom restarts it.
