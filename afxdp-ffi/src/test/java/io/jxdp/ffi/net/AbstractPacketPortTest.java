@@ -200,6 +200,50 @@ public abstract class AbstractPacketPortTest {
     }
 
     @Test
+    void aThrowingHandlerLeaksNoSlotAndReceptionGoesOn() throws Exception {
+        try (Setup s = setUp(1, true)) {
+            AutoCloseable rx;
+            try (NetNs.Scope ignored = NetNs.enter(s.topology().nsA)) {
+                rx = prepareReceive(s.topology(), s.ports());
+            }
+            try (rx) {
+                PacketPort port = s.ports().getFirst();
+                Random random = new Random(5);
+                for (int seq = 0; seq < 64; seq++) {
+                    s.witness().send(Frames.frame(s.self().mac(), s.peer().mac(), seq, 100, random));
+                }
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (!port.awaitReceive(20) && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertThrows(IllegalStateException.class, () -> port.receive((m, o, l) -> {
+                    throw new IllegalStateException("handler failure");
+                }, 64));
+                int[] later = new int[1];
+                FrameHandler count = (m, o, l) -> later[0]++;
+                long quiet = System.nanoTime() + 300_000_000L;
+                while (System.nanoTime() < quiet) {
+                    port.receive(count, 64);
+                    port.awaitReceive(10);
+                }
+                assertNoSlotLeaked(port);
+                later[0] = 0;
+                for (int seq = 100; seq < 110; seq++) {
+                    s.witness().send(Frames.frame(s.self().mac(), s.peer().mac(), seq, 100, random));
+                }
+                deadline = System.nanoTime() + 5_000_000_000L;
+                while (later[0] < 10 && System.nanoTime() < deadline) {
+                    if (port.receive(count, 64) == 0) {
+                        port.awaitReceive(10);
+                    }
+                }
+                assertEquals(10, later[0], "frames received after the handler failure");
+                assertNoSlotLeaked(port);
+            }
+        }
+    }
+
+    @Test
     void aMillionFramesLeaveNoSlotBehind() {
         try (Setup s = setUp(1, false); Arena arena = Arena.ofConfined()) {
             PacketPort port = s.ports().getFirst();
