@@ -5,6 +5,7 @@
 module io.jxdp.ffi {
     exports io.jxdp.ffi.sys;
     exports io.jxdp.ffi.bpf;
+    exports io.jxdp.ffi.pcap;
     exports io.jxdp.ffi.net;
     exports io.jxdp.ffi.xdp;
     exports io.jxdp.ffi.packet;

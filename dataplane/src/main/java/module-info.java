@@ -8,5 +8,15 @@ module io.jxdp.dataplane {
     requires org.agrona;
     requires org.yaml.snakeyaml;
 
+    exports io.jxdp.ebpf.isa;
+    exports io.jxdp.ebpf.asm;
+    exports io.jxdp.ebpf.interp;
+    exports io.jxdp.ebpf.helper;
+    exports io.jxdp.ebpf.conformance;
+    exports io.jxdp.ebpf.elf;
+    exports io.jxdp.ebpf.btf;
+    exports io.jxdp.ebpf.loader;
+    exports io.jxdp.ebpf.engine;
+
     opens io.jxdp.cli to info.picocli;
 }

@@ -51,7 +51,7 @@ public final class BpfFlags {
     // BPF_PROG_TEST_RUN flags.
     /** Run on the CPU named by {@code cpu} (not for XDP). */
     public static final int BPF_F_TEST_RUN_ON_CPU = 1 << 0;
-    /** XDP: run on live frames that XDP_TX / XDP_REDIRECT really transmit; no data_out. */
+    /** XDP: run on live frames that XDP_TX / XDP_REDIRECT really transmit; pass no data_out. */
     public static final int BPF_F_TEST_XDP_LIVE_FRAMES = 1 << 1;
     public static final int BPF_F_TEST_SKB_CHECKSUM_COMPLETE = 1 << 2;
 }

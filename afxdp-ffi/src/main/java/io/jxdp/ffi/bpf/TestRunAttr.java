@@ -4,8 +4,9 @@ package io.jxdp.ffi.bpf;
  * The BPF_PROG_TEST_RUN inputs.
  *
  * @param dataIn the packet
- * @param dataOutCapacity room for the packet after the run; 0 passes no data_out (required with
- *        {@link BpfFlags#BPF_F_TEST_XDP_LIVE_FRAMES})
+ * @param dataOutCapacity room for the packet after the run; 0 passes no data_out (use 0 with
+ *        {@link BpfFlags#BPF_F_TEST_XDP_LIVE_FRAMES}: live frames are transmitted, not returned,
+ *        and with a context the kernel refuses a data_out, net/bpf/test_run.c)
  * @param ctxIn the context, for XDP a {@code struct xdp_md} (24 bytes), or null
  * @param ctxOutCapacity room for the context after the run, 0 for none
  * @param repeat runs to average the duration over; 0 and 1 both run once

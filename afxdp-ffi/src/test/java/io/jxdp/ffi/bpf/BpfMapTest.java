@@ -76,6 +76,16 @@ class BpfMapTest {
             assertEquals("jxdp_arr", info.name());
             assertTrue(info.id() > 0);
             assertEquals(info, Bpf.objInfo(fd));
+
+            // a second descriptor for the same map, by its id, sees the same element
+            int byId = Bpf.mapGetFdById(info.id());
+            try {
+                assertTrue(byId != fd);
+                assertTrue(Bpf.mapLookup(byId, u32(1), out));
+                assertEquals(42L, out.get(U64, 0));
+            } finally {
+                Bpf.close(byId);
+            }
         } finally {
             Bpf.close(fd);
         }

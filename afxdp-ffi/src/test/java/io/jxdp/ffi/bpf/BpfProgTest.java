@@ -209,6 +209,50 @@ class BpfProgTest {
     }
 
     /**
+     * BPF_F_TEST_XDP_LIVE_FRAMES with no data_out; with a context, the kernel refuses a data_out
+     * (net/bpf/test_run.c, bpf_prog_test_run_xdp), and a batch size without live frames. Run inside a
+     * namespace of its own, whose loopback device is the frames' ingress, with a program that
+     * drops every frame so nothing reaches any stack.
+     */
+    @Test
+    void liveFramesRunWithoutDataOut() throws Throwable {
+        String ns = "jxdp-live-" + ProcessHandle.current().pid();
+        run(List.of("ip", "netns", "add", ns));
+        int prog = -1;
+        try {
+            prog = Bpf.progLoad(ProgLoadAttr.xdp(Insns.returning(XdpAction.XDP_DROP)));
+            int home = open("/proc/thread-self/ns/net");
+            int nsFd = open("/run/netns/" + ns);
+            try {
+                setns(nsFd);
+                try {
+                    TestRunAttr live = TestRunAttr.of(packet(9, 64)).withDataOutCapacity(0).withRepeat(16)
+                            .withFlags(BpfFlags.BPF_F_TEST_XDP_LIVE_FRAMES);
+                    TestRunResult r = Bpf.progTestRun(prog, live);
+                    assertEquals(0, r.dataOut().length);
+                    byte[] ctx = new byte[24];
+                    MemorySegment.ofArray(ctx).set(ValueLayout.JAVA_INT_UNALIGNED, 4, 64); // xdp_md.data_end
+                    int p = prog;
+                    NativeException e = assertThrows(NativeException.class, () -> Bpf.progTestRun(p,
+                            live.withDataOutCapacity(128).withCtx(ctx, 0)));
+                    assertEquals(Errno.EINVAL, e.errno());
+                    TestRunAttr batchNotLive = new TestRunAttr(packet(9, 64), 128, null, 0, 1, 0, 0, 8);
+                    assertEquals(Errno.EINVAL, assertThrows(NativeException.class,
+                            () -> Bpf.progTestRun(p, batchNotLive)).errno());
+                } finally {
+                    setns(home);
+                }
+            } finally {
+                Bpf.close(nsFd);
+                Bpf.close(home);
+            }
+        } finally {
+            Bpf.close(prog);
+            run(List.of("ip", "netns", "del", ns));
+        }
+    }
+
+    /**
      * Attaches an XDP program with BPF_LINK_CREATE to a veth inside a namespace of its own (the
      * test thread enters it with setns(2) and returns to its own namespace in finally), sees the
      * link through {@code ip link}, and sees closing the link fd detach it.

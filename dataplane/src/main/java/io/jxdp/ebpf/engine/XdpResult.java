@@ -1,0 +1,18 @@
+package io.jxdp.ebpf.engine;
+
+/**
+ * What one run of an XDP program produced.
+ *
+ * @param action the program's return value (XDP_ABORTED 0, DROP 1, PASS 2, TX 3, REDIRECT 4, or any
+ *     other value the program returned)
+ * @param output the frame from data_meta to data_end after the run
+ * @param nsPerRun mean wall-clock nanoseconds per run over the repeat count (the kernel's figure
+ *     is its own BPF_PROG_TEST_RUN duration, which includes its per-run loop overhead)
+ */
+public record XdpResult(long action, byte[] output, long nsPerRun) {
+
+    /** The XDP_* name of the action, or {@code UNKNOWN(n)}. */
+    public String actionName() {
+        return XdpAction.name(action);
+    }
+}
