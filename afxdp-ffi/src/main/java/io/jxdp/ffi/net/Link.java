@@ -11,7 +11,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
@@ -80,6 +82,27 @@ public record Link(String name, int ifindex, byte[] mac, int mtu, int flags, int
     /** The interface index, or a {@link NativeException} naming the missing interface. */
     public static int ifindex(String name) {
         return byName(name).ifindex();
+    }
+
+    public Link {
+        mac = mac.clone();
+    }
+
+    /** A copy of the hardware address. */
+    @Override
+    public byte[] mac() {
+        return mac.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Link l && name.equals(l.name) && ifindex == l.ifindex && Arrays.equals(mac, l.mac)
+                && mtu == l.mtu && flags == l.flags && rxQueues == l.rxQueues && txQueues == l.txQueues;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, ifindex, Arrays.hashCode(mac), mtu, flags, rxQueues, txQueues);
     }
 
     public boolean isUp() {
