@@ -85,10 +85,13 @@ public final class XdpSocket implements PacketPort {
         }
     }
 
-    /** Where the socket's frames are right now; {@code free + fill + tx == frames}. */
-    public record Accounting(int frames, int free, int fill, int tx) {
+    /**
+     * Where the socket's frames are right now; {@code free + fill + tx + held == frames}.
+     * {@code held} counts frames taken with {@link #claimTxFrame()} and not yet submitted.
+     */
+    public record Accounting(int frames, int free, int fill, int tx, int held) {
         public int total() {
-            return free + fill + tx;
+            return free + fill + tx + held;
         }
     }
 
@@ -116,6 +119,7 @@ public final class XdpSocket implements PacketPort {
     private int freeTop;
     private int fillOutstanding;
     private int txQueued;
+    private int held;
     private int txOutstanding;
     private long txKicks;
     private long rxWakeups;
@@ -351,7 +355,7 @@ public final class XdpSocket implements PacketPort {
     }
 
     public Accounting accounting() {
-        return new Accounting(frameCount, freeTop, fillOutstanding, txOutstanding + txQueued);
+        return new Accounting(frameCount, freeTop, fillOutstanding, txOutstanding + txQueued, held);
     }
 
     /** sendto wakeups made for TX. */
@@ -458,14 +462,17 @@ public final class XdpSocket implements PacketPort {
         if (freeTop == 0 && reap() == 0) {
             return -1;
         }
+        held++;
         return freeStack[--freeTop] + headroom;
     }
 
     /**
      * Queues a frame from {@link #claimTxFrame()} for TX with {@code length} bytes at {@code address};
-     * returns false (the frame goes back to the free stack) when the TX ring is full.
+     * returns false (the frame goes back to the free stack) when the TX ring is full. Either way
+     * the caller no longer holds the frame.
      */
     public boolean submitFrame(long address, int length) {
+        held--;
         if (length <= 0 || length > maxFrameLength) {
             freeStack[freeTop++] = umem.frameBase(address);
             throw new IllegalArgumentException("AF_XDP frame length " + length + " not in 1.." + maxFrameLength);
