@@ -218,12 +218,15 @@ public final class Interpreter {
                     throw fault(pc, "instruction budget of " + budget + " exhausted");
                 }
                 final Op op = ops[pc];
+                if (op == null) {
+                    // kept out of the switch: "case null" would turn it into an indy type switch
+                    throw fault(pc, "executing the second slot of an lddw");
+                }
                 final int d = dst[pc];
                 final int s = src[pc];
                 final long k = imm[pc];
                 int next = pc + 1;
                 switch (op) {
-                    case null -> throw fault(pc, "executing the second slot of an lddw");
                     // ALU64, immediate (sign-extended) and register sources
                     case ADD64_IMM -> r[d] += k;
                     case ADD64_REG -> r[d] += r[s];
