@@ -106,7 +106,7 @@ public final class Interpreter {
             if (i.dst() > 10 || i.src() > 10) {
                 throw fault(pc, "invalid register r" + Math.max(i.dst(), i.src()));
             }
-            if (op.writesDst() && i.dst() == 10) {
+            if ((op.writesDst() && i.dst() == 10) || (op.writesSrc() && i.src() == 10)) {
                 throw fault(pc, "r10 is the read-only frame pointer");
             }
             ops[pc] = op;
