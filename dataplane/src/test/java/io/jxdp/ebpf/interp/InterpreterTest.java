@@ -255,15 +255,20 @@ class InterpreterTest {
             seg.set(ValueLayout.JAVA_BYTE, 0, (byte) 3);
             vm.regions().add("mem", seg, true);
             long warm = 0;
-            for (int i = 0; i < 2_000; i++) {
+            for (int i = 0; i < 20_000; i++) {
                 warm += vm.run(seg.address(), 8);
             }
             long tid = Thread.currentThread().threadId();
-            long before = (long) allocatedBytes.invoke(mx, tid);
-            for (int i = 0; i < 2_000; i++) {
-                warm += vm.run(seg.address(), 8);
+            // the best of five windows: JIT recompilation (deoptimisation) may allocate once in a window,
+            // per-run allocation would show in every window
+            long allocated = Long.MAX_VALUE;
+            for (int w = 0; w < 5; w++) {
+                long before = (long) allocatedBytes.invoke(mx, tid);
+                for (int i = 0; i < 2_000; i++) {
+                    warm += vm.run(seg.address(), 8);
+                }
+                allocated = Math.min(allocated, (long) allocatedBytes.invoke(mx, tid) - before);
             }
-            long allocated = (long) allocatedBytes.invoke(mx, tid) - before;
             assertTrue(warm > 0);
             // a few hundred bytes of slack for the MXBean call itself; per-run allocation would be >= 2000 x 16 bytes
             assertTrue(allocated < 1024, "allocated " + allocated + " bytes over 2000 runs");
