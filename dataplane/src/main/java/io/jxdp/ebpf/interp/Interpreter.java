@@ -156,7 +156,11 @@ public final class Interpreter {
         }
     }
 
-    /** The memory regions checked mode allows besides the stack; add input, context and packet here. */
+    /**
+     * The memory regions checked mode allows besides the stack; add input, context and packet here
+     * before a run. Regions added during a run (by helpers, e.g. a map value they return) are dropped
+     * when the run ends.
+     */
     public MemoryRegions regions() {
         return regions;
     }
@@ -210,6 +214,7 @@ public final class Interpreter {
         r[10] = stackTop;
         int depth = 0;
         long stackLow = stackTop - STACK_SIZE;
+        final int regionMark = regions.count();
         long n = 0;
         int pc = 0;
         try {
@@ -473,6 +478,9 @@ public final class Interpreter {
             }
         } finally {
             count = n;
+            if (regions.count() > regionMark) {
+                regions.truncate(regionMark); // regions helpers added during this run end with it
+            }
         }
     }
 

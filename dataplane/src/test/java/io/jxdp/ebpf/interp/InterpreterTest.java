@@ -231,6 +231,26 @@ class InterpreterTest {
     }
 
     @org.junit.jupiter.api.Test
+    void helperRegionsLastForTheRun() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(8, 8);
+            value.set(ValueLayout.JAVA_LONG, 0, 41);
+            HelperRegistry h = new HelperRegistry().register(1, (ctx, r1, r2, r3, r4, r5) -> {
+                ctx.regions().add("map value", value, true); // as a map lookup helper hands out a value
+                return value.address();
+            });
+            Interpreter vm = new Interpreter(Assembler.assemble("call 1\nldxdw %r1, [%r0]\nadd %r1, 1\nstxdw [%r0], %r1\nmov %r0, %r1\nexit"),
+                    h, Interpreter.Mode.CHECKED);
+            vm.regions().add("input", value.address(), 0, false);
+            assertEquals(42, vm.run(0, 0));
+            assertEquals(1, vm.regions().count(), "the helper's region is gone after the run");
+            Interpreter noHelperRegion = new Interpreter(Assembler.assemble("lddw %r0, " + value.address() + "\nldxdw %r0, [%r0]\nexit"),
+                    null, Interpreter.Mode.CHECKED);
+            assertThrows(VmException.class, () -> noHelperRegion.run(0, 0));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
     void instructionCountIsReported() {
         Interpreter vm = new Interpreter(Assembler.assemble("mov %r0, 0\nloop:\nadd %r0, 1\njlt %r0, 10, loop\nexit"), null,
                 Interpreter.Mode.UNCHECKED);
