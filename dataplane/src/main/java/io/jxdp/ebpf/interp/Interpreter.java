@@ -423,24 +423,25 @@ public final class Interpreter {
                     case STXH -> MEM.set(U16, addr(checked, pc, r[d] + off[pc], 2, true, stackLow), (short) r[s]);
                     case STXW -> MEM.set(U32, addr(checked, pc, r[d] + off[pc], 4, true, stackLow), (int) r[s]);
                     case STXDW -> MEM.set(U64, addr(checked, pc, r[d] + off[pc], 8, true, stackLow), r[s]);
-                    // atomics (kernel: 32-bit fetch results are zero-extended into the register)
-                    case ATOMIC32_ADD -> { int o = (int) ATOMIC32.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    // atomics (kernel: 32-bit fetch results are zero-extended into the register). The casts
+                    // keep each VarHandle call site's type exact; forms without FETCH drop the old value.
+                    case ATOMIC32_ADD -> { int ignoredOld = (int) ATOMIC32.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
                     case ATOMIC32_FETCH_ADD -> r[s] = (int) ATOMIC32.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_OR -> { int o = (int) ATOMIC32.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    case ATOMIC32_OR -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
                     case ATOMIC32_FETCH_OR -> r[s] = (int) ATOMIC32.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_AND -> { int o = (int) ATOMIC32.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    case ATOMIC32_AND -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
                     case ATOMIC32_FETCH_AND -> r[s] = (int) ATOMIC32.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_XOR -> { int o = (int) ATOMIC32.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    case ATOMIC32_XOR -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
                     case ATOMIC32_FETCH_XOR -> r[s] = (int) ATOMIC32.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
                     case ATOMIC32_XCHG -> r[s] = (int) ATOMIC32.getAndSet(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
                     case ATOMIC32_CMPXCHG -> r[0] = (int) ATOMIC32.compareAndExchange(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[0], (int) r[s]) & M32;
-                    case ATOMIC64_ADD -> { long o = (long) ATOMIC64.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_ADD -> { long ignoredOld = (long) ATOMIC64.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
                     case ATOMIC64_FETCH_ADD -> r[s] = (long) ATOMIC64.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_OR -> { long o = (long) ATOMIC64.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_OR -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
                     case ATOMIC64_FETCH_OR -> r[s] = (long) ATOMIC64.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_AND -> { long o = (long) ATOMIC64.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_AND -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
                     case ATOMIC64_FETCH_AND -> r[s] = (long) ATOMIC64.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_XOR -> { long o = (long) ATOMIC64.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_XOR -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
                     case ATOMIC64_FETCH_XOR -> r[s] = (long) ATOMIC64.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
                     case ATOMIC64_XCHG -> r[s] = (long) ATOMIC64.getAndSet(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
                     case ATOMIC64_CMPXCHG -> r[0] = (long) ATOMIC64.compareAndExchange(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[0], r[s]);
