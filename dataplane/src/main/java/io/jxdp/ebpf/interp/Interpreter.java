@@ -106,7 +106,7 @@ public final class Interpreter {
             if (i.dst() > 10 || i.src() > 10) {
                 throw fault(pc, "invalid register r" + Math.max(i.dst(), i.src()));
             }
-            if (op.writesDst() && i.dst() == 10) {
+            if ((op.writesDst() && i.dst() == 10) || (op.writesSrc() && i.src() == 10)) {
                 throw fault(pc, "r10 is the read-only frame pointer");
             }
             ops[pc] = op;
@@ -156,7 +156,11 @@ public final class Interpreter {
         }
     }
 
-    /** The memory regions checked mode allows besides the stack; add input, context and packet here. */
+    /**
+     * The memory regions checked mode allows besides the stack; add input, context and packet here
+     * before a run. Regions added during a run (by helpers, e.g. a map value they return) are dropped
+     * when the run ends.
+     */
     public MemoryRegions regions() {
         return regions;
     }
@@ -210,6 +214,7 @@ public final class Interpreter {
         r[10] = stackTop;
         int depth = 0;
         long stackLow = stackTop - STACK_SIZE;
+        final int regionMark = regions.count();
         long n = 0;
         int pc = 0;
         try {
@@ -218,12 +223,15 @@ public final class Interpreter {
                     throw fault(pc, "instruction budget of " + budget + " exhausted");
                 }
                 final Op op = ops[pc];
+                if (op == null) {
+                    // kept out of the switch: "case null" would turn it into an indy type switch
+                    throw fault(pc, "executing the second slot of an lddw");
+                }
                 final int d = dst[pc];
                 final int s = src[pc];
                 final long k = imm[pc];
                 int next = pc + 1;
                 switch (op) {
-                    case null -> throw fault(pc, "executing the second slot of an lddw");
                     // ALU64, immediate (sign-extended) and register sources
                     case ADD64_IMM -> r[d] += k;
                     case ADD64_REG -> r[d] += r[s];
@@ -415,24 +423,25 @@ public final class Interpreter {
                     case STXH -> MEM.set(U16, addr(checked, pc, r[d] + off[pc], 2, true, stackLow), (short) r[s]);
                     case STXW -> MEM.set(U32, addr(checked, pc, r[d] + off[pc], 4, true, stackLow), (int) r[s]);
                     case STXDW -> MEM.set(U64, addr(checked, pc, r[d] + off[pc], 8, true, stackLow), r[s]);
-                    // atomics (kernel: 32-bit fetch results are zero-extended into the register)
-                    case ATOMIC32_ADD -> { int o = (int) ATOMIC32.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    // atomics (kernel: 32-bit fetch results are zero-extended into the register). The casts
+                    // keep each VarHandle call site's type exact; forms without FETCH drop the old value.
+                    case ATOMIC32_ADD -> { int ignoredOld = (int) ATOMIC32.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
                     case ATOMIC32_FETCH_ADD -> r[s] = (int) ATOMIC32.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_OR -> { int o = (int) ATOMIC32.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    case ATOMIC32_OR -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
                     case ATOMIC32_FETCH_OR -> r[s] = (int) ATOMIC32.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_AND -> { int o = (int) ATOMIC32.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    case ATOMIC32_AND -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
                     case ATOMIC32_FETCH_AND -> r[s] = (int) ATOMIC32.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_XOR -> { int o = (int) ATOMIC32.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    case ATOMIC32_XOR -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
                     case ATOMIC32_FETCH_XOR -> r[s] = (int) ATOMIC32.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
                     case ATOMIC32_XCHG -> r[s] = (int) ATOMIC32.getAndSet(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
                     case ATOMIC32_CMPXCHG -> r[0] = (int) ATOMIC32.compareAndExchange(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[0], (int) r[s]) & M32;
-                    case ATOMIC64_ADD -> { long o = (long) ATOMIC64.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_ADD -> { long ignoredOld = (long) ATOMIC64.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
                     case ATOMIC64_FETCH_ADD -> r[s] = (long) ATOMIC64.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_OR -> { long o = (long) ATOMIC64.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_OR -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
                     case ATOMIC64_FETCH_OR -> r[s] = (long) ATOMIC64.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_AND -> { long o = (long) ATOMIC64.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_AND -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
                     case ATOMIC64_FETCH_AND -> r[s] = (long) ATOMIC64.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_XOR -> { long o = (long) ATOMIC64.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_XOR -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
                     case ATOMIC64_FETCH_XOR -> r[s] = (long) ATOMIC64.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
                     case ATOMIC64_XCHG -> r[s] = (long) ATOMIC64.getAndSet(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
                     case ATOMIC64_CMPXCHG -> r[0] = (long) ATOMIC64.compareAndExchange(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[0], r[s]);
@@ -470,6 +479,9 @@ public final class Interpreter {
             }
         } finally {
             count = n;
+            if (regions.count() > regionMark) {
+                regions.truncate(regionMark); // regions helpers added during this run end with it
+            }
         }
     }
 
