@@ -17,14 +17,11 @@ import io.jxdp.ebpf.map.MapException;
 import io.jxdp.ebpf.map.MapFlags;
 import io.jxdp.ebpf.map.Rcu;
 import io.jxdp.ffi.bpf.Bpf;
-import io.jxdp.ffi.sys.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * An XDP program of a clang-built object run by jxdp's interpreter, as the kernel's
@@ -229,35 +226,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
 
     @Override
     public List<MapEntry> dumpMap(String mapName) {
-        BpfMap m = maps[mapIndex(mapName)];
-        List<MapEntry> out = new ArrayList<>();
-        try {
-            Optional<byte[]> k = m.getNextKey(null);
-            int guard = 0;
-            while (k.isPresent() && guard++ <= m.maxEntries()) {
-                byte[] key = k.get();
-                Optional<byte[]> v = m.lookup(key);
-                if (v.isPresent()) {
-                    out.add(new MapEntry(key, split(m, v.get())));
-                }
-                k = m.getNextKey(key);
-            }
-        } catch (MapException e) {
-            throw new EngineException("map '" + mapName + "': " + e.getMessage(), e);
-        }
-        return out;
-    }
-
-    private static List<byte[]> split(BpfMap m, byte[] user) {
-        if (!m.isPerCpu()) {
-            return List.of(user);
-        }
-        int stride = (m.valueSize() + 7) & ~7;
-        List<byte[]> values = new ArrayList<>(m.nCpus());
-        for (int c = 0; c < m.nCpus(); c++) {
-            values.add(Arrays.copyOfRange(user, c * stride, c * stride + m.valueSize()));
-        }
-        return values;
+        return ObjectMaps.dump(maps[mapIndex(mapName)]);
     }
 
     @Override
@@ -280,8 +249,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
         try {
             m.update(key, user, MapFlags.BPF_ANY);
         } catch (MapException e) {
-            throw new EngineException("map '" + mapName + "': update failed: " + e.getMessage()
-                    + (e.errno() == Errno.EPERM ? "" : ""), e);
+            throw new EngineException("map '" + mapName + "': update failed: " + e.getMessage(), e);
         }
     }
 
