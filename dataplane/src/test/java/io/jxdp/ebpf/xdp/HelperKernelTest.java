@@ -149,6 +149,26 @@ class HelperKernelTest {
         compare(i.build(), packet(64, packetSeed), "csum_diff");
     }
 
+    @ParameterizedTest(name = "repeat {0}")
+    @MethodSource("repeats")
+    void repeatRunsOverTheSameFrameAsTheKernel(int repeat) {
+        long[] prog = adjust(44, -4); // each run pushes 4 more bytes of headroom into the packet
+        byte[] p = packet(40, repeat);
+        TestRunResult k;
+        try (KernelRun kr = new KernelRun(prog)) {
+            k = kr.run(p, repeat);
+        }
+        try (InterpreterXdpEngine e = InterpreterXdpEngine.ofInstructions(prog, Interpreter.Mode.CHECKED)) {
+            XdpResult r = e.run(p, repeat);
+            assertEquals(HEX.formatHex(k.dataOut()), HEX.formatHex(r.output()));
+            assertEquals(40 + 4 * repeat, r.output().length);
+        }
+    }
+
+    static IntStream repeats() {
+        return IntStream.of(1, 2, 5);
+    }
+
     @ParameterizedTest(name = "frames under 14 bytes: {0}")
     @MethodSource("shortLengths")
     void shortFramesAreRefusedLikeTheKernel(int len) {
