@@ -18,7 +18,7 @@ final class KernelRun implements AutoCloseable {
     }
 
     TestRunResult run(byte[] packet, int repeat) {
-        return Bpf.progTestRun(fd, TestRunAttr.of(packet).withDataOutCapacity(4096).withRepeat(repeat));
+        return Bpf.progTestRun(fd, TestRunAttr.of(packet).withDataOutCapacity(80_000).withRepeat(repeat));
     }
 
     @Override
