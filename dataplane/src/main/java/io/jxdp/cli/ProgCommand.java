@@ -96,12 +96,14 @@ final class ProgCommand implements Runnable {
                         try {
                             r = e.run(p, repeat);
                         } catch (EngineException ex) {
-                            if (!ex.getMessage().startsWith("EINVAL")) {
+                            String why = ex.getMessage();
+                            String refusal = why.startsWith("EINVAL") ? "EINVAL" : why.startsWith("ENOMEM") ? "ENOMEM" : null;
+                            if (refusal == null) {
                                 throw new CliErrors.UserError("packet " + i + ": " + ex.getMessage());
                             }
                             out.println(json ? new Json().put("index", i).put("engine", e.name())
-                                    .put("verdict", (String) null).put("error", ex.getMessage()) : i + " EINVAL - ("
-                                    + ex.getMessage() + ")");
+                                    .put("verdict", (String) null).put("error", why) : i + " " + refusal + " - ("
+                                    + why + ")");
                             continue;
                         }
                         if (json) {
