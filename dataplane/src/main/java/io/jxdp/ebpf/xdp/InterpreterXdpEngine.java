@@ -213,6 +213,9 @@ public final class InterpreterXdpEngine implements XdpEngine {
             return interp.run(ctx, ctx.ctxAddress, 0, 0, 0, 0);
         } catch (VmException | HelperFault e) {
             throw new EngineException("program '" + programName + "' faulted: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // a gap in checking must still end the run with a clear error, never take the caller down
+            throw new EngineException("program '" + programName + "' failed in jxdp: " + e, e);
         } finally {
             rcu.quiescent(0);
         }
