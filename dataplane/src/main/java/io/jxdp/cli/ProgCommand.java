@@ -14,6 +14,8 @@ import io.jxdp.ebpf.loader.MapSpec;
 import io.jxdp.ebpf.loader.ProgramSpec;
 import io.jxdp.ebpf.map.MapType;
 import io.jxdp.ebpf.xdp.Engines;
+import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
+import io.jxdp.ebpf.xdp.TraceSink;
 import io.jxdp.ebpf.xdp.PacketFiles;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -73,6 +75,9 @@ final class ProgCommand implements Runnable {
         @Option(names = "--json", description = "one JSON object per packet")
         boolean json;
 
+        @Option(names = "--no-trace", description = "discard bpf_trace_printk output (default: stderr)")
+        boolean noTrace;
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
@@ -90,6 +95,9 @@ final class ProgCommand implements Runnable {
                 BpfObject obj = CliErrors.load(object);
                 List<byte[]> pkts = PacketFiles.read(packets);
                 try (XdpEngine e = Engines.create(engine, obj, program)) {
+                    if (noTrace && e instanceof InterpreterXdpEngine ie) {
+                        ie.traceSink(TraceSink.discard());
+                    }
                     for (int i = 0; i < pkts.size(); i++) {
                         byte[] p = pkts.get(i);
                         XdpResult r;

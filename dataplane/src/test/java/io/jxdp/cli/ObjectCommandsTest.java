@@ -71,6 +71,20 @@ class ObjectCommandsTest {
     }
 
     @Test
+    void traceOutputGoesToStderrUnlessDiscarded(@TempDir Path dir) throws Exception {
+        Path pkts = dir.resolve("p.txt");
+        Files.writeString(pkts, "02000000000b02000000000a0800\n");
+        Result r = jxdp("prog", "run", obj("xdp_stats.o"), "--packet", pkts.toString(), "--repeat", "3");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(List.of("xdp_stats: class 0 len 14", "xdp_stats: class 0 len 14", "xdp_stats: class 0 len 14"),
+                r.err().lines().toList());
+        Result q = jxdp("prog", "run", obj("xdp_stats.o"), "--packet", pkts.toString(), "--no-trace");
+        assertEquals(0, q.code(), q.err());
+        assertEquals("", q.err());
+        assertTrue(q.out().startsWith("0 XDP_PASS "), q.out());
+    }
+
+    @Test
     void runJsonMatchesTheKernelRecording() throws Exception {
         Result r = jxdp("prog", "run", obj("xdp_adjust.o"), "--program", "xdp_encap", "--packet",
                 programs().resolve("packets/xdp_encap.pcap").toString(), "--json", "--repeat", "1");
