@@ -86,23 +86,4 @@ class EbpfCommandsTest {
         Files.write(odd, new byte[5]);
         assertEquals(1, jxdp("disasm", odd.toString()).code());
     }
-
-    @Test
-    void demoRunsWithNoArguments() {
-        Result r = jxdp("demo");
-        assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("    2: r3 = *(u16 *)(r1 + 0xc)\n"), r.out());
-        assertTrue(r.out().contains("r0 = 4789 (0x12b5)\n"), r.out());
-        assertTrue(r.out().contains("instructions executed: 93\n"), r.out());
-    }
-
-    @Test
-    void demoFindsABadChecksum() {
-        byte[] f = DemoCommand.builtInFrame();
-        f[24] ^= 1;
-        Result r = jxdp("demo", "--packet", HexFormat.of().formatHex(f));
-        assertTrue(r.out().contains("r0 = 1 (0x1)\n"), r.out());
-        Result shortFrame = jxdp("demo", "--packet", "0102");
-        assertTrue(shortFrame.out().contains("r0 = 0 (0x0)\n"), shortFrame.out());
-    }
 }

@@ -117,6 +117,6 @@ class PacketFilesTest {
         Path f = dir.resolve("cut.pcap");
         Files.write(f, java.util.Arrays.copyOf(p, p.length - 5));
         m = assertThrows(IllegalArgumentException.class, () -> PacketFiles.read(f)).getMessage();
-        assertTrue(m.contains("cut.pcap") && m.contains("at byte"), m);
+        assertTrue(m.contains("cut.pcap") && m.contains("at offset 155"), m);
     }
 }
