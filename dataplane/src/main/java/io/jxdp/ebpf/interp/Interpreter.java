@@ -8,6 +8,7 @@ import io.jxdp.ebpf.isa.Insn;
 import io.jxdp.ebpf.isa.Op;
 import io.jxdp.ebpf.isa.Program;
 import java.lang.foreign.Arena;
+import java.lang.ref.Reference;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -68,6 +69,12 @@ public final class Interpreter {
     private final long[] reg = new long[11];
     private final long[] saved = new long[MAX_FRAMES * 4];
     private final int[] returnPc = new int[MAX_FRAMES];
+    /**
+     * The native stack. Held in a field on purpose: an automatic arena frees its memory once the
+     * segment is unreachable, and the interpreter addresses the stack by raw address only, so
+     * dropping this reference would let the GC free the stack under a running program.
+     */
+    private final MemorySegment stack;
     private final long stackBase;
     private final long stackTop;
     private final MemoryRegions regions = new MemoryRegions();
@@ -89,7 +96,7 @@ public final class Interpreter {
         imm = new long[n];
         helperAt = new Helper[n];
         decode();
-        MemorySegment stack = Arena.ofAuto().allocate((long) STACK_SIZE * MAX_FRAMES, 16);
+        stack = Arena.ofAuto().allocate((long) STACK_SIZE * MAX_FRAMES, 16);
         stackBase = stack.address();
         stackTop = stackBase + (long) STACK_SIZE * MAX_FRAMES;
     }
@@ -495,6 +502,7 @@ public final class Interpreter {
             if (regions.count() > regionMark) {
                 regions.truncate(regionMark); // regions helpers added during this run end with it
             }
+            Reference.reachabilityFence(stack); // the stack is used by address only: keep it alive to here
         }
     }
 
