@@ -161,6 +161,19 @@ public final class Interpreter {
         return regions;
     }
 
+    /**
+     * The native stack of every frame, [stackBase, stackTop): helpers taking pointer arguments in
+     * checked mode accept pointers into it (a callee may pass a pointer into its caller's frame).
+     */
+    public long stackBase() {
+        return stackBase;
+    }
+
+    /** The end (exclusive) of the native stack; r10 of the main frame. */
+    public long stackTop() {
+        return stackTop;
+    }
+
     /** The context used by {@link #run(long, long)}. */
     public CallContext context() {
         return defaultContext;

@@ -1,0 +1,32 @@
+package io.jxdp.ebpf.xdp;
+
+import io.jxdp.ebpf.engine.EngineException;
+import io.jxdp.ebpf.engine.XdpEngine;
+import io.jxdp.ebpf.loader.BpfObject;
+import java.util.List;
+
+/**
+ * Creates {@link XdpEngine}s by the name the CLI uses. The kernel engine (BPF_PROG_TEST_RUN) is
+ * wired in here by the {@code parity} work; until then {@code kernel} is refused with a clear error.
+ */
+public final class Engines {
+    /** Engine names, in the order {@code --engine} lists them. */
+    public static final List<String> NAMES = List.of("interp", "kernel");
+
+    private Engines() {
+    }
+
+    /**
+     * Loads {@code program} (null: the object's only program) of {@code obj} into the named engine.
+     *
+     * @throws EngineException for an unknown or unavailable engine, or any load/link error
+     */
+    public static XdpEngine create(String engine, BpfObject obj, String program) {
+        return switch (engine == null ? "interp" : engine) {
+            case "interp" -> InterpreterXdpEngine.create(obj, program);
+            case "kernel" -> throw new EngineException("engine 'kernel' is not available yet in this build");
+            default -> throw new EngineException("unknown engine '" + engine + "' (engines: " + String.join(", ", NAMES)
+                    + ")");
+        };
+    }
+}
