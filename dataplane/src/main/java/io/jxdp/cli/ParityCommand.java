@@ -8,6 +8,9 @@ import io.jxdp.ebpf.engine.XdpEngine;
 import io.jxdp.ebpf.loader.BpfLoadException;
 import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
+import io.jxdp.ebpf.xdp.Engines;
+import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
+import io.jxdp.ebpf.xdp.TraceSink;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -53,9 +56,20 @@ final class ParityCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the report as one JSON object")
     boolean json;
 
-    @Option(names = "--engines", paramLabel = "A,B", split = ",", defaultValue = "kernel,kernel",
-            description = "the two engines to compare (default: ${DEFAULT-VALUE})")
+    @Option(names = "--engines", paramLabel = "A,B", split = ",", defaultValue = "interp,kernel",
+            description = "the two engines to compare: interp, kernel (default: ${DEFAULT-VALUE})")
     List<String> engines;
+
+    @Option(names = "--trace", description = "print the interpreter's bpf_trace_printk output on stderr "
+            + "(the kernel's goes to its trace pipe)")
+    boolean trace;
+
+    /** trace_printk lines would interleave with the report; the kernel's go to its trace pipe anyway. */
+    private void quietTrace(XdpEngine e) {
+        if (!trace && e instanceof InterpreterXdpEngine i) {
+            i.traceSink(TraceSink.discard());
+        }
+    }
 
     @Override
     public Integer call() {
@@ -69,12 +83,13 @@ final class ParityCommand implements Callable<Integer> {
         XdpEngine b = null;
         try {
             BpfObject obj = BpfObjectLoader.load(object);
-            String prog = Engines.pickProgram(obj, program);
             List<byte[]> packets = PcapReader.read(pcap);
             Parity.Exclusions excluded = Parity.Exclusions.parse(exclude);
             MapsYaml preload = maps == null ? null : MapsYaml.parse(maps);
-            a = Engines.create(engines.get(0), obj, prog);
-            b = Engines.create(engines.get(1), obj, prog);
+            a = Engines.create(engines.get(0), obj, program);
+            b = Engines.create(engines.get(1), obj, program);
+            quietTrace(a);
+            quietTrace(b);
             if (preload != null) {
                 preload.preload(a);
                 preload.preload(b);
