@@ -3,14 +3,15 @@ package io.jxdp.cli;
 import io.jxdp.ebpf.engine.EngineException;
 import io.jxdp.ebpf.engine.MapsYaml;
 import io.jxdp.ebpf.engine.Parity;
-import io.jxdp.ebpf.engine.PcapReader;
 import io.jxdp.ebpf.engine.XdpEngine;
 import io.jxdp.ebpf.loader.BpfLoadException;
 import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
 import io.jxdp.ebpf.xdp.Engines;
 import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
+import io.jxdp.ebpf.xdp.PacketFiles;
 import io.jxdp.ebpf.xdp.TraceSink;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ final class ParityCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "OBJ", description = "clang-built BPF object (libbpf style)")
     Path object;
 
-    @Option(names = "--pcap", required = true, paramLabel = "FILE", description = "packets (classic pcap, Ethernet)")
+    @Option(names = "--pcap", required = true, paramLabel = "FILE", description = "packets: pcap, pcapng, or hex text with one packet per line")
     Path pcap;
 
     @Option(names = "--program", paramLabel = "NAME", description = "program (function) name; needed when the object has several")
@@ -83,7 +84,7 @@ final class ParityCommand implements Callable<Integer> {
         XdpEngine b = null;
         try {
             BpfObject obj = BpfObjectLoader.load(object);
-            List<byte[]> packets = PcapReader.read(pcap);
+            List<byte[]> packets = PacketFiles.read(pcap);
             Parity.Exclusions excluded = Parity.Exclusions.parse(exclude);
             MapsYaml preload = maps == null ? null : MapsYaml.parse(maps);
             a = Engines.create(engines.get(0), obj, program);
@@ -100,6 +101,10 @@ final class ParityCommand implements Callable<Integer> {
             return report.failed() == 0 ? 0 : 1;
         } catch (BpfLoadException | EngineException | IllegalArgumentException | UncheckedIOException e) {
             err.println("jxdp parity: " + e.getMessage());
+            err.flush();
+            return 2;
+        } catch (IOException e) {
+            err.println("jxdp parity: cannot read " + e.getMessage());
             err.flush();
             return 2;
         } finally {

@@ -2,9 +2,9 @@ package io.jxdp.programs;
 
 import io.jxdp.ebpf.engine.MapsYaml;
 import io.jxdp.ebpf.engine.Parity;
-import io.jxdp.ebpf.engine.PcapReader;
 import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
+import io.jxdp.ebpf.xdp.PacketFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -33,7 +33,7 @@ final class Corpus {
         }
 
         List<byte[]> packets() {
-            return PcapReader.read(pcap);
+            return read(pcap);
         }
 
         /** The preload file, or null. */
@@ -81,5 +81,13 @@ final class Corpus {
             throw new IllegalStateException(file + " lists no programs");
         }
         return out;
+    }
+
+    static List<byte[]> read(Path file) {
+        try {
+            return PacketFiles.read(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

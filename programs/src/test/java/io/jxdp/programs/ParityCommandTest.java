@@ -144,4 +144,23 @@ class ParityCommandTest {
             assertTrue(SUMMARY.matcher(text.lines().toList().getLast()).matches(), text);
         }
     }
+
+    /** The --maps wiring of {@code prog run}: the block list preloaded turns packet 6 into a drop, on both engines. */
+    @Test
+    void progRunPreloadsMaps() {
+        Corpus.Entry e = entry("xdp_flow_counter");
+        for (String engine : List.of(Engines.JXDP, "kernel")) {
+            Run with = jxdp("prog", "run", e.object().toString(), "--packet", e.pcap().toString(), "--maps",
+                    e.maps().toString(), "--engine", engine);
+            assertEquals(0, with.exit(), with.err());
+            assertTrue(with.out().get(6).startsWith("6 XDP_DROP "), engine + ": " + with.out().get(6));
+            Run without = jxdp("prog", "run", e.object().toString(), "--packet", e.pcap().toString(), "--engine", engine);
+            assertEquals(0, without.exit(), without.err());
+            assertTrue(without.out().get(6).startsWith("6 XDP_PASS "), engine + ": " + without.out().get(6));
+        }
+        Run bad = jxdp("prog", "run", e.object().toString(), "--packet", e.pcap().toString(), "--maps",
+                entry("xdp_flow_counter").expectedMaps().toString().replace("xdp_flow_counter.maps", "xdp_config.maps"));
+        assertEquals(1, bad.exit());
+        assertTrue(bad.err().contains("map '.bss' is not in the program"), bad.err());
+    }
 }

@@ -4,23 +4,39 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * The kernel's internet-checksum primitives as bpf_csum_diff() uses them on x86-64:
- * {@code csum_partial()} (arch/x86/lib/csum-partial_64.c: 32-bit words in host order summed with
- * carries, folded to 32 bits by {@code csum_finalize_sum}) and {@code csum_sub()}
- * (include/net/checksum.h: one's-complement add of the complement).
+ * {@code csum_partial()} (arch/x86/lib/csum-partial_64.c: 64-bit little-endian words added with
+ * end-around carry, a tail of {@code len & 7} bytes zero-padded into one more word, folded to 32
+ * bits by {@code csum_finalize_sum}), {@code csum_sub()} (include/net/checksum.h) and
+ * {@code csum_from32to16()} (include/net/checksum.h), which bpf_csum_diff() applies to its result
+ * since kernel 6.12 so that every architecture returns the same folded 16-bit value.
  */
 final class Checksum {
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
 
     private Checksum() {
     }
 
-    /** csum_partial(buf, len, sum) for len a multiple of 4. */
+    /** csum_partial(buf, len, sum): any length. */
     static int partial(long address, int length, int seed) {
         long acc = seed & 0xffff_ffffL;
-        for (int i = 0; i < length; i += 4) {
-            acc += XdpContext.MEM.get(U32, address + i) & 0xffff_ffffL;
+        int i = 0;
+        for (; i + 8 <= length; i += 8) {
+            acc = addCarry(acc, XdpContext.MEM.get(U64, address + i));
+        }
+        if (i < length) {
+            long trail = 0;
+            for (int k = 0; i + k < length; k++) {
+                trail |= (XdpContext.MEM.get(ValueLayout.JAVA_BYTE, address + i + k) & 0xffL) << (8 * k);
+            }
+            acc = addCarry(acc, trail);
         }
         return fold64(acc);
+    }
+
+    /** addq; adcq $0: 64-bit addition with the carry added back. */
+    private static long addCarry(long a, long b) {
+        long s = a + b;
+        return Long.compareUnsigned(s, b) < 0 ? s + 1 : s;
     }
 
     /** csum_finalize_sum(): (x + ror64(x, 32)) >> 32, the end-around-carry fold of 64 to 32 bits. */
@@ -39,8 +55,9 @@ final class Checksum {
         return add(a, ~b);
     }
 
-    /** What bpf_csum_diff() returns for the 32-bit sum: the unsigned 32-bit value. */
-    static long result(int sum) {
-        return sum & 0xffff_ffffL;
+    /** csum_from32to16(): sum += ror32(sum, 16); return sum >> 16 (u16). */
+    static int from32to16(int sum) {
+        int s = sum + Integer.rotateRight(sum, 16);
+        return (s >>> 16) & 0xffff;
     }
 }

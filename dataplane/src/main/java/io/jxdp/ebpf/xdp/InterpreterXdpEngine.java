@@ -17,14 +17,11 @@ import io.jxdp.ebpf.map.MapException;
 import io.jxdp.ebpf.map.MapFlags;
 import io.jxdp.ebpf.map.Rcu;
 import io.jxdp.ffi.bpf.Bpf;
-import io.jxdp.ffi.sys.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * An XDP program of a clang-built object run by jxdp's interpreter, as the kernel's
@@ -54,12 +51,12 @@ public final class InterpreterXdpEngine implements XdpEngine {
     private final Program program;
     private boolean closed;
 
-    private InterpreterXdpEngine(BpfObject obj, String program, Interpreter.Mode mode, int cpus) {
-        ProgramSpec p = XdpLinker.program(obj, program);
-        this.programName = p.name();
+    private InterpreterXdpEngine(BpfObject obj, String program, long[] raw, Interpreter.Mode mode, int cpus) {
+        ProgramSpec p = obj == null ? null : XdpLinker.program(obj, program);
+        this.programName = p == null ? "program" : p.name();
         this.cpus = cpus;
-        this.specs = obj.maps();
-        this.maps = XdpLinker.createMaps(obj, cpus, rcu);
+        this.specs = obj == null ? List.of() : obj.maps();
+        this.maps = obj == null ? new BpfMap[0] : XdpLinker.createMaps(obj, cpus, rcu);
         try {
             mapNames = new String[maps.length];
             for (int i = 0; i < maps.length; i++) {
@@ -68,11 +65,14 @@ public final class InterpreterXdpEngine implements XdpEngine {
             rcu.register(0);
             ctx = new XdpContext(arena, maps);
             HelperRegistry helpers = XdpHelpers.registry();
-            this.program = Program.ofSlots(XdpLinker.link(obj, p, maps, ctx.mapHandles, helpers));
+            String where = obj == null ? "program" : "object '" + obj.name() + "', program '" + p.name() + "'";
+            long[] linked = obj == null ? XdpLinker.checkAndRewrite(where, raw.clone(), helpers)
+                    : XdpLinker.link(obj, p, maps, ctx.mapHandles, helpers);
+            this.program = Program.ofSlots(linked);
             try {
                 interp = new Interpreter(this.program, helpers, mode);
             } catch (VmException e) {
-                throw new EngineException("object '" + obj.name() + "', program '" + p.name() + "': " + e.getMessage(), e);
+                throw new EngineException(where + ": " + e.getMessage(), e);
             }
             ctx.cpu(0);
             ctx.checked(interp.checked(), interp.stackBase(), interp.stackTop());
@@ -93,6 +93,14 @@ public final class InterpreterXdpEngine implements XdpEngine {
         }
     }
 
+    /**
+     * An engine for raw XDP instructions without maps (tests, hand-written programs): calls are
+     * checked and context loads rewritten as for an object's program.
+     */
+    static InterpreterXdpEngine ofInstructions(long[] slots, Interpreter.Mode mode) {
+        return new InterpreterXdpEngine(null, null, slots, mode, 1);
+    }
+
     /** Links program (null: the object's only program) of obj in checked mode with the possible CPU count. */
     public static InterpreterXdpEngine create(BpfObject obj, String program) {
         return create(obj, program, Interpreter.Mode.CHECKED, Bpf.numPossibleCpus());
@@ -103,7 +111,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
         if (cpus <= 0) {
             throw new IllegalArgumentException("cpus must be positive: " + cpus);
         }
-        return new InterpreterXdpEngine(obj, program, mode, cpus);
+        return new InterpreterXdpEngine(obj, program, null, mode, cpus);
     }
 
     @Override
@@ -229,35 +237,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
 
     @Override
     public List<MapEntry> dumpMap(String mapName) {
-        BpfMap m = maps[mapIndex(mapName)];
-        List<MapEntry> out = new ArrayList<>();
-        try {
-            Optional<byte[]> k = m.getNextKey(null);
-            int guard = 0;
-            while (k.isPresent() && guard++ <= m.maxEntries()) {
-                byte[] key = k.get();
-                Optional<byte[]> v = m.lookup(key);
-                if (v.isPresent()) {
-                    out.add(new MapEntry(key, split(m, v.get())));
-                }
-                k = m.getNextKey(key);
-            }
-        } catch (MapException e) {
-            throw new EngineException("map '" + mapName + "': " + e.getMessage(), e);
-        }
-        return out;
-    }
-
-    private static List<byte[]> split(BpfMap m, byte[] user) {
-        if (!m.isPerCpu()) {
-            return List.of(user);
-        }
-        int stride = (m.valueSize() + 7) & ~7;
-        List<byte[]> values = new ArrayList<>(m.nCpus());
-        for (int c = 0; c < m.nCpus(); c++) {
-            values.add(Arrays.copyOfRange(user, c * stride, c * stride + m.valueSize()));
-        }
-        return values;
+        return ObjectMaps.dump(maps[mapIndex(mapName)]);
     }
 
     @Override
@@ -280,8 +260,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
         try {
             m.update(key, user, MapFlags.BPF_ANY);
         } catch (MapException e) {
-            throw new EngineException("map '" + mapName + "': update failed: " + e.getMessage()
-                    + (e.errno() == Errno.EPERM ? "" : ""), e);
+            throw new EngineException("map '" + mapName + "': update failed: " + e.getMessage(), e);
         }
     }
 

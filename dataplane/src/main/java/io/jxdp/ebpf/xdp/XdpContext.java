@@ -22,6 +22,7 @@ final class XdpContext extends CallContext {
     final MemorySegment frame;
     final long hardStart;
     final MemorySegment ctx;
+    private final MemorySegment headroom;
     final long ctxAddress;
     final BpfMap[] maps;
     /** Map handle of map i (what an ld_imm64 map reference loads): {@code mapHandles + 8 * i}. */
@@ -41,6 +42,7 @@ final class XdpContext extends CallContext {
     XdpContext(Arena arena, BpfMap[] maps) {
         this.frame = arena.allocate(XdpLayout.FRAME_SIZE, 4096);
         this.hardStart = frame.address();
+        this.headroom = frame.asSlice(0, XdpLayout.HEADROOM);
         this.ctx = arena.allocate(XdpLayout.CTX_SIZE, 8);
         this.ctxAddress = ctx.address();
         this.maps = maps;
@@ -83,6 +85,8 @@ final class XdpContext extends CallContext {
 
     /** Places a fresh copy of the packet as the test run does: data = data_meta = hard_start + 256. */
     void reset(byte[] packet, int length) {
+        // The kernel's test run packs the packet into a fresh kzalloc'ed buffer: headroom reads as zeros.
+        headroom.fill((byte) 0);
         MemorySegment.copy(packet, 0, frame, ValueLayout.JAVA_BYTE, XdpLayout.HEADROOM, length);
         long data = hardStart + XdpLayout.HEADROOM;
         ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA, data);
@@ -232,29 +236,25 @@ final class XdpContext extends CallContext {
     // ------------------------------------------------------------------ checksum
 
     /**
-     * bpf_csum_diff() (net/core/filter.c, kernel 6.x): sizes must be multiples of 4 and together at
-     * most 512 bytes (sizeof(sp->diff)), else -EINVAL; the result is csum_partial's 32-bit sum.
+     * bpf_csum_diff() (net/core/filter.c, kernel 6.12 and later): pushing ({@code to} only), pulling
+     * ({@code from} only) or diffing both, any sizes, from {@code seed}; the result folded to 16 bits
+     * by csum_from32to16(). Checked against this machine's kernel by HelperKernelTest.
      */
     long csumDiff(long from, long fromSize, long to, long toSize, long seed) {
         long fs = fromSize & 0xffff_ffffL;
         long ts = toSize & 0xffff_ffffL;
-        if (((fs | ts) & 3) != 0 || fs + ts > 512) {
-            return -Errno.EINVAL;
-        }
         checkMemory("bpf_csum_diff", "from", from, fs, false);
         checkMemory("bpf_csum_diff", "to", to, ts, false);
         int s = (int) seed;
-        int ret;
+        int ret = s;
         if (fs != 0 && ts != 0) {
             ret = Checksum.sub(Checksum.partial(to, (int) ts, s), Checksum.partial(from, (int) fs, 0));
         } else if (ts != 0) {
             ret = Checksum.partial(to, (int) ts, s);
         } else if (fs != 0) {
             ret = ~Checksum.partial(from, (int) fs, ~s);
-        } else {
-            ret = s;
         }
-        return Checksum.result(ret);
+        return Checksum.from32to16(ret);
     }
 
     // ------------------------------------------------------------------ frame helpers

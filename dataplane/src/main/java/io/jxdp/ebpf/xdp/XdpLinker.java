@@ -15,7 +15,6 @@ import io.jxdp.ebpf.map.MapFlags;
 import io.jxdp.ebpf.map.MapType;
 import io.jxdp.ebpf.map.Maps;
 import io.jxdp.ebpf.map.Rcu;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
 
@@ -159,13 +158,28 @@ final class XdpLinker {
             patched[i] = true;
         }
         for (int i = 0; i < s.length; i++) {
+            if ((s[i] & 0xff) == 0x18) {
+                int src = (int) ((s[i] >>> 12) & 0xf);
+                if (src != 0 && !patched[i]) {
+                    throw new EngineException(where + ": insn " + i + ": ld_imm64 with src_reg " + src
+                            + " (a pseudo reference other than a map) is not supported");
+                }
+                i++;
+            }
+        }
+        return checkAndRewrite(where, s, helpers);
+    }
+
+    /** Checks every call against helpers and rewrites the context loads, in place; returns s. */
+    static long[] checkAndRewrite(String where, long[] s, HelperRegistry helpers) {
+        for (int i = 0; i < s.length; i++) {
             int code = (int) (s[i] & 0xff);
             int src = (int) ((s[i] >>> 12) & 0xf);
             int imm = (int) (s[i] >>> 32);
             if (code == 0x18) {
-                if (src != 0 && !patched[i]) {
+                if (src != 0) {
                     throw new EngineException(where + ": insn " + i + ": ld_imm64 with src_reg " + src
-                            + " (a pseudo reference other than a map) is not supported");
+                            + " (an unresolved pseudo reference) is not supported");
                 }
                 i++;
             } else if (code == 0x85) {
@@ -187,25 +201,5 @@ final class XdpLinker {
             throw new EngineException(where + ": " + e.getMessage(), e);
         }
         return s;
-    }
-
-    /** The names of the helpers a program calls, in first-call order (for {@code prog show}). */
-    static List<String> helpersUsed(ProgramSpec p) {
-        List<String> out = new ArrayList<>();
-        long[] s = p.instructions();
-        for (int i = 0; i < s.length; i++) {
-            int code = (int) (s[i] & 0xff);
-            if (code == 0x18) {
-                i++;
-            } else if (code == 0x85 && ((s[i] >>> 12) & 0xf) == 0) {
-                int id = (int) (s[i] >>> 32);
-                String n = HelperIds.name(id);
-                String label = (n == null ? "helper_" + id : n) + "(" + id + ")";
-                if (!out.contains(label)) {
-                    out.add(label);
-                }
-            }
-        }
-        return out;
     }
 }
