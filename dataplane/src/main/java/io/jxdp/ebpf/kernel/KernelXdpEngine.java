@@ -46,8 +46,14 @@ public final class KernelXdpEngine implements XdpEngine {
     /** BPF_PSEUDO_MAP_FD / BPF_PSEUDO_MAP_VALUE src_reg values (include/uapi/linux/bpf.h). */
     static final int BPF_PSEUDO_MAP_FD = 1;
     static final int BPF_PSEUDO_MAP_VALUE = 2;
-    /** data_out room: the kernel's XDP test buffer is one page (net/bpf/test_run.c), so 4096 holds any output. */
+    /**
+     * data_out room: a linear XDP test buffer is one page (net/bpf/test_run.c), so 4096 holds any
+     * output of a frame up to 3520 bytes. Longer input becomes a multi-buffer frame whose output can
+     * be the input plus the headroom plus a grown tail, so the capacity grows with the input.
+     */
     static final int DATA_OUT_CAPACITY = 4096;
+    /** 4096 - XDP_PACKET_HEADROOM (256) - skb_shared_info (320): the most a test run puts in the linear buffer. */
+    static final int LINEAR_MAX = 4096 - 256 - 320;
     /** ETH_HLEN: bpf_prog_test_run_xdp refuses shorter input (bpf_test_init, net/bpf/test_run.c). */
     static final int ETH_HLEN = 14;
     /** BPF_OBJ_NAME_LEN - 1 (include/uapi/linux/bpf.h). */
@@ -234,9 +240,16 @@ public final class KernelXdpEngine implements XdpEngine {
         if (repeat < 1) {
             throw new EngineException("repeat must be at least 1, got " + repeat);
         }
-        TestRunAttr attr = new TestRunAttr(packet, DATA_OUT_CAPACITY, null, 0, repeat, 0, 0, 0);
-        byte[] saved = CpuAffinity.get();
-        CpuAffinity.set(CpuAffinity.only(0));
+        int capacity = packet.length <= LINEAR_MAX ? DATA_OUT_CAPACITY : packet.length + DATA_OUT_CAPACITY;
+        TestRunAttr attr = new TestRunAttr(packet, capacity, null, 0, repeat, 0, 0, 0);
+        byte[] saved;
+        try {
+            saved = CpuAffinity.get();
+            CpuAffinity.set(CpuAffinity.only(0));
+        } catch (NativeException e) {
+            throw new EngineException("cannot pin the calling thread to CPU 0, where per-CPU slots are compared: "
+                    + e.getMessage(), e);
+        }
         try {
             TestRunResult r = Bpf.progTestRun(progFd, attr);
             return new XdpResult(Integer.toUnsignedLong(r.retval()), r.dataOut(), r.durationNs());
