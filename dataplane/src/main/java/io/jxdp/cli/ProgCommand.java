@@ -15,6 +15,8 @@ import io.jxdp.ebpf.loader.MapSpec;
 import io.jxdp.ebpf.loader.ProgramSpec;
 import io.jxdp.ebpf.map.MapType;
 import io.jxdp.ebpf.xdp.Engines;
+import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
+import io.jxdp.ebpf.xdp.TraceSink;
 import io.jxdp.ebpf.xdp.PacketFiles;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -74,6 +76,9 @@ final class ProgCommand implements Runnable {
         @Option(names = "--json", description = "one JSON object per packet")
         boolean json;
 
+        @Option(names = "--no-trace", description = "discard bpf_trace_printk output (default: stderr)")
+        boolean noTrace;
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
@@ -89,6 +94,9 @@ final class ProgCommand implements Runnable {
                 BpfObject obj = CliErrors.load(object);
                 List<byte[]> pkts = PacketFiles.read(packets);
                 try (XdpEngine e = Engines.create(engine, obj, program)) {
+                    if (noTrace && e instanceof InterpreterXdpEngine ie) {
+                        ie.traceSink(TraceSink.discard());
+                    }
                     if (preload != null) {
                         preload.preload(e);
                     }
@@ -98,12 +106,14 @@ final class ProgCommand implements Runnable {
                         try {
                             r = e.run(p, repeat);
                         } catch (EngineException ex) {
-                            if (!ex.getMessage().startsWith("EINVAL")) {
+                            String why = ex.getMessage();
+                            String refusal = why.startsWith("EINVAL") ? "EINVAL" : why.startsWith("ENOMEM") ? "ENOMEM" : null;
+                            if (refusal == null) {
                                 throw new CliErrors.UserError("packet " + i + ": " + ex.getMessage());
                             }
                             out.println(json ? new Json().put("index", i).put("engine", e.name())
-                                    .put("verdict", (String) null).put("error", ex.getMessage()) : i + " EINVAL - ("
-                                    + ex.getMessage() + ")");
+                                    .put("verdict", (String) null).put("error", why) : i + " " + refusal + " - ("
+                                    + why + ")");
                             continue;
                         }
                         if (json) {

@@ -2,7 +2,6 @@ package io.jxdp.ebpf.engine;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,13 +67,14 @@ public final class MapsYaml {
         return maps;
     }
 
-    /** Reads {@code file}; errors name the file. */
+    /** Reads {@code file}; every error, a missing or unreadable file included, is an IllegalArgumentException naming it. */
     public static MapsYaml parse(Path file) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read maps YAML " + file, e);
+            throw new IllegalArgumentException(file + ": cannot read the maps YAML ("
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString()) + ")", e);
         }
         return parse(text, file.toString());
     }

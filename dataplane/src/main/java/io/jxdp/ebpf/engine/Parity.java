@@ -17,9 +17,9 @@ import java.util.TreeMap;
  * equal. Entries that depend on time, randomness or the CPU id are left out by name
  * ({@link Exclusions}).
  *
- * <p>A packet both engines refuse with EINVAL (the kernel's test run refuses frames shorter than
- * ETH_HLEN; engines say so with a message containing {@code EINVAL}) counts as passed; maps are still
- * compared after it.
+ * <p>A packet both engines refuse the same way counts as passed; maps are still compared after it.
+ * Engines say so with a message starting with the errno name: {@code EINVAL} (the kernel's test run
+ * refuses frames shorter than ETH_HLEN) or {@code ENOMEM} (more fragments than MAX_SKB_FRAGS).
  */
 public final class Parity {
     private Parity() {}
@@ -159,15 +159,19 @@ public final class Parity {
             }
         }
 
-        boolean einval() {
-            return error != null && error.contains("EINVAL");
+        /** EINVAL or ENOMEM: the frame was refused before the program ran; null otherwise. */
+        String refusal() {
+            if (error == null) {
+                return null;
+            }
+            return error.startsWith("EINVAL") ? "EINVAL" : error.startsWith("ENOMEM") ? "ENOMEM" : null;
         }
     }
 
     private static void compareRuns(String na, Outcome a, String nb, Outcome b, List<String> diffs) {
         if (a.error() != null || b.error() != null) {
-            if (a.einval() && b.einval()) {
-                return; // both refused the frame, as the kernel's test run does below ETH_HLEN
+            if (a.refusal() != null && a.refusal().equals(b.refusal())) {
+                return; // both refused the frame the same way, as the kernel's test run does below ETH_HLEN
             }
             diffs.add("run: " + na + " " + describe(a) + " vs " + nb + " " + describe(b));
             return;

@@ -230,9 +230,9 @@ public final class KernelXdpEngine implements XdpEngine {
     /**
      * {@inheritDoc}
      *
-     * <p>The kernel refuses a frame shorter than 14 bytes (and one that does not fit its page with
-     * headroom and tailroom) with EINVAL; that is an {@link EngineException} whose message starts
-     * with {@code EINVAL}.
+     * <p>The kernel refuses a frame shorter than 14 bytes with EINVAL and one needing more than
+     * MAX_SKB_FRAGS fragments with ENOMEM; each is an {@link EngineException} whose message starts
+     * with {@code EINVAL} or {@code ENOMEM}.
      */
     @Override
     public XdpResult run(byte[] packet, int repeat) {
@@ -257,6 +257,11 @@ public final class KernelXdpEngine implements XdpEngine {
             if (e.errno() == Errno.EINVAL) {
                 throw new EngineException("EINVAL: the kernel's test run refused the " + packet.length + "-byte frame"
                         + (packet.length < ETH_HLEN ? " (shorter than ETH_HLEN " + ETH_HLEN + ")" : ""), e);
+            }
+            if (e.errno() == Errno.ENOMEM) {
+                // bpf_prog_test_run_xdp: a frame needing more than MAX_SKB_FRAGS fragments
+                throw new EngineException("ENOMEM: the kernel's test run refused the " + packet.length
+                        + "-byte frame (more fragments than MAX_SKB_FRAGS)", e);
             }
             throw new EngineException("program '" + programName + "': " + e.getMessage(), e);
         } finally {

@@ -176,16 +176,17 @@ public final class InterpreterXdpEngine implements XdpEngine {
         return runOnce();
     }
 
-    /** Bytes from data_meta to data_end after the last run. */
+    /** Bytes from data_meta to data_end after the last run, plus the fragments of a multi-buffer frame. */
     public int outputLength() {
-        return (int) (ctx.dataEnd() - ctx.dataMeta());
+        return (int) (ctx.dataEnd() - ctx.dataMeta()) + ctx.fragsLength();
     }
 
     /** Copies data_meta..data_end of the last run into dst (at least {@link #outputLength()} bytes); returns the length. */
     public int output(byte[] dst) {
-        int n = outputLength();
-        MemorySegment.copy(ctx.frame, ValueLayout.JAVA_BYTE, ctx.dataMeta() - ctx.hardStart, dst, 0, n);
-        return n;
+        int linear = (int) (ctx.dataEnd() - ctx.dataMeta());
+        MemorySegment.copy(ctx.frame, ValueLayout.JAVA_BYTE, ctx.dataMeta() - ctx.hardStart, dst, 0, linear);
+        ctx.copyFrags(dst, linear);
+        return linear + ctx.fragsLength();
     }
 
     private void check(byte[] packet, int length) {
@@ -199,9 +200,10 @@ public final class InterpreterXdpEngine implements XdpEngine {
             throw new EngineException("EINVAL: a " + length + "-byte frame is shorter than ETH_HLEN (14), which the "
                     + "kernel's XDP test run refuses");
         }
-        if (length > XdpLayout.MAX_PACKET) {
-            throw new EngineException("EINVAL: a " + length + "-byte frame exceeds the " + XdpLayout.MAX_PACKET
-                    + " bytes of one 4096-byte frame; multi-buffer (xdp.frags) frames are not supported");
+        if (length > XdpLayout.MAX_FRAME) {
+            throw new EngineException("ENOMEM: a " + length + "-byte frame needs more than MAX_SKB_FRAGS ("
+                    + XdpLayout.MAX_FRAGS + ") fragments after its " + XdpLayout.MAX_PACKET + "-byte linear part,"
+                    + " which the kernel's XDP test run refuses");
         }
     }
 
@@ -211,6 +213,9 @@ public final class InterpreterXdpEngine implements XdpEngine {
             return interp.run(ctx, ctx.ctxAddress, 0, 0, 0, 0);
         } catch (VmException | HelperFault e) {
             throw new EngineException("program '" + programName + "' faulted: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // a gap in checking must still end the run with a clear error, never take the caller down
+            throw new EngineException("program '" + programName + "' failed in jxdp: " + e, e);
         } finally {
             rcu.quiescent(0);
         }

@@ -23,6 +23,11 @@ final class XdpContext extends CallContext {
     final long hardStart;
     final MemorySegment ctx;
     private final MemorySegment headroom;
+    /** Fragment i of a multi-buffer frame at i * FRAG_SIZE, fragSize[i] bytes long (frag_off 0). */
+    private final MemorySegment frags;
+    private final int[] fragSize = new int[XdpLayout.MAX_FRAGS];
+    private int nrFrags;
+    private int fragsLength;
     final long ctxAddress;
     final BpfMap[] maps;
     /** Map handle of map i (what an ld_imm64 map reference loads): {@code mapHandles + 8 * i}. */
@@ -43,6 +48,7 @@ final class XdpContext extends CallContext {
         this.frame = arena.allocate(XdpLayout.FRAME_SIZE, 4096);
         this.hardStart = frame.address();
         this.headroom = frame.asSlice(0, XdpLayout.HEADROOM);
+        this.frags = arena.allocate((long) XdpLayout.MAX_FRAGS * XdpLayout.FRAG_SIZE, 4096);
         this.ctx = arena.allocate(XdpLayout.CTX_SIZE, 8);
         this.ctxAddress = ctx.address();
         this.maps = maps;
@@ -87,10 +93,21 @@ final class XdpContext extends CallContext {
     void reset(byte[] packet, int length) {
         // The kernel's test run packs the packet into a fresh kzalloc'ed buffer: headroom reads as zeros.
         headroom.fill((byte) 0);
-        MemorySegment.copy(packet, 0, frame, ValueLayout.JAVA_BYTE, XdpLayout.HEADROOM, length);
+        int linear = Math.min(length, XdpLayout.MAX_PACKET);
+        MemorySegment.copy(packet, 0, frame, ValueLayout.JAVA_BYTE, XdpLayout.HEADROOM, linear);
+        // bpf_prog_test_run_xdp(): the rest goes into page-sized fragments
+        nrFrags = 0;
+        fragsLength = 0;
+        for (int at = linear; at < length; nrFrags++) {
+            int n = Math.min(length - at, XdpLayout.FRAG_SIZE);
+            MemorySegment.copy(packet, at, frags, ValueLayout.JAVA_BYTE, (long) nrFrags * XdpLayout.FRAG_SIZE, n);
+            fragSize[nrFrags] = n;
+            fragsLength += n;
+            at += n;
+        }
         long data = hardStart + XdpLayout.HEADROOM;
         ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA, data);
-        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_END, data + length);
+        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_END, data + linear);
         ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_META, data);
         ctx.set(ValueLayout.JAVA_INT, XdpLayout.CTX_INGRESS_IFINDEX, XdpLayout.TEST_RUN_IFINDEX);
         ctx.set(ValueLayout.JAVA_INT, XdpLayout.CTX_RX_QUEUE_INDEX, 0);
@@ -309,6 +326,9 @@ final class XdpContext extends CallContext {
     /** bpf_xdp_adjust_tail(): data_end moves within [data + ETH_HLEN, hard_start + frame_sz - tailroom]; growth is zeroed. */
     long adjustTail(long offset) {
         int off = (int) offset;
+        if (nrFrags > 0) {
+            return off < 0 ? fragsShrinkTail(-off) : fragsIncreaseTail(off);
+        }
         long end = dataEnd();
         long newEnd = end + off;
         if (newEnd > hardStart + XdpLayout.FRAME_SIZE - XdpLayout.TAILROOM) {
@@ -325,28 +345,105 @@ final class XdpContext extends CallContext {
         return 0;
     }
 
-    long buffLen() {
-        return dataEnd() - data();
+    /** xdp_get_buff_len(): the linear part plus the fragments. */
+    /** bpf_xdp_frags_increase_tail(): grow the last fragment within its page; the growth is zeroed. */
+    private long fragsIncreaseTail(int offset) {
+        int last = nrFrags - 1;
+        int tailroom = XdpLayout.FRAG_SIZE - fragSize[last];
+        if (offset > tailroom) {
+            return -Errno.EINVAL;
+        }
+        frags.asSlice((long) last * XdpLayout.FRAG_SIZE + fragSize[last], offset).fill((byte) 0);
+        fragSize[last] += offset;
+        fragsLength += offset;
+        return 0;
     }
 
-    /** bpf_xdp_load_bytes()/bpf_xdp_store_bytes() via bpf_xdp_pointer(): -EFAULT over 0xffff, -EINVAL past the end. */
+    /**
+     * bpf_xdp_frags_shrink_tail(): trims fragments from the last one back, freeing emptied ones; once
+     * none is left the rest of the trim comes off the linear part.
+     */
+    private long fragsShrinkTail(int offset) {
+        if (offset > buffLen() - XdpLayout.ETH_HLEN) {
+            return -Errno.EINVAL;
+        }
+        int left = offset;
+        for (int i = nrFrags - 1; i >= 0 && left > 0; i--) {
+            int shrink = Math.min(left, fragSize[i]);
+            fragSize[i] -= shrink;
+            fragsLength -= shrink;
+            left -= shrink;
+            if (fragSize[i] == 0) {
+                nrFrags--;
+            }
+        }
+        if (nrFrags == 0) {
+            ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_END, dataEnd() - left);
+            updatePacketRegion();
+        }
+        return 0;
+    }
+
+    long buffLen() {
+        return dataEnd() - data() + fragsLength;
+    }
+
+    int fragsLength() {
+        return fragsLength;
+    }
+
+    /** Appends the fragments' bytes to dst at offset (the test run's data_out after the linear part). */
+    void copyFrags(byte[] dst, int offset) {
+        int at = offset;
+        for (int i = 0; i < nrFrags; i++) {
+            MemorySegment.copy(frags, ValueLayout.JAVA_BYTE, (long) i * XdpLayout.FRAG_SIZE, dst, at, fragSize[i]);
+            at += fragSize[i];
+        }
+    }
+
+    /**
+     * bpf_xdp_load_bytes()/bpf_xdp_store_bytes() via bpf_xdp_pointer()/bpf_xdp_copy_buf(): -EFAULT
+     * for an offset or length over 0xffff, -EINVAL past xdp_get_buff_len(); the range may span the
+     * linear part and the fragments.
+     */
     long loadStoreBytes(long offset, long buf, long len, boolean store) {
         long o = offset & 0xffff_ffffL;
         long n = len & 0xffff_ffffL;
         if (o > 0xffff || n > 0xffff) {
             return -Errno.EFAULT;
         }
-        long data = data();
-        if (o + n > dataEnd() - data) {
+        if (o + n > buffLen()) {
             return -Errno.EINVAL;
         }
         String name = store ? "bpf_xdp_store_bytes" : "bpf_xdp_load_bytes";
         checkMemory(name, "buf", buf, n, !store);
-        if (store) {
-            MemorySegment.copy(MEM, buf, frame, data + o - hardStart, n);
-        } else {
-            MemorySegment.copy(frame, data + o - hardStart, MEM, buf, n);
+        long data = data();
+        long linear = dataEnd() - data;
+        long done = 0;
+        if (o < linear) {
+            long k = Math.min(n, linear - o);
+            copy(frame, data + o - hardStart, buf, k, store);
+            done = k;
+        }
+        long fo = o + done - linear; // offset into the fragments
+        for (int i = 0; i < nrFrags && done < n; i++) {
+            if (fo >= fragSize[i]) {
+                fo -= fragSize[i];
+                continue;
+            }
+            long k = Math.min(n - done, fragSize[i] - fo);
+            copy(frags, (long) i * XdpLayout.FRAG_SIZE + fo, buf + done, k, store);
+            done += k;
+            fo = 0;
         }
         return 0;
+    }
+
+    private static void copy(MemorySegment seg, long segOffset, long buf, long n, boolean toSegment) {
+        if (toSegment) {
+            MemorySegment.copy(MEM, buf, seg, segOffset, n);
+        } else {
+            MemorySegment.copy(seg, segOffset, MEM, buf, n);
+        }
     }
 }

@@ -12,6 +12,9 @@ package io.jxdp.ebpf.xdp;
  * | XDP_PACKET_HEADROOM| data_meta = data at start ... data_end    | skb_shared_info |
  * +--------------------+------------------------------------------+-----------------+
  * ^ data_hard_start    ^ data                                                       ^ +4096
+ * a frame longer than MAX_PACKET continues in up to MAX_FRAGS page-sized fragments (skb_shared_info
+ * frags, as the test run builds them), which only the helpers reach (xdp_get_buff_len, load/store
+ * bytes, adjust_tail); the program's direct access sees the linear part.
  * the first XDP_FRAME_SIZE (40) bytes of headroom are reserved for struct xdp_frame:
  * adjust_head/adjust_meta may not move data/data_meta below hard_start + 40 (+ metalen).
  *
@@ -34,6 +37,12 @@ final class XdpLayout {
     static final int TAILROOM = 320;
     /** The largest linear packet: PAGE_SIZE - headroom - tailroom (max_data_sz in test_run.c). */
     static final int MAX_PACKET = FRAME_SIZE - HEADROOM - TAILROOM;
+    /** MAX_SKB_FRAGS (CONFIG_MAX_SKB_FRAGS default): fragments of one multi-buffer frame. */
+    static final int MAX_FRAGS = 17;
+    /** One fragment: a page (the test run's rxq frag_size). */
+    static final int FRAG_SIZE = 4096;
+    /** The largest frame a test run takes: the linear part plus MAX_FRAGS pages (ENOMEM beyond). */
+    static final int MAX_FRAME = MAX_PACKET + MAX_FRAGS * FRAG_SIZE;
     /** sizeof(struct xdp_frame) on x86-64 (include/net/xdp.h), kept free at the start of the headroom. */
     static final int XDP_FRAME_STRUCT = 40;
     /** ETH_HLEN, include/uapi/linux/if_ether.h. */

@@ -135,8 +135,7 @@ final class XdpLinker {
                     + " CO-RE relocations, which jxdp does not apply yet");
         }
         long[] s = p.instructions();
-        boolean[] patched = new boolean[s.length];
-        for (MapReloc r : p.mapRelocs()) {
+                for (MapReloc r : p.mapRelocs()) {
             int i = r.insnIndex();
             if (i < 0 || i + 1 >= s.length || (s[i] & 0xff) != 0x18 || r.mapIndex() < 0 || r.mapIndex() >= maps.length) {
                 throw new EngineException(where + ": bad map relocation " + r);
@@ -155,17 +154,6 @@ final class XdpLinker {
             }
             s[i] = (s[i] & 0xffff_0fffL) | (value << 32); // src_reg 0: a plain 64-bit immediate
             s[i + 1] = (s[i + 1] & 0xffff_ffffL) | (value & 0xffff_ffff_0000_0000L);
-            patched[i] = true;
-        }
-        for (int i = 0; i < s.length; i++) {
-            if ((s[i] & 0xff) == 0x18) {
-                int src = (int) ((s[i] >>> 12) & 0xf);
-                if (src != 0 && !patched[i]) {
-                    throw new EngineException(where + ": insn " + i + ": ld_imm64 with src_reg " + src
-                            + " (a pseudo reference other than a map) is not supported");
-                }
-                i++;
-            }
         }
         return checkAndRewrite(where, s, helpers);
     }
@@ -177,10 +165,6 @@ final class XdpLinker {
             int src = (int) ((s[i] >>> 12) & 0xf);
             int imm = (int) (s[i] >>> 32);
             if (code == 0x18) {
-                if (src != 0) {
-                    throw new EngineException(where + ": insn " + i + ": ld_imm64 with src_reg " + src
-                            + " (an unresolved pseudo reference) is not supported");
-                }
                 i++;
             } else if (code == 0x85) {
                 if (src == 2) {
@@ -193,6 +177,17 @@ final class XdpLinker {
                             + (kernel == null ? " (unknown to the kernel)" : " (bpf_" + kernel + ")")
                             + ", which jxdp does not implement for XDP");
                 }
+            }
+        }
+        for (int i = 0; i < s.length; i++) {
+            if ((s[i] & 0xff) == 0x18) {
+                int src = (int) ((s[i] >>> 12) & 0xf);
+                if (src != 0) {
+                    throw new EngineException(where + ": insn " + i + ": ld_imm64 with src_reg " + src + (src == 4
+                            ? " (BPF_PSEUDO_FUNC: a callback function pointer, as bpf_loop takes)"
+                            : " (an unresolved pseudo reference)") + " is not supported");
+                }
+                i++;
             }
         }
         try {

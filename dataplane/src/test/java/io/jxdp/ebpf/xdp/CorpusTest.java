@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jxdp.ebpf.engine.EngineException;
 import io.jxdp.ebpf.engine.XdpResult;
+import io.jxdp.ebpf.interp.Interpreter;
 import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
 import java.util.List;
@@ -28,11 +29,23 @@ class CorpusTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("entries")
     void matchesTheKernel(Corpus.Entry e) throws Exception {
+        check(e, Interpreter.Mode.CHECKED);
+    }
+
+    /** The kernel's verifier accepted every corpus program, so the unchecked (trusting) mode must agree too. */
+    @ParameterizedTest(name = "{0} unchecked")
+    @MethodSource("entries")
+    void matchesTheKernelUnchecked(Corpus.Entry e) throws Exception {
+        check(e, Interpreter.Mode.UNCHECKED);
+    }
+
+    private static void check(Corpus.Entry e, Interpreter.Mode mode) throws Exception {
         BpfObject obj = BpfObjectLoader.load(e.object());
         List<byte[]> packets = PacketFiles.read(e.pcap());
         List<Corpus.Expected> expected = Corpus.expected(e.name());
         assertEquals(expected.size(), packets.size(), "packets vs expected lines");
-        try (InterpreterXdpEngine engine = InterpreterXdpEngine.create(obj, e.program())) {
+        try (InterpreterXdpEngine engine = InterpreterXdpEngine.create(obj, e.program(), mode,
+                io.jxdp.ffi.bpf.Bpf.numPossibleCpus())) {
             engine.traceSink(TraceSink.discard());
             if (e.maps() != null) {
                 Corpus.preload(engine, e.maps());

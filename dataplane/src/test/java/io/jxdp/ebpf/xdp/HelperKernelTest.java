@@ -149,6 +149,104 @@ class HelperKernelTest {
         compare(i.build(), packet(64, packetSeed), "csum_diff");
     }
 
+    // ---- multi-buffer frames: the test run puts bytes beyond 3520 into page-sized fragments
+
+    static IntStream bigLengths() {
+        return IntStream.of(3520, 3521, 4000, 7616, 7617, 9000, 3520 + 17 * 4096);
+    }
+
+    @ParameterizedTest(name = "buff_len of {0} bytes")
+    @MethodSource("bigLengths")
+    void buffLenAndOutputOfMultiBufferFramesMatchTheKernel(int len) {
+        long[] prog = new Insns().mov(6, 1).call(188).exit().build();
+        assertEquals(len, compare(prog, packet(len, len), "buff_len").action());
+    }
+
+    @org.junit.jupiter.api.Test
+    void framesBeyondSeventeenFragmentsAreRefusedLikeTheKernel() {
+        long[] prog = new Insns().movImm(0, 2).exit().build();
+        byte[] p = new byte[3520 + 17 * 4096 + 1];
+        try (KernelRun kr = new KernelRun(prog)) {
+            RuntimeException ke = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> kr.run(p));
+            org.junit.jupiter.api.Assertions.assertTrue(ke.getMessage().contains("ENOMEM"), ke.getMessage());
+        }
+        try (InterpreterXdpEngine e = InterpreterXdpEngine.ofInstructions(prog, Interpreter.Mode.CHECKED)) {
+            EngineException ex = org.junit.jupiter.api.Assertions.assertThrows(EngineException.class, () -> e.run(p, 1));
+            org.junit.jupiter.api.Assertions.assertTrue(ex.getMessage().startsWith("ENOMEM"), ex.getMessage());
+        }
+    }
+
+    static Stream<Arguments> fragBytes() {
+        List<Arguments> a = new ArrayList<>();
+        for (int helper : new int[] {189, 190}) {
+            for (int[] ol : new int[][] {{3500, 64}, {3520, 8}, {3519, 2}, {7600, 40}, {7616, 1}, {8990, 10},
+                    {8990, 11}, {8999, 1}}) {
+                a.add(Arguments.of(helper, ol[0], ol[1]));
+            }
+        }
+        return a.stream();
+    }
+
+    @ParameterizedTest(name = "helper {0} offset {1} len {2} on 9000 bytes")
+    @MethodSource("fragBytes")
+    void loadStoreBytesAcrossFragmentsMatchTheKernel(int helper, int offset, int len) {
+        compare(bytes(helper, offset, len), packet(9000, offset + len), "helper " + helper + " (" + offset + ", "
+                + len + ")");
+    }
+
+    static IntStream fragTailOffsets() {
+        // 9000 bytes: linear 3520, fragments 4096 + 1384 (tailroom 2712 in the last page)
+        return IntStream.of(-1, -100, -1384, -1385, -600, -5480, -5481, -8986, -8987, 1, 100, 2712, 2713, 4000);
+    }
+
+    @ParameterizedTest(name = "adjust_tail {0} on 9000 bytes")
+    @MethodSource("fragTailOffsets")
+    void adjustTailOfMultiBufferFramesMatchesTheKernel(int offset) {
+        // adjust the tail, then return xdp_get_buff_len (or the error)
+        long[] prog = new Insns().mov(6, 1).movImm(2, offset).call(65).raw(0x55, 0, 0, 2, 0).mov(1, 6).call(188)
+                .exit().build();
+        compare(prog, packet(9000, offset), "adjust_tail(" + offset + ") with fragments");
+    }
+
+    @ParameterizedTest(name = "xdp_md field at {0}")
+    @MethodSource("ctxFields")
+    void contextFieldsMatchTheKernel(int mdOffset) {
+        long[] prog = new Insns().ldxw(0, 1, mdOffset).exit().build();
+        compare(prog, packet(60, mdOffset), "ctx field " + mdOffset);
+    }
+
+    static IntStream ctxFields() {
+        return IntStream.of(12, 16);
+    }
+
+    @org.junit.jupiter.api.Test
+    void pointerFieldsSpanThePacket() {
+        // r0 = data_end - data + (data_meta == data ? 1000 : 0)
+        long[] prog = new Insns().ldxw(2, 1, 0).ldxw(3, 1, 4).ldxw(4, 1, 8).mov(0, 3).raw(0x1f, 0, 2, 0, 0)
+                .raw(0x5d, 2, 4, 1, 0).addImm(0, 1000).exit().build();
+        assertEquals(1060, compare(prog, packet(60, 1), "pointers").action());
+    }
+
+    @ParameterizedTest(name = "repeat {0}")
+    @MethodSource("repeats")
+    void repeatRunsOverTheSameFrameAsTheKernel(int repeat) {
+        long[] prog = adjust(44, -4); // each run pushes 4 more bytes of headroom into the packet
+        byte[] p = packet(40, repeat);
+        TestRunResult k;
+        try (KernelRun kr = new KernelRun(prog)) {
+            k = kr.run(p, repeat);
+        }
+        try (InterpreterXdpEngine e = InterpreterXdpEngine.ofInstructions(prog, Interpreter.Mode.CHECKED)) {
+            XdpResult r = e.run(p, repeat);
+            assertEquals(HEX.formatHex(k.dataOut()), HEX.formatHex(r.output()));
+            assertEquals(40 + 4 * repeat, r.output().length);
+        }
+    }
+
+    static IntStream repeats() {
+        return IntStream.of(1, 2, 5);
+    }
+
     @ParameterizedTest(name = "frames under 14 bytes: {0}")
     @MethodSource("shortLengths")
     void shortFramesAreRefusedLikeTheKernel(int len) {

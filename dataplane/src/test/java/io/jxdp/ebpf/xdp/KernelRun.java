@@ -14,7 +14,11 @@ final class KernelRun implements AutoCloseable {
     }
 
     TestRunResult run(byte[] packet) {
-        return Bpf.progTestRun(fd, TestRunAttr.of(packet).withDataOutCapacity(4096));
+        return run(packet, 1);
+    }
+
+    TestRunResult run(byte[] packet, int repeat) {
+        return Bpf.progTestRun(fd, TestRunAttr.of(packet).withDataOutCapacity(80_000).withRepeat(repeat));
     }
 
     @Override
