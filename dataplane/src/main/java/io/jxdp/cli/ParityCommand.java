@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "parity", mixinStandardHelpOptions = true,
         description = {"Runs a pcap through jxdp and the kernel (BPF_PROG_TEST_RUN) and compares, after every "
                 + "packet, the verdict, the output bytes and every map.",
-                "Prints one line per differing packet, then 'N passed, M failed'; exit 0 iff none failed."})
+                "Prints one line per differing packet, then 'N passed, M failed'.",
+                "Exit status: 0 when every packet matched, 1 when some differed, 2 when the comparison could not run."})
 final class ParityCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -57,7 +58,7 @@ final class ParityCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the report as one JSON object")
     boolean json;
 
-    @Option(names = "--engines", paramLabel = "A,B", split = ",", defaultValue = "interp,kernel",
+    @Option(names = "--engines", paramLabel = "A,B", split = ",", hideParamSyntax = true, defaultValue = "interp,kernel",
             description = "the two engines to compare: interp, kernel (default: ${DEFAULT-VALUE})")
     List<String> engines;
 
