@@ -1,5 +1,8 @@
 package io.jxdp.ebpf.kernel;
 
+import io.jxdp.ffi.affinity.Affinity;
+import java.util.BitSet;
+
 import io.jxdp.ebpf.engine.EngineException;
 import io.jxdp.ebpf.engine.MapEntry;
 import io.jxdp.ebpf.engine.XdpEngine;
@@ -242,10 +245,10 @@ public final class KernelXdpEngine implements XdpEngine {
         }
         int capacity = packet.length <= LINEAR_MAX ? DATA_OUT_CAPACITY : packet.length + DATA_OUT_CAPACITY;
         TestRunAttr attr = new TestRunAttr(packet, capacity, null, 0, repeat, 0, 0, 0);
-        byte[] saved;
+        BitSet saved;
         try {
-            saved = CpuAffinity.get();
-            CpuAffinity.set(CpuAffinity.only(0));
+            saved = Affinity.currentThread();
+            Affinity.pinCurrentThread(0);
         } catch (NativeException e) {
             throw new EngineException("cannot pin the calling thread to CPU 0, where per-CPU slots are compared: "
                     + e.getMessage(), e);
@@ -265,7 +268,7 @@ public final class KernelXdpEngine implements XdpEngine {
             }
             throw new EngineException("program '" + programName + "': " + e.getMessage(), e);
         } finally {
-            CpuAffinity.set(saved);
+            Affinity.setCurrentThread(saved);
         }
     }
 

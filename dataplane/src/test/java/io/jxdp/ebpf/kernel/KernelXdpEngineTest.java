@@ -129,10 +129,10 @@ class KernelXdpEngineTest {
     @Test
     void perCpuValuesAreSplitAndTheRunLandsOnCpu0() throws Exception {
         try (KernelXdpEngine e = KernelXdpEngine.load(corpus("xdp_stats.o"), "xdp_stats")) {
-            byte[] before = CpuAffinity.get();
+            java.util.BitSet before = io.jxdp.ffi.affinity.Affinity.currentThread();
             XdpResult r = e.run(frame(100, 9), 1);
             assertEquals(XdpAction.PASS, r.action());
-            assertArrayEquals(before, CpuAffinity.get(), "affinity restored after the run");
+            assertEquals(before, io.jxdp.ffi.affinity.Affinity.currentThread(), "affinity restored after the run");
             List<MapEntry> stats = e.dumpMap("stats");
             long packetsCpu0 = 0;
             long packetsOthers = 0;
