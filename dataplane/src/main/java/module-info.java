@@ -19,6 +19,9 @@ module io.jxdp.dataplane {
     exports io.jxdp.ebpf.loader;
     exports io.jxdp.ebpf.engine;
     exports io.jxdp.ebpf.jit;
+    exports io.jxdp.ebpf.kernel;
+    exports io.jxdp.ebpf.map;
+    exports io.jxdp.ebpf.xdp;
 
     opens io.jxdp.cli to info.picocli;
 }

@@ -1,114 +1,209 @@
 package io.jxdp.cli;
 
-import io.jxdp.ebpf.asm.Assembler;
-import io.jxdp.ebpf.asm.Disassembler;
-import io.jxdp.ebpf.interp.Interpreter;
-import io.jxdp.ebpf.interp.VmException;
-import io.jxdp.ebpf.isa.Program;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import io.jxdp.ebpf.engine.EngineException;
+import io.jxdp.ebpf.engine.XdpEngine;
+import io.jxdp.ebpf.engine.XdpResult;
+import io.jxdp.ebpf.loader.BpfObject;
+import io.jxdp.ebpf.loader.BpfObjectLoader;
+import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
+import io.jxdp.ebpf.xdp.PacketFiles;
+import io.jxdp.ebpf.xdp.TraceSink;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code jxdp demo}: assembles a built-in IPv4/UDP header checker, prints its disassembly and runs it
- * in the checked interpreter over a built-in (or given) Ethernet frame.
+ * {@code jxdp demo}: runs the real clang-built XDP programs of the repository's {@code programs/}
+ * corpus in jxdp's interpreter over their packets, and prints per program the verdict counts, one
+ * example output and how many packets agree with the kernel's recorded answers.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Assembles a built-in eBPF program (IPv4/UDP header check with the IPv4 header checksum),",
-                "prints its disassembly, runs it over a packet and prints r0 and the instruction count.",
-                "r0: the UDP destination port if the frame is valid IPv4/UDP with a correct header checksum,",
-                "1 if the checksum is wrong, 0 if it is not IPv4/UDP or too short."})
+        description = {"Runs the clang-built XDP programs of programs/ (corpus.yaml) in jxdp's interpreter over their",
+                "packets and prints, per program, the verdict counts, an example output packet and how many",
+                "packets agree with the kernel's recorded verdicts and outputs (programs/expected/)."})
 final class DemoCommand implements Callable<Integer> {
-    /** The demo program, in the conformance assembler syntax. r1 = frame, r2 = its length. */
-    static final String PROGRAM = """
-            # r1 = Ethernet frame, r2 = its length
-            mov %r0, 0                  # verdict when not IPv4/UDP: 0
-            jlt %r2, 42, exit           # Ethernet 14 + IPv4 20 + UDP 8
-            ldxh %r3, [%r1+12]          # EtherType, network order
-            be16 %r3
-            jne %r3, 0x0800, exit
-            ldxb %r3, [%r1+14]          # version 4, IHL 5 (no options)
-            jne %r3, 0x45, exit
-            ldxb %r3, [%r1+23]          # protocol
-            jne %r3, 17, exit
-            mov %r4, 0                  # one's-complement sum (RFC 1071)
-            mov %r5, 0                  # byte index into the IPv4 header
-            loop:
-            mov %r6, %r1
-            add %r6, %r5
-            ldxh %r3, [%r6+14]
-            be16 %r3
-            add %r4, %r3
-            add %r5, 2
-            jlt %r5, 20, loop
-            mov %r3, %r4                # fold the carries twice
-            rsh %r3, 16
-            and %r4, 0xffff
-            add %r4, %r3
-            mov %r3, %r4
-            rsh %r3, 16
-            add %r4, %r3
-            and %r4, 0xffff
-            jne %r4, 0xffff, bad        # a correct header sums to 0xffff
-            ldxh %r0, [%r1+36]          # UDP destination port
-            be16 %r0
-            exit
-            bad:
-            mov %r0, 1
-            exit
-            """;
+    private static final HexFormat HEX = HexFormat.of();
+    private static final int EXAMPLE_BYTES = 48;
+    private static final int STEADY_RUNS = 5_000;
 
-    @Option(names = "--packet", paramLabel = "HEX",
-            description = "Ethernet frame as hex (default: a built-in IPv4/UDP frame to port 4789)")
-    String packetHex;
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--programs", paramLabel = "DIR",
+            description = "the programs/ directory (default: found next to the jar or above the working directory)")
+    Path programsDir;
 
     @Override
     public Integer call() {
-        Program program = Assembler.assemble(PROGRAM);
-        byte[] frame;
-        try {
-            frame = packetHex == null ? builtInFrame() : HexFormat.of().parseHex(packetHex.replaceAll("[\\s:]", ""));
-        } catch (IllegalArgumentException e) {
-            System.err.println("jxdp demo: --packet is not hex: " + e.getMessage());
-            return 2;
-        }
-        System.out.println("Program (" + program.length() + " slots):");
-        System.out.print(Disassembler.disassemble(program));
-        System.out.println("Packet (" + frame.length + " bytes): " + HexFormat.of().formatHex(frame));
-        Interpreter vm = new Interpreter(program, null, Interpreter.Mode.CHECKED);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment mem = arena.allocate(Math.max(1, frame.length), 8);
-            mem.copyFrom(MemorySegment.ofArray(frame));
-            vm.regions().add("packet", mem.address(), frame.length, false);
-            long r0 = vm.run(mem.address(), frame.length);
-            System.out.println("r0 = " + r0 + " (0x" + Long.toHexString(r0) + ")");
-            System.out.println("instructions executed: " + vm.instructionCount());
-            return 0;
-        } catch (VmException e) {
-            System.out.println("fault: " + e.getMessage());
-            System.out.println("instructions executed: " + vm.instructionCount());
-            return 1;
+        PrintWriter out = spec.commandLine().getOut();
+        return CliErrors.run(spec.commandLine().getErr(), () -> {
+            Path root = programsDir != null ? programsDir : findPrograms();
+            if (root == null || !Files.isRegularFile(root.resolve("corpus.yaml"))) {
+                throw new CliErrors.UserError("cannot find programs/corpus.yaml"
+                        + (programsDir != null ? " in " + programsDir : " next to the jar or above " + Path.of("")
+                        .toAbsolutePath()) + "; pass --programs DIR");
+            }
+            out.println("jxdp demo: clang-built XDP programs from " + root + " in jxdp's interpreter (checked mode)");
+            int agreeTotal = 0;
+            int total = 0;
+            for (Map<String, Object> e : entries(root)) {
+                int[] agree = runEntry(out, root, e);
+                agreeTotal += agree[0];
+                total += agree[1];
+            }
+            out.println();
+            out.println("agreement with the kernel (BPF_PROG_TEST_RUN recordings): " + agreeTotal + "/" + total + " packets");
+            out.flush();
+            return agreeTotal == total ? 0 : 1;
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> entries(Path root) throws Exception {
+        try (Reader r = Files.newBufferedReader(root.resolve("corpus.yaml"))) {
+            Map<String, Object> doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
+            return (List<Map<String, Object>>) doc.get("programs");
         }
     }
 
-    /** Ethernet + IPv4 198.18.0.1 -> 198.18.0.2 + UDP 12345 -> 4789 with 4 payload bytes. */
-    static byte[] builtInFrame() {
-        byte[] f = HexFormat.of().parseHex("020000000002" + "020000000001" + "0800" // Ethernet
-                + "45000020" + "00004000" + "40110000" + "c6120001" + "c6120002"           // IPv4, checksum 0
-                + "303912b5000c0000" + "deadbeef");                                      // UDP + payload
-        int sum = 0;
-        for (int i = 14; i < 34; i += 2) {
-            sum += ((f[i] & 0xff) << 8) | (f[i + 1] & 0xff);
+    /** Runs one corpus entry; returns {packets agreeing with the kernel, packets compared}. */
+    private static int[] runEntry(PrintWriter out, Path root, Map<String, Object> e) throws Exception {
+        String name = (String) e.get("name");
+        Path object = root.resolve((String) e.get("object"));
+        String program = (String) e.get("program");
+        List<byte[]> packets = PacketFiles.read(root.resolve((String) e.get("pcap")));
+        List<String> expected = readExpected(root.resolve("expected/" + name + ".txt"));
+        BpfObject obj = BpfObjectLoader.load(object);
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        String example = null;
+        int agree = 0;
+        out.println();
+        out.println(name + " (" + root.relativize(object) + ", program " + program + ", " + packets.size() + " packets)");
+        try (InterpreterXdpEngine engine = InterpreterXdpEngine.create(obj, program)) {
+            engine.traceSink(TraceSink.discard());
+            if (e.get("maps") != null) {
+                preload(engine, root.resolve((String) e.get("maps")));
+            }
+            for (int i = 0; i < packets.size(); i++) {
+                String got;
+                try {
+                    XdpResult r = engine.run(packets.get(i), 1);
+                    got = r.actionName() + " " + HEX.formatHex(r.output());
+                    counts.merge(r.actionName(), 1, Integer::sum);
+                    if (example == null && r.output().length > 0 && !r.actionName().equals("XDP_DROP")) {
+                        String hex = HEX.formatHex(r.output(), 0, Math.min(EXAMPLE_BYTES, r.output().length));
+                        example = "packet " + i + " (" + packets.get(i).length + " bytes) -> " + r.actionName() + ", "
+                                + r.output().length + " bytes out: " + hex + (r.output().length > EXAMPLE_BYTES ? "..." : "");
+                    }
+                } catch (EngineException ex) {
+                    String m = ex.getMessage();
+                    got = m.startsWith("EINVAL") ? "EINVAL -" : "FAULT " + m;
+                    counts.merge(m.startsWith("EINVAL") ? "EINVAL (frame < 14 bytes)" : "FAULT", 1, Integer::sum);
+                }
+                if (i < expected.size() && expected.get(i).equals(got)) {
+                    agree++;
+                }
+            }
+            List<String> parts = new ArrayList<>();
+            counts.forEach((k, v) -> parts.add(k + " " + v));
+            out.println("  verdicts: " + String.join(", ", parts));
+            if (example != null) {
+                out.println("  example:  " + example);
+            }
+            out.println("  kernel agrees on " + agree + "/" + packets.size() + " packets"
+                    + (expected.isEmpty() ? " (no recording)" : "") + steadyState(engine, packets));
         }
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xffff) + (sum >>> 16);
+        return new int[] {agree, packets.size()};
+    }
+
+    /** Times the allocation-free path over the entry's packets, after the comparison (maps keep counting). */
+    private static String steadyState(InterpreterXdpEngine engine, List<byte[]> packets) {
+        List<byte[]> ok = packets.stream().filter(p -> p.length >= 14).toList();
+        if (ok.isEmpty()) {
+            return "";
         }
-        int csum = ~sum & 0xffff;
-        f[24] = (byte) (csum >>> 8);
-        f[25] = (byte) csum;
-        return f;
+        try {
+            for (int i = 0; i < STEADY_RUNS; i++) {
+                byte[] p = ok.get(i % ok.size());
+                engine.runInPlace(p, p.length);
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < STEADY_RUNS; i++) {
+                byte[] p = ok.get(i % ok.size());
+                engine.runInPlace(p, p.length);
+            }
+            return "; " + (System.nanoTime() - t0) / STEADY_RUNS + " ns/packet over " + STEADY_RUNS + " warm runs";
+        } catch (EngineException e) {
+            return "";
+        }
+    }
+
+    /** expected/NAME.txt lines as "VERDICT OUTPUT_HEX" (or "EINVAL -"), by index. */
+    private static List<String> readExpected(Path p) throws Exception {
+        List<String> out = new ArrayList<>();
+        if (!Files.isRegularFile(p)) {
+            return out;
+        }
+        for (String line : Files.readAllLines(p)) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 3) {
+                out.add(f[1] + " " + f[2]);
+            }
+        }
+        return out;
+    }
+
+    /** Preloads a map YAML (programs/README.md format) into the engine. */
+    @SuppressWarnings("unchecked")
+    private static void preload(XdpEngine engine, Path file) throws Exception {
+        Map<String, Object> doc;
+        try (Reader r = Files.newBufferedReader(file)) {
+            doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
+        }
+        Map<String, Object> maps = doc == null ? Map.of() : (Map<String, Object>) doc.getOrDefault("maps", Map.of());
+        for (Map.Entry<String, Object> m : maps.entrySet()) {
+            for (Map<String, Object> en : (List<Map<String, Object>>) m.getValue()) {
+                List<String> values = en.containsKey("values") ? (List<String>) en.get("values")
+                        : List.of((String) en.get("value"));
+                engine.updateMap(m.getKey(), HEX.parseHex((String) en.get("key")),
+                        values.stream().map(HEX::parseHex).toList());
+            }
+        }
+    }
+
+    /** programs/ beside the jar's repository (dataplane/target/jxdp.jar -> ../../programs), else above the cwd. */
+    static Path findPrograms() {
+        List<Path> starts = new ArrayList<>();
+        try {
+            var src = DemoCommand.class.getProtectionDomain().getCodeSource();
+            if (src != null) {
+                starts.add(Path.of(src.getLocation().toURI()).toAbsolutePath());
+            }
+        } catch (Exception ignored) {
+            // no code source (e.g. a custom class loader): fall back to the working directory
+        }
+        starts.add(Path.of("").toAbsolutePath());
+        for (Path start : starts) {
+            for (Path p = start; p != null; p = p.getParent()) {
+                if (Files.isRegularFile(p.resolve("programs/corpus.yaml"))) {
+                    return p.resolve("programs");
+                }
+            }
+        }
+        return null;
     }
 }

@@ -94,9 +94,9 @@ public final class ConformanceRunner {
     /** Runs one file on engine; any problem (parse, load, run) is a failed outcome, never an exception. */
     public static Outcome runFile(Path file, HelperRegistry helpers, Engine engine) {
         String name = file.getFileName().toString();
-        ConformanceTest t;
+        ConformanceCase t;
         try {
-            t = ConformanceTest.read(file);
+            t = ConformanceCase.read(file);
         } catch (IOException | IllegalArgumentException | AsmException e) {
             return new Outcome(name, false, "a readable test", "error: " + e.getMessage());
         }

@@ -8,6 +8,7 @@ import io.jxdp.ebpf.isa.Insn;
 import io.jxdp.ebpf.isa.Op;
 import io.jxdp.ebpf.isa.Program;
 import java.lang.foreign.Arena;
+import java.lang.ref.Reference;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -68,10 +69,14 @@ public final class Interpreter {
     private final long[] reg = new long[11];
     private final long[] saved = new long[MAX_FRAMES * 4];
     private final int[] returnPc = new int[MAX_FRAMES];
+    /**
+     * The native stack. Held in a field on purpose: an automatic arena frees its memory once the
+     * segment is unreachable, and the interpreter addresses the stack by raw address only, so
+     * dropping this reference would let the GC free the stack under a running program.
+     */
+    private final MemorySegment stack;
     private final long stackBase;
     private final long stackTop;
-    /** Held so the automatic arena does not free the stack while this interpreter is alive. */
-    private final MemorySegment stackMemory;
     private final MemoryRegions regions = new MemoryRegions();
     private final CallContext defaultContext = new CallContext();
     private long budget;
@@ -91,8 +96,7 @@ public final class Interpreter {
         imm = new long[n];
         helperAt = new Helper[n];
         decode();
-        MemorySegment stack = Arena.ofAuto().allocate((long) STACK_SIZE * MAX_FRAMES, 16);
-        stackMemory = stack;
+        stack = Arena.ofAuto().allocate((long) STACK_SIZE * MAX_FRAMES, 16);
         stackBase = stack.address();
         stackTop = stackBase + (long) STACK_SIZE * MAX_FRAMES;
     }
@@ -109,7 +113,7 @@ public final class Interpreter {
             if (i.dst() > 10 || i.src() > 10) {
                 throw fault(pc, "invalid register r" + Math.max(i.dst(), i.src()));
             }
-            if (op.writesDst() && i.dst() == 10) {
+            if ((op.writesDst() && i.dst() == 10) || (op.writesSrc() && i.src() == 10)) {
                 throw fault(pc, "r10 is the read-only frame pointer");
             }
             ops[pc] = op;
@@ -159,9 +163,26 @@ public final class Interpreter {
         }
     }
 
-    /** The memory regions checked mode allows besides the stack; add input, context and packet here. */
+    /**
+     * The memory regions checked mode allows besides the stack; add input, context and packet here
+     * before a run. Regions added during a run (by helpers, e.g. a map value they return) are dropped
+     * when the run ends.
+     */
     public MemoryRegions regions() {
         return regions;
+    }
+
+    /**
+     * The native stack of every frame, [stackBase, stackTop): helpers taking pointer arguments in
+     * checked mode accept pointers into it (a callee may pass a pointer into its caller's frame).
+     */
+    public long stackBase() {
+        return stackBase;
+    }
+
+    /** The end (exclusive) of the native stack; r10 of the main frame. */
+    public long stackTop() {
+        return stackTop;
     }
 
     /** The context used by {@link #run(long, long)}. */
@@ -213,6 +234,7 @@ public final class Interpreter {
         r[10] = stackTop;
         int depth = 0;
         long stackLow = stackTop - STACK_SIZE;
+        final int regionMark = regions.count();
         long n = 0;
         int pc = 0;
         try {
@@ -221,12 +243,15 @@ public final class Interpreter {
                     throw fault(pc, "instruction budget of " + budget + " exhausted");
                 }
                 final Op op = ops[pc];
+                if (op == null) {
+                    // kept out of the switch: "case null" would turn it into an indy type switch
+                    throw fault(pc, "executing the second slot of an lddw");
+                }
                 final int d = dst[pc];
                 final int s = src[pc];
                 final long k = imm[pc];
                 int next = pc + 1;
                 switch (op) {
-                    case null -> throw fault(pc, "executing the second slot of an lddw");
                     // ALU64, immediate (sign-extended) and register sources
                     case ADD64_IMM -> r[d] += k;
                     case ADD64_REG -> r[d] += r[s];
@@ -418,24 +443,25 @@ public final class Interpreter {
                     case STXH -> MEM.set(U16, addr(checked, pc, r[d] + off[pc], 2, true, stackLow), (short) r[s]);
                     case STXW -> MEM.set(U32, addr(checked, pc, r[d] + off[pc], 4, true, stackLow), (int) r[s]);
                     case STXDW -> MEM.set(U64, addr(checked, pc, r[d] + off[pc], 8, true, stackLow), r[s]);
-                    // atomics (kernel: 32-bit fetch results are zero-extended into the register)
-                    case ATOMIC32_ADD -> { int o = (int) ATOMIC32.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    // atomics (kernel: 32-bit fetch results are zero-extended into the register). The casts
+                    // keep each VarHandle call site's type exact; forms without FETCH drop the old value.
+                    case ATOMIC32_ADD -> { int ignoredOld = (int) ATOMIC32.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
                     case ATOMIC32_FETCH_ADD -> r[s] = (int) ATOMIC32.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_OR -> { int o = (int) ATOMIC32.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    case ATOMIC32_OR -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
                     case ATOMIC32_FETCH_OR -> r[s] = (int) ATOMIC32.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_AND -> { int o = (int) ATOMIC32.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    case ATOMIC32_AND -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
                     case ATOMIC32_FETCH_AND -> r[s] = (int) ATOMIC32.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_XOR -> { int o = (int) ATOMIC32.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    case ATOMIC32_XOR -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
                     case ATOMIC32_FETCH_XOR -> r[s] = (int) ATOMIC32.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
                     case ATOMIC32_XCHG -> r[s] = (int) ATOMIC32.getAndSet(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
                     case ATOMIC32_CMPXCHG -> r[0] = (int) ATOMIC32.compareAndExchange(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[0], (int) r[s]) & M32;
-                    case ATOMIC64_ADD -> { long o = (long) ATOMIC64.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_ADD -> { long ignoredOld = (long) ATOMIC64.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
                     case ATOMIC64_FETCH_ADD -> r[s] = (long) ATOMIC64.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_OR -> { long o = (long) ATOMIC64.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_OR -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
                     case ATOMIC64_FETCH_OR -> r[s] = (long) ATOMIC64.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_AND -> { long o = (long) ATOMIC64.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_AND -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
                     case ATOMIC64_FETCH_AND -> r[s] = (long) ATOMIC64.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_XOR -> { long o = (long) ATOMIC64.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_XOR -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
                     case ATOMIC64_FETCH_XOR -> r[s] = (long) ATOMIC64.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
                     case ATOMIC64_XCHG -> r[s] = (long) ATOMIC64.getAndSet(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
                     case ATOMIC64_CMPXCHG -> r[0] = (long) ATOMIC64.compareAndExchange(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[0], r[s]);
@@ -473,6 +499,10 @@ public final class Interpreter {
             }
         } finally {
             count = n;
+            if (regions.count() > regionMark) {
+                regions.truncate(regionMark); // regions helpers added during this run end with it
+            }
+            Reference.reachabilityFence(stack); // the stack is used by address only: keep it alive to here
         }
     }
 

@@ -452,6 +452,11 @@ public enum Op {
         };
     }
 
+    /** True if the instruction writes its src register: atomic fetch forms and xchg (cmpxchg writes r0). */
+    public boolean writesSrc() {
+        return kind == Kind.ATOMIC && (discValue & 0x01) != 0 && discValue != 0xf1;
+    }
+
     /** True for instructions whose target is pc + 1 + off. */
     public boolean jumpsByOff() {
         return kind == Kind.JUMP || kind == Kind.JA;

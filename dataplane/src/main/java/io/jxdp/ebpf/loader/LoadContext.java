@@ -800,7 +800,8 @@ final class LoadContext {
             int idx = rebase(order, placed, fi.section(), fi.insnByteOffset());
             if (idx >= 0) {
                 // the kernel's check_btf_func demands one func_info per function, at its first insn
-                if (!placed.containsValue(idx)) {
+                // IdentityHashMap.containsValue compares Integers by reference: unbox instead
+                if (placed.values().stream().noneMatch(start -> start == idx)) {
                     throw new BpfLoadException(objName + ": .BTF.ext func_info for section '" + fi.section()
                             + "' at byte offset " + fi.insnByteOffset() + " is not the start of a function");
                 }

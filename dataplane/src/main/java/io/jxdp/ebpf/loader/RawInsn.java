@@ -1,27 +1,29 @@
 package io.jxdp.ebpf.loader;
 
+import io.jxdp.ebpf.isa.Op;
+
 /**
  * The few raw instruction facts the loader needs (RFC 9669 section 3 and 4; Linux
  * {@code include/uapi/linux/bpf.h}). One instruction slot is a little-endian 64-bit word read as
  * a Java long: byte 0 opcode, byte 1 registers (dst low nibble, src high nibble), bytes 2..3 the
- * signed offset, bytes 4..7 the signed immediate. Kept in one place so that it can later be
- * pointed at the ISA package's opcode table.
+ * signed offset, bytes 4..7 the signed immediate. The opcodes and pseudo
+ * source kinds come from the ISA package's one opcode table ({@link Op}).
  */
 final class RawInsn {
     /** BPF_LD | BPF_IMM | BPF_DW: the 16-byte wide load, two slots. */
-    static final int LD_IMM64 = 0x18;
+    static final int LD_IMM64 = Op.LDDW.code;
     /** BPF_JMP | BPF_CALL | BPF_K. */
-    static final int CALL = 0x85;
+    static final int CALL = Op.CALL.code;
     /** src_reg of CALL: bpf-to-bpf call, imm is relative to the next instruction. */
-    static final int PSEUDO_CALL = 1;
+    static final int PSEUDO_CALL = Op.CALL_LOCAL.discValue;
     /** src_reg of CALL: kernel function (kfunc). */
-    static final int PSEUDO_KFUNC_CALL = 2;
+    static final int PSEUDO_KFUNC_CALL = Op.CALL_KFUNC.discValue;
     /** src_reg of LD_IMM64: imm is a map fd. */
-    static final int PSEUDO_MAP_FD = 1;
+    static final int PSEUDO_MAP_FD = Op.LDDW_MAP_FD.discValue;
     /** src_reg of LD_IMM64: imm is a map fd, next slot's imm an offset into its value. */
-    static final int PSEUDO_MAP_VALUE = 2;
+    static final int PSEUDO_MAP_VALUE = Op.LDDW_MAP_VALUE.discValue;
     /** src_reg of LD_IMM64: imm is a code address relative to the next instruction. */
-    static final int PSEUDO_FUNC = 4;
+    static final int PSEUDO_FUNC = Op.LDDW_FUNC.discValue;
     static final int SIZE = 8;
 
     private RawInsn() {

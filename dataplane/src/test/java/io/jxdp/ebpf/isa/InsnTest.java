@@ -89,6 +89,16 @@ class InsnTest {
     }
 
     @Test
+    void registerWritesAreKnown() {
+        assertEquals(true, Op.ATOMIC64_FETCH_ADD.writesSrc());
+        assertEquals(true, Op.ATOMIC32_XCHG.writesSrc());
+        assertEquals(false, Op.ATOMIC64_CMPXCHG.writesSrc());
+        assertEquals(false, Op.ATOMIC64_ADD.writesSrc());
+        assertEquals(false, Op.STXDW.writesDst());
+        assertEquals(true, Op.LDXSB.writesDst());
+    }
+
+    @Test
     void builderFillsTheDiscriminator() {
         assertEquals(1, Op.SDIV32_IMM.insn(1, 0, 0, 7).off());
         assertEquals(0xe1, Op.ATOMIC64_XCHG.insn(1, 2, 0, 0).imm());

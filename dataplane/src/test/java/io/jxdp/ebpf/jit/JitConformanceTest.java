@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jxdp.cli.Main;
 import io.jxdp.ebpf.conformance.ConformanceRunner;
 import io.jxdp.ebpf.conformance.ConformanceRunner.Outcome;
-import io.jxdp.ebpf.conformance.ConformanceTest;
+import io.jxdp.ebpf.conformance.ConformanceCase;
 import io.jxdp.ebpf.helper.HelperRegistry;
 import io.jxdp.ebpf.interp.Interpreter;
 import io.jxdp.ebpf.interp.VmException;
@@ -68,7 +68,7 @@ class JitConformanceTest {
         HelperRegistry helpers = ConformanceRunner.helpers();
         int compared = 0;
         for (Path f : ConformanceRunner.files(Differential.suiteDir())) {
-            ConformanceTest t = ConformanceTest.read(f);
+            ConformanceCase t = ConformanceCase.read(f);
             try (Arena arena = Arena.ofConfined()) {
                 int n = Math.max(1, t.memory().length);
                 MemorySegment memI = arena.allocate(n, 8);

@@ -21,15 +21,15 @@ import java.util.List;
  * @param result  the expected r0, when {@code -- result} is present
  * @param error   the expected error text, or null
  */
-public record ConformanceTest(String name, Program program, byte[] memory, boolean hasMemory, Long result, String error) {
+public record ConformanceCase(String name, Program program, byte[] memory, boolean hasMemory, Long result, String error) {
 
     /** Parses a file; syntax errors are reported as IllegalArgumentException naming the file. */
-    public static ConformanceTest read(Path file) throws IOException {
+    public static ConformanceCase read(Path file) throws IOException {
         return parse(file.getFileName().toString(), Files.readString(file));
     }
 
     /** Parses the text of a file. */
-    public static ConformanceTest parse(String name, String text) {
+    public static ConformanceCase parse(String name, String text) {
         StringBuilder asm = new StringBuilder();
         List<Long> raw = new ArrayList<>();
         List<Byte> mem = new ArrayList<>();
@@ -105,7 +105,7 @@ public record ConformanceTest(String name, Program program, byte[] memory, boole
         for (int i = 0; i < m.length; i++) {
             m[i] = mem.get(i);
         }
-        return new ConformanceTest(name, program, m, hasMem, result, error == null ? null : error.toString());
+        return new ConformanceCase(name, program, m, hasMem, result, error == null ? null : error.toString());
     }
 
     /** Hex if it contains 0x, otherwise decimal; may be negative; 64-bit two's complement. */

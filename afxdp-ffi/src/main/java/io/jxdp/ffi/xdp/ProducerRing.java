@@ -1,0 +1,117 @@
+package io.jxdp.ffi.xdp;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The user-space producer side of an AF_XDP ring (fill or TX), single-threaded.
+ *
+ * <p>Protocol, as libxdp's {@code xsk_ring_prod__reserve/submit} and the kernel's
+ * {@code net/xdp/xsk_queue.h}: entries are written into reserved slots with plain stores, then the
+ * producer index is published with a <b>release</b> store ({@link #submit}); the kernel reads it
+ * with acquire, so it sees the entries. The consumer index is read with <b>acquire</b> (pairing
+ * with the kernel's release after it has read the entries, so the slots are free to overwrite),
+ * and only when the cached copy says the ring looks full.
+ */
+final class ProducerRing {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    private final MemorySegment memory;
+    private final long producerOffset;
+    private final long consumerOffset;
+    private final long flagsOffset;
+    private final long descOffset;
+    private final int entrySize;
+    private final int size;
+    private final int mask;
+    /** Next slot to reserve (ahead of the published producer by the reserved-but-unsubmitted count). */
+    private int cachedProducer;
+    /** Cached consumer index plus size: {@code cachedConsumer - cachedProducer} free slots. */
+    private int cachedConsumer;
+    /** The last published producer index. */
+    private int published;
+
+    ProducerRing(MemorySegment memory, long producerOffset, long consumerOffset, long flagsOffset, long descOffset,
+            int entrySize, int size) {
+        this.memory = memory;
+        this.producerOffset = producerOffset;
+        this.consumerOffset = consumerOffset;
+        this.flagsOffset = flagsOffset;
+        this.descOffset = descOffset;
+        this.entrySize = entrySize;
+        this.size = size;
+        this.mask = size - 1;
+        this.published = (int) INT.getAcquire(memory, producerOffset);
+        this.cachedProducer = published;
+        this.cachedConsumer = (int) INT.getAcquire(memory, consumerOffset) + size;
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** The index the next {@link #reserve} starts at. */
+    int nextIndex() {
+        return cachedProducer;
+    }
+
+    /** Free slots, refreshing the cached consumer index (acquire) only if fewer than {@code wanted}. */
+    int free(int wanted) {
+        int free = cachedConsumer - cachedProducer;
+        if (free >= wanted) {
+            return free;
+        }
+        cachedConsumer = (int) INT.getAcquire(memory, consumerOffset) + size;
+        return cachedConsumer - cachedProducer;
+    }
+
+    /**
+     * Reserves up to {@code wanted} slots starting at {@link #nextIndex()} (read it first) and
+     * returns how many; fill them and {@link #submit} that many.
+     */
+    int reserve(int wanted) {
+        int n = Math.min(wanted, free(wanted));
+        cachedProducer += n;
+        return n;
+    }
+
+    /** Un-reserves the last {@code n} reserved, unsubmitted slots. */
+    void cancel(int n) {
+        cachedProducer -= n;
+    }
+
+    /** Writes a fill/completion entry (a UMEM address) at ring index {@code index}. */
+    void putAddress(int index, long address) {
+        memory.set(ValueLayout.JAVA_LONG, descOffset + (long) (index & mask) * entrySize, address);
+    }
+
+    /** Writes a TX descriptor at ring index {@code index}. */
+    void putDescriptor(int index, long address, int length, int options) {
+        long at = descOffset + (long) (index & mask) * entrySize;
+        memory.set(ValueLayout.JAVA_LONG, at + TxRingDescriptor.DESC_ADDR, address);
+        memory.set(ValueLayout.JAVA_INT, at + TxRingDescriptor.DESC_LEN, length);
+        memory.set(ValueLayout.JAVA_INT, at + TxRingDescriptor.DESC_OPTIONS, options);
+    }
+
+    /** Publishes {@code n} filled slots with a release store of the producer index. */
+    void submit(int n) {
+        published += n;
+        INT.setRelease(memory, producerOffset, published);
+    }
+
+    /** Entries published but not yet consumed by the kernel (reads the consumer with acquire). */
+    int outstanding() {
+        return published - (int) INT.getAcquire(memory, consumerOffset);
+    }
+
+    /**
+     * Whether the kernel set XDP_RING_NEED_WAKEUP. A full fence first orders our release store of
+     * the producer before this load (store-load), so that we cannot miss a flag the kernel set
+     * after looking at an old producer index (af_xdp.rst, "XDP_USE_NEED_WAKEUP").
+     */
+    boolean needsWakeup() {
+        VarHandle.fullFence();
+        return ((int) INT.getVolatile(memory, flagsOffset) & IfXdp.XDP_RING_NEED_WAKEUP) != 0;
+    }
+}

@@ -1,0 +1,561 @@
+package io.jxdp.ffi.xdp;
+
+import io.jxdp.ffi.net.FrameHandler;
+import io.jxdp.ffi.net.Link;
+import io.jxdp.ffi.net.PacketPort;
+import io.jxdp.ffi.net.Sockets;
+import io.jxdp.ffi.sys.Errno;
+import io.jxdp.ffi.sys.FileDescriptors;
+import io.jxdp.ffi.sys.LibC;
+import io.jxdp.ffi.sys.Mmap;
+import io.jxdp.ffi.sys.NativeException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One AF_XDP socket bound to one queue of one interface, with its fill, completion, RX and TX
+ * rings, driven by one thread ({@code Documentation/networking/af_xdp.rst}).
+ *
+ * <p>Frame ownership. The socket owns a slice of its {@link Umem}'s frames; each frame is at any
+ * time in exactly one place, which {@link #accounting()} counts:
+ * <ul>
+ *   <li><b>free</b>: on this socket's free stack;
+ *   <li><b>fill</b>: given to the kernel on the fill ring, not yet back on the RX ring;
+ *   <li><b>tx</b>: queued or published on the TX ring, not yet back on the completion ring.
+ * </ul>
+ * A frame received is handed to the {@link FrameHandler} and is free again when it returns.
+ *
+ * <p>Wakeups (need-wakeup protocol): bound with XDP_USE_NEED_WAKEUP, the kernel sets the flag
+ * on the fill ring when it ran out of fill entries and on the TX ring when it will not look at
+ * the TX ring by itself; only then do we make a syscall (recvfrom for RX, sendto for TX).
+ */
+public final class XdpSocket implements PacketPort {
+    private static final System.Logger LOG = System.getLogger(XdpSocket.class.getName());
+
+    /** How to ask the driver for zero copy. */
+    public enum Mode {
+        /** Try XDP_ZEROCOPY; if the driver refuses, log why and bind with XDP_COPY. */
+        AUTO,
+        /** XDP_COPY: works on every driver (the kernel copies frames to/from the UMEM). */
+        COPY,
+        /** XDP_ZEROCOPY or fail. */
+        ZEROCOPY
+    }
+
+    /**
+     * @param ringSize   entries of the RX and TX rings (power of two)
+     * @param fillSize   entries of the fill ring (power of two)
+     * @param completionSize entries of the completion ring (power of two)
+     * @param frames     UMEM frames this socket takes from its UMEM
+     * @param mode       copy / zero-copy policy
+     * @param needWakeup bind with XDP_USE_NEED_WAKEUP
+     */
+    public record Config(int ringSize, int fillSize, int completionSize, int frames, Mode mode, boolean needWakeup) {
+        public Config {
+            requirePowerOfTwo("ring size", ringSize);
+            requirePowerOfTwo("fill ring size", fillSize);
+            requirePowerOfTwo("completion ring size", completionSize);
+            if (frames < 2) {
+                throw new IllegalArgumentException("an AF_XDP socket needs at least 2 UMEM frames: " + frames);
+            }
+        }
+
+        /** 2048-entry rings, 4096 frames, AUTO mode, need-wakeup on. */
+        public static Config defaults() {
+            return new Config(2048, 2048, 2048, 4096, Mode.AUTO, true);
+        }
+
+        public Config withFrames(int n) {
+            return new Config(ringSize, fillSize, completionSize, n, mode, needWakeup);
+        }
+
+        public Config withMode(Mode m) {
+            return new Config(ringSize, fillSize, completionSize, frames, m, needWakeup);
+        }
+
+        public Config withRings(int ring, int fill, int completion) {
+            return new Config(ring, fill, completion, frames, mode, needWakeup);
+        }
+
+        private static void requirePowerOfTwo(String what, int n) {
+            if (n <= 0 || Integer.bitCount(n) != 1) {
+                throw new IllegalArgumentException(what + " must be a positive power of two: " + n);
+            }
+        }
+    }
+
+    /**
+     * Where the socket's frames are right now; {@code free + fill + tx + held == frames}.
+     * {@code held} counts frames taken with {@link #claimTxFrame()} and not yet submitted.
+     */
+    public record Accounting(int frames, int free, int fill, int tx, int held) {
+        public int total() {
+            return free + fill + tx + held;
+        }
+    }
+
+    private final Umem umem;
+    private final String ifname;
+    private final int ifindex;
+    private final int queueId;
+    private final int fd;
+    private final boolean zeroCopy;
+    private final boolean needWakeup;
+    private final Arena arena;
+    private final MemorySegment capture;
+    private final MemorySegment pollfd;
+    private final MemorySegment[] maps;
+    private final ProducerRing fill;
+    private final ConsumerRing completion;
+    private final ConsumerRing rx;
+    private final ProducerRing tx;
+    private final MemorySegment umemMemory;
+    private final int headroom;
+    private final int maxFrameLength;
+    private final int frameCount;
+    private final int fillTarget;
+    private final long[] freeStack;
+    private int freeTop;
+    private int fillOutstanding;
+    private int txQueued;
+    private int held;
+    private int txOutstanding;
+    private long txKicks;
+    private long rxWakeups;
+    private boolean closed;
+
+    private XdpSocket(Umem umem, String ifname, int ifindex, int queueId, int fd, boolean zeroCopy, boolean needWakeup,
+            Arena arena, MemorySegment[] maps, ProducerRing fill, ConsumerRing completion, ConsumerRing rx,
+            ProducerRing tx, int firstFrame, int frames) {
+        this.umem = umem;
+        this.ifname = ifname;
+        this.ifindex = ifindex;
+        this.queueId = queueId;
+        this.fd = fd;
+        this.zeroCopy = zeroCopy;
+        this.needWakeup = needWakeup;
+        this.arena = arena;
+        this.capture = LibC.newErrnoCapture(arena);
+        this.pollfd = arena.allocate(Sockets.POLLFD_SIZE, 8);
+        this.maps = maps;
+        this.fill = fill;
+        this.completion = completion;
+        this.rx = rx;
+        this.tx = tx;
+        this.umemMemory = umem.memory();
+        this.headroom = umem.headroom();
+        // TX frames start at the headroom; the kernel keeps XDP_PACKET_HEADROOM + headroom on RX.
+        this.maxFrameLength = umem.frameSize() - umem.headroom();
+        this.frameCount = frames;
+        this.fillTarget = Math.min(fill.size(), frames / 2);
+        this.freeStack = new long[frames];
+        for (int i = frames - 1; i >= 0; i--) {
+            freeStack[freeTop++] = umem.frameAddress(firstFrame + i);
+        }
+        refill();
+    }
+
+    /**
+     * Opens a socket on queue {@code queueId} of interface {@code ifname} (looked up in the calling
+     * thread's network namespace). The first socket on {@code umem} registers it; later ones share it.
+     */
+    public static XdpSocket open(Umem umem, String ifname, int queueId, Config config) {
+        Link link = Link.byName(ifname);
+        if (queueId < 0 || queueId >= link.rxQueues() && queueId >= link.txQueues()) {
+            throw new IllegalArgumentException("interface \"" + ifname + "\" has " + link.rxQueues() + " RX / "
+                    + link.txQueues() + " TX queues; no queue " + queueId);
+        }
+        int firstFrame = umem.claim(config.frames());
+        try {
+            return switch (config.mode()) {
+                case COPY -> attempt(umem, link, queueId, config, IfXdp.XDP_COPY, firstFrame);
+                case ZEROCOPY -> attempt(umem, link, queueId, config, IfXdp.XDP_ZEROCOPY, firstFrame);
+                case AUTO -> {
+                    if (umem.ownerFd() >= 0) { // sharing: the registering socket already chose the mode
+                        yield attempt(umem, link, queueId, config, 0, firstFrame);
+                    }
+                    try {
+                        yield attempt(umem, link, queueId, config, IfXdp.XDP_ZEROCOPY, firstFrame);
+                    } catch (NativeException e) {
+                        LOG.log(System.Logger.Level.INFO, "AF_XDP zero-copy unavailable on " + ifname + " queue "
+                                + queueId + " (" + e.getMessage() + "); falling back to copy mode");
+                        yield attempt(umem, link, queueId, config, IfXdp.XDP_COPY, firstFrame);
+                    }
+                }
+            };
+        } catch (RuntimeException e) {
+            umem.unclaim(firstFrame, config.frames());
+            throw e;
+        }
+    }
+
+    private static XdpSocket attempt(Umem umem, Link link, int queueId, Config config, int modeFlag, int firstFrame) {
+        String where = "AF_XDP socket on \"" + link.name() + "\" queue " + queueId;
+        int fd = Sockets.socket(Sockets.AF_XDP, Sockets.SOCK_RAW, 0, where);
+        Arena arena = Arena.ofShared();
+        MemorySegment[] maps = new MemorySegment[4];
+        try {
+            int owner = umem.ownerFd();
+            if (owner < 0) {
+                umem.register(fd, where);
+            }
+            Sockets.setsockoptInt(fd, IfXdp.SOL_XDP, FillRingDescriptor.SOCKOPT, config.fillSize(), "XDP_UMEM_FILL_RING, " + where);
+            Sockets.setsockoptInt(fd, IfXdp.SOL_XDP, CompletionRingDescriptor.SOCKOPT, config.completionSize(),
+                    "XDP_UMEM_COMPLETION_RING, " + where);
+            Sockets.setsockoptInt(fd, IfXdp.SOL_XDP, RxRingDescriptor.SOCKOPT, config.ringSize(), "XDP_RX_RING, " + where);
+            Sockets.setsockoptInt(fd, IfXdp.SOL_XDP, TxRingDescriptor.SOCKOPT, config.ringSize(), "XDP_TX_RING, " + where);
+            MemorySegment off = arena.allocate(MmapOffsetsDescriptor.SIZE, 8);
+            Sockets.getsockopt(fd, IfXdp.SOL_XDP, IfXdp.XDP_MMAP_OFFSETS, off, "XDP_MMAP_OFFSETS, " + where);
+
+            maps[0] = mapRing(fd, off, FillRingDescriptor.MMAP_OFFSETS, FillRingDescriptor.PGOFF, config.fillSize(),
+                    FillRingDescriptor.ENTRY_SIZE, "fill ring, " + where);
+            maps[1] = mapRing(fd, off, CompletionRingDescriptor.MMAP_OFFSETS, CompletionRingDescriptor.PGOFF,
+                    config.completionSize(), CompletionRingDescriptor.ENTRY_SIZE, "completion ring, " + where);
+            maps[2] = mapRing(fd, off, RxRingDescriptor.MMAP_OFFSETS, RxRingDescriptor.PGOFF, config.ringSize(),
+                    RxRingDescriptor.ENTRY_SIZE, "RX ring, " + where);
+            maps[3] = mapRing(fd, off, TxRingDescriptor.MMAP_OFFSETS, TxRingDescriptor.PGOFF, config.ringSize(),
+                    TxRingDescriptor.ENTRY_SIZE, "TX ring, " + where);
+
+            MemorySegment sa = arena.allocate(IfXdp.SOCKADDR_XDP_SIZE, 4);
+            int flags = modeFlag | (config.needWakeup() ? IfXdp.XDP_USE_NEED_WAKEUP : 0);
+            boolean needWakeup = config.needWakeup();
+            if (owner >= 0) {
+                // A sharing socket may name no other flag (net/xdp/xsk.c, xsk_bind: EINVAL); it
+                // inherits copy/zero-copy and need-wakeup from the socket that registered the UMEM.
+                flags = IfXdp.XDP_SHARED_UMEM;
+                needWakeup = umem.ownerNeedsWakeup();
+                sa.set(ValueLayout.JAVA_INT, IfXdp.SXDP_SHARED_UMEM_FD, owner);
+            }
+            sa.set(ValueLayout.JAVA_SHORT, IfXdp.SXDP_FAMILY, (short) Sockets.AF_XDP);
+            sa.set(ValueLayout.JAVA_SHORT, IfXdp.SXDP_FLAGS, (short) flags);
+            sa.set(ValueLayout.JAVA_INT, IfXdp.SXDP_IFINDEX, link.ifindex());
+            sa.set(ValueLayout.JAVA_INT, IfXdp.SXDP_QUEUE_ID, queueId);
+            try {
+                Sockets.bind(fd, sa, where + " (" + flagNames(flags) + ")");
+            } catch (NativeException e) {
+                throw bindError(e, where, flags);
+            }
+            MemorySegment opts = arena.allocate(ValueLayout.JAVA_INT);
+            Sockets.getsockopt(fd, IfXdp.SOL_XDP, IfXdp.XDP_OPTIONS, opts, "XDP_OPTIONS, " + where);
+            boolean zc = (opts.get(ValueLayout.JAVA_INT, 0) & IfXdp.XDP_OPTIONS_ZEROCOPY) != 0;
+            if (owner < 0) {
+                umem.owner(fd, needWakeup);
+            }
+            return new XdpSocket(umem, link.name(), link.ifindex(), queueId, fd, zc, needWakeup, arena, maps,
+                    producer(maps[0], off, FillRingDescriptor.MMAP_OFFSETS, FillRingDescriptor.ENTRY_SIZE, config.fillSize()),
+                    consumer(maps[1], off, CompletionRingDescriptor.MMAP_OFFSETS, CompletionRingDescriptor.ENTRY_SIZE,
+                            config.completionSize()),
+                    consumer(maps[2], off, RxRingDescriptor.MMAP_OFFSETS, RxRingDescriptor.ENTRY_SIZE, config.ringSize()),
+                    producer(maps[3], off, TxRingDescriptor.MMAP_OFFSETS, TxRingDescriptor.ENTRY_SIZE, config.ringSize()),
+                    firstFrame, config.frames());
+        } catch (RuntimeException e) {
+            for (MemorySegment m : maps) {
+                if (m != null) {
+                    Mmap.unmap(m);
+                }
+            }
+            arena.close();
+            FileDescriptors.close(fd);
+            throw e;
+        }
+    }
+
+    private static NativeException bindError(NativeException e, String where, int flags) {
+        String why = switch (e.errno()) {
+            case Errno.EBUSY -> " (queue already has an AF_XDP socket, or another UMEM is bound to it)";
+            case Errno.EOPNOTSUPP -> (flags & IfXdp.XDP_ZEROCOPY) != 0
+                    ? " (driver does not support AF_XDP zero-copy)" : " (mode not supported by the driver)";
+            case Errno.EINVAL -> " (queue id out of range, or bad ring/UMEM setup)";
+            case Errno.ENODEV -> " (no such interface in this network namespace)";
+            default -> Sockets.privilegeHint(e.errno());
+        };
+        return new NativeException("bind(" + where + ", " + flagNames(flags) + ")" + why, e.errno());
+    }
+
+    private static String flagNames(int flags) {
+        StringBuilder b = new StringBuilder();
+        if ((flags & IfXdp.XDP_SHARED_UMEM) != 0) {
+            b.append("XDP_SHARED_UMEM|");
+        }
+        if ((flags & IfXdp.XDP_COPY) != 0) {
+            b.append("XDP_COPY|");
+        }
+        if ((flags & IfXdp.XDP_ZEROCOPY) != 0) {
+            b.append("XDP_ZEROCOPY|");
+        }
+        if ((flags & IfXdp.XDP_USE_NEED_WAKEUP) != 0) {
+            b.append("XDP_USE_NEED_WAKEUP|");
+        }
+        return b.isEmpty() ? "0" : b.substring(0, b.length() - 1);
+    }
+
+    private static MemorySegment mapRing(int fd, MemorySegment off, int ring, long pgoff, int entries, int entrySize,
+            String what) {
+        long desc = off.get(ValueLayout.JAVA_LONG, ring + MmapOffsetsDescriptor.DESC);
+        long size = desc + (long) entries * entrySize;
+        try {
+            return Mmap.map(size, Mmap.PROT_READ | Mmap.PROT_WRITE, Mmap.MAP_SHARED | Mmap.MAP_POPULATE, fd, pgoff);
+        } catch (NativeException e) {
+            throw new NativeException("mmap(" + what + ")", e.errno());
+        }
+    }
+
+    private static ProducerRing producer(MemorySegment m, MemorySegment off, int ring, int entrySize, int entries) {
+        return new ProducerRing(m, off.get(ValueLayout.JAVA_LONG, ring + MmapOffsetsDescriptor.PRODUCER),
+                off.get(ValueLayout.JAVA_LONG, ring + MmapOffsetsDescriptor.CONSUMER),
+                off.get(ValueLayout.JAVA_LONG, ring + MmapOffsetsDescriptor.FLAGS),
+                off.get(ValueLayout.JAVA_LONG, ring + MmapOffsetsDescriptor.DESC), entrySize, entries);
+    }
+
+    private static ConsumerRing consumer(MemorySegment m, MemorySegment off, int ring, int entrySize, int entries) {
+        return new ConsumerRing(m, off.get(ValueLayout.JAVA_LONG, ring + MmapOffsetsDescriptor.PRODUCER),
+                off.get(ValueLayout.JAVA_LONG, ring + MmapOffsetsDescriptor.CONSUMER),
+                off.get(ValueLayout.JAVA_LONG, ring + MmapOffsetsDescriptor.FLAGS),
+                off.get(ValueLayout.JAVA_LONG, ring + MmapOffsetsDescriptor.DESC), entrySize, entries);
+    }
+
+    // ---------------------------------------------------------------------------------- facts
+
+    /** The socket's fd: the value to store in an XSKMAP at this queue's index. */
+    public int fd() {
+        return fd;
+    }
+
+    public boolean isZeroCopy() {
+        return zeroCopy;
+    }
+
+    @Override
+    public String driver() {
+        return zeroCopy ? "af_xdp zero-copy" : "af_xdp copy";
+    }
+
+    @Override
+    public String interfaceName() {
+        return ifname;
+    }
+
+    public int ifindex() {
+        return ifindex;
+    }
+
+    @Override
+    public int queueId() {
+        return queueId;
+    }
+
+    public Umem umem() {
+        return umem;
+    }
+
+    /** Largest frame {@link #send} accepts: the frame size minus the UMEM headroom. */
+    public int maxFrameLength() {
+        return maxFrameLength;
+    }
+
+    public Accounting accounting() {
+        return new Accounting(frameCount, freeTop, fillOutstanding, txOutstanding + txQueued, held);
+    }
+
+    /** sendto wakeups made for TX. */
+    public long txKicks() {
+        return txKicks;
+    }
+
+    /** recvfrom wakeups made for the fill ring. */
+    public long rxWakeups() {
+        return rxWakeups;
+    }
+
+    public XdpStatistics statistics() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(IfXdp.STATISTICS_SIZE, 8);
+            Sockets.getsockopt(fd, IfXdp.SOL_XDP, IfXdp.XDP_STATISTICS, s, "XDP_STATISTICS on \"" + ifname + "\" queue " + queueId);
+            return new XdpStatistics(s.get(ValueLayout.JAVA_LONG, 0), s.get(ValueLayout.JAVA_LONG, 8),
+                    s.get(ValueLayout.JAVA_LONG, 16), s.get(ValueLayout.JAVA_LONG, 24), s.get(ValueLayout.JAVA_LONG, 32),
+                    s.get(ValueLayout.JAVA_LONG, 40));
+        }
+    }
+
+    // ------------------------------------------------------------------------------ data path
+
+    /** Tops the fill ring up from the free stack to its target; returns frames given. */
+    public int refill() {
+        int want = Math.min(fillTarget - fillOutstanding, freeTop);
+        if (want <= 0) {
+            return 0;
+        }
+        int start = fill.nextIndex();
+        int n = fill.reserve(want);
+        for (int i = 0; i < n; i++) {
+            fill.putAddress(start + i, freeStack[--freeTop]);
+        }
+        if (n > 0) {
+            fill.submit(n);
+            fillOutstanding += n;
+        }
+        return n;
+    }
+
+    @Override
+    public int receive(FrameHandler handler, int limit) {
+        int start = rx.nextIndex();
+        int n = rx.peek(limit);
+        int i = 0;
+        try {
+            for (; i < n; i++) {
+                long addr = rx.address(start + i);
+                int len = rx.length(start + i);
+                try {
+                    handler.onFrame(umemMemory, addr, len);
+                } finally {
+                    freeStack[freeTop++] = umem.frameBase(addr);
+                }
+            }
+        } finally {
+            // A handler that throws drops the rest of the batch; their frames must not leak.
+            for (int j = i + 1; j < n; j++) {
+                freeStack[freeTop++] = umem.frameBase(rx.address(start + j));
+            }
+            if (n > 0) {
+                rx.release(n);
+                fillOutstanding -= n;
+            }
+        }
+        refill();
+        // The kernel flags the fill ring when it found it empty and stopped; a recvfrom restarts it.
+        if (needWakeup && fill.needsWakeup()) {
+            rxWakeups++;
+            Sockets.recv(fd, MemorySegment.NULL, Sockets.MSG_DONTWAIT, capture);
+        }
+        return n;
+    }
+
+    @Override
+    public boolean send(MemorySegment source, long offset, int length) {
+        if (length <= 0 || length > maxFrameLength) {
+            throw new IllegalArgumentException("AF_XDP frame length " + length + " not in 1.." + maxFrameLength
+                    + " on \"" + ifname + "\" queue " + queueId);
+        }
+        if (freeTop == 0 && reap() == 0) {
+            return false;
+        }
+        int index = tx.nextIndex();
+        if (tx.reserve(1) == 0) {
+            return false;
+        }
+        long frame = freeStack[--freeTop];
+        long addr = frame + headroom;
+        MemorySegment.copy(source, offset, umemMemory, addr, length);
+        tx.putDescriptor(index, addr, length, 0);
+        txQueued++;
+        return true;
+    }
+
+    /**
+     * Low-level TX of bytes already written into a free frame: takes a frame from the free stack
+     * and returns its UMEM address (after the headroom), or -1 when none is free. Follow with
+     * {@link #submitFrame(long, int)}.
+     */
+    public long claimTxFrame() {
+        if (freeTop == 0 && reap() == 0) {
+            return -1;
+        }
+        held++;
+        return freeStack[--freeTop] + headroom;
+    }
+
+    /**
+     * Queues a frame from {@link #claimTxFrame()} for TX with {@code length} bytes at {@code address};
+     * returns false (the frame goes back to the free stack) when the TX ring is full. Either way
+     * the caller no longer holds the frame.
+     */
+    public boolean submitFrame(long address, int length) {
+        held--;
+        if (length <= 0 || length > maxFrameLength) {
+            freeStack[freeTop++] = umem.frameBase(address);
+            throw new IllegalArgumentException("AF_XDP frame length " + length + " not in 1.." + maxFrameLength);
+        }
+        int index = tx.nextIndex();
+        if (tx.reserve(1) == 0) {
+            freeStack[freeTop++] = umem.frameBase(address);
+            return false;
+        }
+        tx.putDescriptor(index, address, length, 0);
+        txQueued++;
+        return true;
+    }
+
+    @Override
+    public int flush() {
+        int published = txQueued;
+        if (published > 0) {
+            tx.submit(published);
+            txOutstanding += published;
+            txQueued = 0;
+        }
+        // Copy mode sends at most a budget (32) of descriptors per sendto, so kick while the
+        // kernel has not consumed everything; with need-wakeup only when it asks to be kicked.
+        if (tx.outstanding() > 0 && (!needWakeup || tx.needsWakeup())) {
+            txKicks++;
+            long rc = Sockets.kick(fd, capture);
+            if (rc < 0 && !Sockets.isTransient((int) -rc)) {
+                throw new NativeException("sendto(TX kick, AF_XDP \"" + ifname + "\" queue " + queueId + ")", (int) -rc);
+            }
+        }
+        reap();
+        return published;
+    }
+
+    /** Reaps the completion ring: transmitted frames go back to the free stack. */
+    public int reap() {
+        int start = completion.nextIndex();
+        int n = completion.peek(completion.size());
+        for (int i = 0; i < n; i++) {
+            freeStack[freeTop++] = umem.frameBase(completion.address(start + i));
+        }
+        if (n > 0) {
+            completion.release(n);
+            txOutstanding -= n;
+        }
+        return n;
+    }
+
+    @Override
+    public int txInFlight() {
+        return txOutstanding + txQueued;
+    }
+
+    @Override
+    public boolean awaitReceive(int timeoutMillis) {
+        int rc = Sockets.poll(fd, Sockets.POLLIN, timeoutMillis, pollfd, capture);
+        if (rc < 0 && rc != -Errno.EINTR) {
+            throw new NativeException("poll(AF_XDP \"" + ifname + "\" queue " + queueId + ")", -rc);
+        }
+        return rc > 0;
+    }
+
+    /** Unmaps the rings and closes the socket; its UMEM frames stay with the UMEM. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            for (MemorySegment m : maps) {
+                Mmap.unmap(m);
+            }
+        } finally {
+            FileDescriptors.close(fd);
+            umem.released(fd);
+            arena.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return driver() + " on " + ifname + " queue " + queueId + " (fd " + fd + ")";
+    }
+}

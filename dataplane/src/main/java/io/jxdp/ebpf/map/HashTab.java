@@ -1,0 +1,454 @@
+package io.jxdp.ebpf.map;
+
+import io.jxdp.ffi.sys.Errno;
+import io.jxdp.ffi.sys.Mmap;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.security.SecureRandom;
+
+/**
+ * BPF_MAP_TYPE_HASH and BPF_MAP_TYPE_PERCPU_HASH ({@code kernel/bpf/hashtab.c}): a chained hash table
+ * of preallocated elements in anonymous mmap'd memory.
+ *
+ * <pre>
+ * buckets: round_up_pow2(max_entries) x 16 bytes       element (elemSize bytes, 8-aligned):
+ *   +0  head  u64 address of first element, 0 = empty    +0   next  u64, 0 = end of chain
+ *   +8  lock  u32 writer spin lock, 0 = free             +8   hash  u32 (jhash of the key)
+ *   +12 pad                                              +16  key   round_up(key_size, 8)
+ *                                                        +16+K value round_up(value_size, 8)
+ *                                                              (PERCPU_HASH: nCpus of them)
+ * pool: element slots handed out by a bump pointer (untouched slots cost nothing), then recycled
+ * through a free stack; unlinked elements wait in a FIFO of (address, RCU tag) until their grace
+ * period is over.
+ * </pre>
+ *
+ * <p>Readers (program-side lookup) take no lock: they load the bucket head and each {@code next}
+ * with acquire, pairing with the writer's release store that publishes a fully written element.
+ * Writers take the bucket's spin lock. Updating an existing key of a HASH links a new element at
+ * the head and then unlinks the old one, as {@code htab_map_update_elem} does, so a reader sees
+ * the old value or the new one, never a mix; PERCPU_HASH updates the CPU's slot in place, as
+ * {@code __htab_percpu_map_update_elem}. An unlinked element keeps its {@code next}, so a reader
+ * standing on it walks on, and is reused only after an {@link Rcu} grace period: a value address
+ * a program obtained stays valid until its worker's next quiescent state.
+ *
+ * <p>Differences from the kernel, deliberate: elements are always preallocated (BPF_F_NO_PREALLOC is
+ * accepted and ignored, and lazily-touched memory gives its benefit); the pool holds a reserve
+ * beyond max_entries for elements still in their grace period, and if that reserve is used up an
+ * insert returns -ENOMEM (as a kernel allocation failure would) while max_entries live elements
+ * give -E2BIG as in the kernel. User-side operations take the bucket lock instead of being RCU
+ * readers.
+ */
+final class HashTab extends BpfMap {
+    private static final long BUCKET_SIZE = 16;
+    private static final long B_LOCK = 8;
+    private static final long E_NEXT = 0;
+    private static final long E_HASH = 8;
+    private static final long E_KEY = 16;
+    /**
+     * Reserve beyond max_entries for elements waiting out a grace period: max_entries clamped to
+     * [MIN_RESERVE, MAX_RESERVE]. Only address space until used: a worker descheduled for a few
+     * milliseconds holds back every retirement meanwhile, and small maps churn fast.
+     */
+    private static final long MAX_RESERVE = 1 << 20;
+    private static final long MIN_RESERVE = 65536;
+
+    private static final VarHandle POOL_LOCK;
+
+    static {
+        try {
+            POOL_LOCK = MethodHandles.lookup().findVarHandle(HashTab.class, "poolLock", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final int keySize;
+    private final int valueSize;
+    private final long valueStride;
+    private final long valueOffset;
+    private final long elemSize;
+    private final int maxEntries;
+    private final boolean perCpu;
+    private final int seed;
+    private final long bucketMask;
+    private final long poolSize;
+
+    private final MemorySegment bucketMem;
+    private final long buckets;
+    private final MemorySegment elemMem;
+    private final long elems;
+    /** Free stack (poolSize u64 addresses) then the retire FIFO (poolSize x {u64 address, u64 tag}). */
+    private final MemorySegment bookMem;
+    private final long freeStack;
+    private final long retireRing;
+
+    // Pool state, guarded by poolLock (writers only).
+    @SuppressWarnings("unused") // through POOL_LOCK
+    private volatile int poolLock;
+    private long bumped;
+    private long freeTop;
+    private long retireHead;
+    private long retireTail;
+    private long count;
+
+    HashTab(MapDefinition def, int nCpus, Rcu rcu) {
+        super(def, nCpus, rcu);
+        this.keySize = def.keySize();
+        this.valueSize = def.valueSize();
+        this.maxEntries = def.maxEntries();
+        this.perCpu = def.type().perCpu();
+        this.valueStride = Native.roundUp8(valueSize);
+        this.valueOffset = E_KEY + Native.roundUp8(keySize);
+        this.elemSize = valueOffset + valueStride * (perCpu ? nCpus : 1);
+        this.seed = (def.flags() & MapFlags.BPF_F_ZERO_SEED) != 0 ? 0 : new SecureRandom().nextInt();
+        long nBuckets = Long.highestOneBit(Math.max(1, maxEntries - 1L)) << (maxEntries > 1 ? 1 : 0);
+        this.bucketMask = nBuckets - 1;
+        this.poolSize = maxEntries + Math.max(MIN_RESERVE, Math.min(MAX_RESERVE, maxEntries));
+        this.bucketMem = Maps.mmap(def, nBuckets * BUCKET_SIZE);
+        MemorySegment em = null;
+        MemorySegment bm = null;
+        try {
+            em = Maps.mmap(def, poolSize * elemSize);
+            bm = Maps.mmap(def, poolSize * 8 + poolSize * 16);
+        } catch (RuntimeException e) {
+            Mmap.unmap(bucketMem);
+            if (em != null) {
+                Mmap.unmap(em);
+            }
+            throw e;
+        }
+        this.elemMem = em;
+        this.bookMem = bm;
+        this.buckets = bucketMem.address();
+        this.elems = elemMem.address();
+        this.freeStack = bookMem.address();
+        this.retireRing = freeStack + poolSize * 8;
+    }
+
+    @Override
+    public boolean supportsDelete() {
+        return true;
+    }
+
+    /** Buckets in the table: max_entries rounded up to a power of two, as the kernel's n_buckets. */
+    long bucketCount() {
+        return bucketMask + 1;
+    }
+
+    /** Live elements, for tests. */
+    long count() {
+        lockPool();
+        try {
+            return count;
+        } finally {
+            unlockPool();
+        }
+    }
+
+    private long bucketOf(int hash) {
+        return buckets + (hash & bucketMask) * BUCKET_SIZE;
+    }
+
+    private long valueAddr(long elem, int cpu) {
+        return elem + valueOffset + cpu * valueStride;
+    }
+
+    /** Lock-free chain walk; acquire loads pair with the writers' release stores. */
+    private long find(long bucket, int hash, long keyAddr) {
+        for (long e = Native.getLongAcquire(bucket); e != 0; e = Native.getLongAcquire(e + E_NEXT)) {
+            if (Native.getInt(e + E_HASH) == hash && Native.equal(e + E_KEY, keyAddr, keySize)) {
+                return e;
+            }
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ program side
+
+    @Override
+    public long lookup(long keyAddr, int cpu) {
+        int hash = Jhash.jhash(keyAddr, keySize, seed);
+        long e = find(bucketOf(hash), hash, keyAddr);
+        return e == 0 ? 0 : valueAddr(e, perCpu ? cpu : 0);
+    }
+
+    @Override
+    public int update(long keyAddr, long valueAddr, long flags, int cpu) {
+        if (rdonlyProg) {
+            return -Errno.EPERM;
+        }
+        return doUpdate(keyAddr, valueAddr, flags, cpu);
+    }
+
+    @Override
+    public int delete(long keyAddr, int cpu) {
+        if (rdonlyProg) {
+            return -Errno.EPERM;
+        }
+        return doDelete(keyAddr);
+    }
+
+    /**
+     * htab_map_update_elem() / htab_percpu_map_update_elem(). {@code cpu} is the slot a program writes;
+     * -1 means a user-side value holding every CPU's slot.
+     */
+    private int doUpdate(long keyAddr, long valueAddr, long flags, int cpu) {
+        if (badUpdateFlags(flags) || (flags & MapFlags.BPF_F_LOCK) != 0) {
+            return -Errno.EINVAL; // unknown flags; BPF_F_LOCK needs a bpf_spin_lock in the value (BTF)
+        }
+        int hash = Jhash.jhash(keyAddr, keySize, seed);
+        long bucket = bucketOf(hash);
+        Native.lock(bucket + B_LOCK);
+        try {
+            long old = find(bucket, hash, keyAddr);
+            // check_flags()
+            if (old != 0 && flags == MapFlags.BPF_NOEXIST) {
+                return -Errno.EEXIST;
+            }
+            if (old == 0 && flags == MapFlags.BPF_EXIST) {
+                return -Errno.ENOENT;
+            }
+            if (perCpu && old != 0) {
+                writeValue(old, valueAddr, cpu); // in place, as pcpu_copy_value()
+                return 0;
+            }
+            long e = allocElem(old != 0);
+            if (e <= 0) {
+                return e == 0 ? -Errno.E2BIG : -Errno.ENOMEM;
+            }
+            Native.putInt(e + E_HASH, hash);
+            Native.copy(keyAddr, e + E_KEY, keySize);
+            if (perCpu && cpu >= 0) {
+                // pcpu_init_value(): the program's CPU gets the value, the other CPUs zeroes
+                for (int c = 0; c < nCpus; c++) {
+                    if (c != cpu) {
+                        Native.zeroNoAlloc(valueAddr(e, c), valueStride);
+                    }
+                }
+            }
+            writeValue(e, valueAddr, cpu);
+            Native.putLong(e + E_NEXT, Native.getLong(bucket));
+            Native.putLongRelease(bucket, e); // publish: readers now see a complete element
+            if (old != 0) {
+                unlink(bucket, old);
+                retireElem(old, false);
+            }
+            return 0;
+        } finally {
+            Native.unlock(bucket + B_LOCK);
+        }
+    }
+
+    private void writeValue(long elem, long valueAddr, int cpu) {
+        if (!perCpu) {
+            Native.copy(valueAddr, valueAddr(elem, 0), valueSize);
+        } else if (cpu >= 0) {
+            Native.copy(valueAddr, valueAddr(elem, cpu), valueSize);
+        } else {
+            for (int c = 0; c < nCpus; c++) { // pcpu_copy_value(): copy_map_value_long, padding too
+                Native.copy(valueAddr + c * valueStride, valueAddr(elem, c), valueStride);
+            }
+        }
+    }
+
+    private int doDelete(long keyAddr) {
+        int hash = Jhash.jhash(keyAddr, keySize, seed);
+        long bucket = bucketOf(hash);
+        Native.lock(bucket + B_LOCK);
+        try {
+            long old = find(bucket, hash, keyAddr);
+            if (old == 0) {
+                return -Errno.ENOENT;
+            }
+            unlink(bucket, old);
+            retireElem(old, true);
+            return 0;
+        } finally {
+            Native.unlock(bucket + B_LOCK);
+        }
+    }
+
+    /** Unlinks {@code elem} from its chain (bucket lock held); its own next stays for readers on it. */
+    private static void unlink(long bucket, long elem) {
+        long link = bucket;
+        long cur = Native.getLong(link);
+        while (cur != elem) {
+            link = cur + E_NEXT;
+            cur = Native.getLong(link);
+        }
+        Native.putLongRelease(link, Native.getLong(elem + E_NEXT));
+    }
+
+    // ------------------------------------------------------------------ element pool
+
+    private void lockPool() {
+        int spins = 0;
+        while (!POOL_LOCK.compareAndSet(this, 0, 1)) {
+            if (++spins < 256) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    private void unlockPool() {
+        POOL_LOCK.setRelease(this, 0);
+    }
+
+    /** An element to fill: its address, 0 when max_entries are live (E2BIG), -1 when the reserve is spent. */
+    private long allocElem(boolean replacing) {
+        lockPool();
+        try {
+            if (!replacing && count >= maxEntries) {
+                return 0;
+            }
+            if (freeTop == 0 && retireHead != retireTail) {
+                reclaim();
+            }
+            long e;
+            if (freeTop > 0) {
+                e = Native.getLong(freeStack + --freeTop * 8);
+            } else if (bumped < poolSize) {
+                e = elems + bumped++ * elemSize;
+            } else {
+                return -1;
+            }
+            if (!replacing) {
+                count++;
+            }
+            return e;
+        } finally {
+            unlockPool();
+        }
+    }
+
+    /** Queues an unlinked element for reuse after a grace period (call_rcu of the kernel's free). */
+    private void retireElem(long elem, boolean deleted) {
+        long tag = rcu.retire();
+        lockPool();
+        try {
+            long slot = retireRing + (retireTail % poolSize) * 16;
+            Native.putLong(slot, elem);
+            Native.putLong(slot + 8, tag);
+            retireTail++;
+            if (deleted) {
+                count--;
+            }
+        } finally {
+            unlockPool();
+        }
+    }
+
+    /** Moves elements whose grace period is over to the free stack (pool lock held). */
+    private void reclaim() {
+        long safe = rcu.minObservedEpoch();
+        while (retireHead != retireTail) {
+            long slot = retireRing + (retireHead % poolSize) * 16;
+            if (Native.getLong(slot + 8) > safe) {
+                return;
+            }
+            Native.putLong(freeStack + freeTop++ * 8, Native.getLong(slot));
+            retireHead++;
+        }
+    }
+
+    // ------------------------------------------------------------------ user side
+
+    @Override
+    int userLookup(long keyAddr, long out) {
+        return userLookup(keyAddr, out, false);
+    }
+
+    // htab_map_lookup_and_delete_elem(): copy out, then unlink, under the bucket lock.
+    @Override
+    int userLookupAndDelete(long keyAddr, long out) {
+        return userLookup(keyAddr, out, true);
+    }
+
+    private int userLookup(long keyAddr, long out, boolean delete) {
+        int hash = Jhash.jhash(keyAddr, keySize, seed);
+        long bucket = bucketOf(hash);
+        Native.lock(bucket + B_LOCK);
+        try {
+            long e = find(bucket, hash, keyAddr);
+            if (e == 0) {
+                return -Errno.ENOENT;
+            }
+            if (!perCpu) {
+                Native.copy(valueAddr(e, 0), out, valueSize);
+            } else {
+                for (int c = 0; c < nCpus; c++) {
+                    Native.copy(valueAddr(e, c), out + c * valueStride, valueStride);
+                }
+            }
+            if (delete) {
+                unlink(bucket, e);
+                retireElem(e, true);
+            }
+            return 0;
+        } finally {
+            Native.unlock(bucket + B_LOCK);
+        }
+    }
+
+    @Override
+    int userUpdate(long keyAddr, long value, long flags) {
+        return doUpdate(keyAddr, value, flags, -1);
+    }
+
+    @Override
+    int userDelete(long keyAddr) {
+        return doDelete(keyAddr);
+    }
+
+    // htab_map_get_next_key(): the next element in the key's chain, else the first of a later bucket;
+    // a missing key starts from bucket 0.
+    @Override
+    int userGetNextKey(long keyAddr, long nextOut) {
+        long i = 0;
+        if (keyAddr != 0) {
+            int hash = Jhash.jhash(keyAddr, keySize, seed);
+            long bucket = bucketOf(hash);
+            Native.lock(bucket + B_LOCK);
+            try {
+                long e = find(bucket, hash, keyAddr);
+                if (e != 0) {
+                    long next = Native.getLong(e + E_NEXT);
+                    if (next != 0) {
+                        Native.copy(next + E_KEY, nextOut, keySize);
+                        return 0;
+                    }
+                    i = (hash & bucketMask) + 1;
+                }
+            } finally {
+                Native.unlock(bucket + B_LOCK);
+            }
+        }
+        for (; i <= bucketMask; i++) {
+            long bucket = buckets + i * BUCKET_SIZE;
+            if (Native.getLongAcquire(bucket) == 0) {
+                continue;
+            }
+            Native.lock(bucket + B_LOCK);
+            try {
+                long first = Native.getLong(bucket);
+                if (first != 0) {
+                    Native.copy(first + E_KEY, nextOut, keySize);
+                    return 0;
+                }
+            } finally {
+                Native.unlock(bucket + B_LOCK);
+            }
+        }
+        return -Errno.ENOENT;
+    }
+
+    @Override
+    void free() {
+        Mmap.unmap(bucketMem);
+        Mmap.unmap(elemMem);
+        Mmap.unmap(bookMem);
+    }
+}

@@ -1,0 +1,157 @@
+package io.jxdp.ebpf.map;
+
+import io.jxdp.ffi.sys.Errno;
+import io.jxdp.ffi.sys.Mmap;
+import io.jxdp.ffi.sys.NativeException;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Creates maps from definitions, validating them as {@code BPF_MAP_CREATE} does (the
+ * {@code map_alloc_check} of each type in {@code kernel/bpf/arraymap.c} and {@code hashtab.c}),
+ * with the kernel's errno in the {@link MapException}.
+ */
+public final class Maps {
+    private Maps() {}
+
+    /** KMALLOC_MAX_SIZE on x86-64 (SLUB, 4 KiB pages, MAX_PAGE_ORDER 10): include/linux/slab.h. */
+    static final long KMALLOC_MAX_SIZE = 1L << 22;
+    /** PCPU_MIN_UNIT_SIZE, include/linux/percpu.h: bound of a per-CPU value. */
+    static final long PCPU_MIN_UNIT_SIZE = 32 << 10;
+    /** sizeof(struct htab_elem) on x86-64 without the key: the hashtab.c size check subtracts it. */
+    static final long HTAB_ELEM_SIZE = 48;
+
+    // ARRAY_CREATE_FLAG_MASK in arraymap.c, HTAB_CREATE_FLAG_MASK in hashtab.c
+    private static final int ARRAY_FLAGS = MapFlags.BPF_F_NUMA_NODE | MapFlags.BPF_F_MMAPABLE | MapFlags.ACCESS_MASK
+            | MapFlags.BPF_F_PRESERVE_ELEMS | MapFlags.BPF_F_INNER_MAP;
+    private static final int HASH_FLAGS = MapFlags.BPF_F_NO_PREALLOC | MapFlags.BPF_F_NO_COMMON_LRU
+            | MapFlags.BPF_F_NUMA_NODE | MapFlags.ACCESS_MASK | MapFlags.BPF_F_ZERO_SEED;
+
+    /** A map used by one thread, or by threads that do not hold value addresses across operations. */
+    public static BpfMap create(MapDefinition def, int nCpus) {
+        return create(def, nCpus, new Rcu(1));
+    }
+
+    /**
+     * A map for {@code nCpus} workers (per-CPU slots and program-side {@code cpu} arguments
+     * {@code 0..nCpus-1}) whose memory reclamation follows {@code rcu}, the domain the workers
+     * report quiescent states to.
+     */
+    public static BpfMap create(MapDefinition def, int nCpus, Rcu rcu) {
+        if (nCpus <= 0) {
+            throw new IllegalArgumentException("nCpus must be positive: " + nCpus);
+        }
+        if (rcu == null) {
+            throw new IllegalArgumentException("rcu must not be null");
+        }
+        MapType t = def.type();
+        if (!t.supported()) {
+            throw new MapException(def.name(), Errno.EOPNOTSUPP, "map type " + t.kernelName() + " (" + t.id()
+                    + ") is not supported by jxdp yet");
+        }
+        return switch (t) {
+            case ARRAY, PERCPU_ARRAY -> {
+                checkArray(def);
+                yield new ArrayMap(def, nCpus, rcu);
+            }
+            case HASH, PERCPU_HASH -> {
+                checkHash(def);
+                yield new HashTab(def, nCpus, rcu);
+            }
+            default -> throw new AssertionError(t);
+        };
+    }
+
+    // array_map_alloc_check()
+    private static void checkArray(MapDefinition d) {
+        boolean percpu = d.type() == MapType.PERCPU_ARRAY;
+        if (d.maxEntries() == 0) {
+            throw invalid(d, "max_entries must be positive");
+        }
+        if (d.keySize() != 4) {
+            throw invalid(d, "array key_size must be 4 (a u32 index), got " + d.keySize());
+        }
+        if (d.valueSize() == 0) {
+            throw invalid(d, "value_size must be positive");
+        }
+        checkFlags(d, ARRAY_FLAGS);
+        if (percpu && (d.flags() & MapFlags.BPF_F_NUMA_NODE) != 0) {
+            throw invalid(d, "per-CPU arrays take no NUMA node");
+        }
+        if (d.type() != MapType.ARRAY && (d.flags() & (MapFlags.BPF_F_MMAPABLE | MapFlags.BPF_F_INNER_MAP)) != 0) {
+            throw invalid(d, "BPF_F_MMAPABLE and BPF_F_INNER_MAP are for BPF_MAP_TYPE_ARRAY only");
+        }
+        if ((d.flags() & MapFlags.BPF_F_PRESERVE_ELEMS) != 0) {
+            throw invalid(d, "BPF_F_PRESERVE_ELEMS is for BPF_MAP_TYPE_PERF_EVENT_ARRAY only");
+        }
+        if (d.valueSize() < 0) {
+            throw new MapException(d.name(), Errno.E2BIG, "value_size " + Integer.toUnsignedString(d.valueSize())
+                    + " exceeds INT_MAX");
+        }
+        if (percpu && Native.roundUp8(d.valueSize()) > PCPU_MIN_UNIT_SIZE) {
+            throw new MapException(d.name(), Errno.E2BIG, "per-CPU value_size " + d.valueSize() + " exceeds "
+                    + PCPU_MIN_UNIT_SIZE);
+        }
+        if (d.maxEntries() < 0) {
+            throw new MapException(d.name(), Errno.ENOMEM, "max_entries " + Integer.toUnsignedString(d.maxEntries())
+                    + " is beyond what jxdp maps (2^31 - 1)");
+        }
+    }
+
+    // htab_map_alloc_check()
+    private static void checkHash(MapDefinition d) {
+        boolean percpu = d.type() == MapType.PERCPU_HASH;
+        checkFlags(d, HASH_FLAGS);
+        if ((d.flags() & MapFlags.BPF_F_NO_COMMON_LRU) != 0) {
+            throw invalid(d, "BPF_F_NO_COMMON_LRU is for LRU hash maps only");
+        }
+        if (percpu && (d.flags() & MapFlags.BPF_F_NUMA_NODE) != 0) {
+            throw invalid(d, "per-CPU hash maps take no NUMA node");
+        }
+        if (d.maxEntries() == 0 || d.keySize() == 0 || d.valueSize() == 0) {
+            throw invalid(d, "max_entries, key_size and value_size must be positive");
+        }
+        if (Integer.toUnsignedLong(d.keySize()) + Integer.toUnsignedLong(d.valueSize())
+                >= KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE) {
+            throw new MapException(d.name(), Errno.E2BIG, "key_size + value_size must be below "
+                    + (KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE) + " bytes");
+        }
+        if (percpu && Native.roundUp8(d.valueSize()) > PCPU_MIN_UNIT_SIZE) {
+            throw new MapException(d.name(), Errno.E2BIG, "per-CPU value_size " + d.valueSize() + " exceeds "
+                    + PCPU_MIN_UNIT_SIZE);
+        }
+        // htab_map_alloc(): n_buckets = roundup_pow_of_two(max_entries) must not exceed U32_MAX / sizeof(struct bucket)
+        long nBuckets = Long.highestOneBit(Integer.toUnsignedLong(d.maxEntries()) - 1) << 1;
+        if (nBuckets == 0) {
+            nBuckets = 1;
+        }
+        if (nBuckets > 0xFFFF_FFFFL / 16) {
+            throw new MapException(d.name(), Errno.E2BIG, "max_entries " + Integer.toUnsignedString(d.maxEntries())
+                    + " needs " + nBuckets + " buckets, more than the kernel's " + (0xFFFF_FFFFL / 16));
+        }
+    }
+
+    private static void checkFlags(MapDefinition d, int allowed) {
+        if ((d.flags() & ~allowed) != 0) {
+            throw invalid(d, "flags 0x" + Integer.toHexString(d.flags() & ~allowed) + " are not valid for "
+                    + d.type().kernelName());
+        }
+        if (!MapFlags.accessOk(d.flags())) {
+            throw invalid(d, "read-only and write-only flags together");
+        }
+    }
+
+    private static MapException invalid(MapDefinition d, String why) {
+        return new MapException(d.name(), Errno.EINVAL, why);
+    }
+
+    /** Lazily backed, zeroed memory for a map; mmap failure becomes ENOMEM naming the map. */
+    static MemorySegment mmap(MapDefinition d, long bytes) {
+        // Mappings are whole pages anyway; round so that a BPF_F_MMAPABLE region is page-sized as the kernel's.
+        long size = (bytes + 4095) & ~4095L;
+        try {
+            return Mmap.anonymous(size);
+        } catch (NativeException e) {
+            throw new MapException(d.name(), Errno.ENOMEM, "cannot map " + size + " bytes: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,290 @@
+package io.jxdp.ebpf.xdp;
+
+import io.jxdp.ebpf.engine.EngineException;
+import io.jxdp.ebpf.engine.MapEntry;
+import io.jxdp.ebpf.engine.XdpEngine;
+import io.jxdp.ebpf.engine.XdpResult;
+import io.jxdp.ebpf.helper.HelperRegistry;
+import io.jxdp.ebpf.interp.Interpreter;
+import io.jxdp.ebpf.interp.MemoryRegions;
+import io.jxdp.ebpf.interp.VmException;
+import io.jxdp.ebpf.isa.Program;
+import io.jxdp.ebpf.loader.BpfObject;
+import io.jxdp.ebpf.loader.MapSpec;
+import io.jxdp.ebpf.loader.ProgramSpec;
+import io.jxdp.ebpf.map.BpfMap;
+import io.jxdp.ebpf.map.MapException;
+import io.jxdp.ebpf.map.MapFlags;
+import io.jxdp.ebpf.map.Rcu;
+import io.jxdp.ffi.bpf.Bpf;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An XDP program of a clang-built object run by jxdp's interpreter, as the kernel's
+ * {@code BPF_PROG_TEST_RUN} runs it: one 4096-byte frame with 256 bytes of headroom, data_meta = data,
+ * frames under 14 bytes refused with EINVAL, the output from data_meta to data_end. Every packet runs
+ * as CPU 0; per-CPU maps hold {@link #cpus()} = the kernel's possible CPU count values per key, so
+ * their dumps compare like with like with the kernel engine's.
+ *
+ * <p>Checked mode (the default while jxdp has no verifier) bounds every memory access of the program
+ * and every pointer a helper is given to the stack, the packet, the context-free global data and the
+ * map values the program looked up; a violation ends the run with an {@link EngineException}.
+ *
+ * <p>A run allocates nothing in steady state ({@link #runInPlace}); {@link #run} allocates its result.
+ * With {@code repeat > 1} the program runs repeatedly over the same frame without resetting it, as
+ * the kernel's {@code bpf_test_run()} loop does. Not thread-safe: one engine per thread.
+ */
+public final class InterpreterXdpEngine implements XdpEngine {
+    private final String programName;
+    private final Arena arena = Arena.ofShared();
+    private final Rcu rcu = new Rcu(1);
+    private final BpfMap[] maps;
+    private final String[] mapNames;
+    private final List<MapSpec> specs;
+    private final int cpus;
+    private final XdpContext ctx;
+    private final Interpreter interp;
+    private final Program program;
+    private boolean closed;
+
+    private InterpreterXdpEngine(BpfObject obj, String program, long[] raw, Interpreter.Mode mode, int cpus) {
+        ProgramSpec p = obj == null ? null : XdpLinker.program(obj, program);
+        this.programName = p == null ? "program" : p.name();
+        this.cpus = cpus;
+        this.specs = obj == null ? List.of() : obj.maps();
+        this.maps = obj == null ? new BpfMap[0] : XdpLinker.createMaps(obj, cpus, rcu);
+        try {
+            mapNames = new String[maps.length];
+            for (int i = 0; i < maps.length; i++) {
+                mapNames[i] = XdpLinker.userName(specs.get(i));
+            }
+            rcu.register(0);
+            ctx = new XdpContext(arena, maps);
+            HelperRegistry helpers = XdpHelpers.registry();
+            String where = obj == null ? "program" : "object '" + obj.name() + "', program '" + p.name() + "'";
+            long[] linked = obj == null ? XdpLinker.checkAndRewrite(where, raw.clone(), helpers)
+                    : XdpLinker.link(obj, p, maps, ctx.mapHandles, helpers);
+            this.program = Program.ofSlots(linked);
+            try {
+                interp = new Interpreter(this.program, helpers, mode);
+            } catch (VmException e) {
+                throw new EngineException(where + ": " + e.getMessage(), e);
+            }
+            ctx.cpu(0);
+            ctx.checked(interp.checked(), interp.stackBase(), interp.stackTop());
+            MemoryRegions r = interp.regions();
+            r.add("ctx", ctx.ctxAddress, XdpLayout.CTX_SIZE, false); // rewritten loads read it; stores were refused
+            int packet = r.add("packet", ctx.hardStart + XdpLayout.HEADROOM, 0, true);
+            for (int i = 0; i < maps.length; i++) {
+                MapSpec s = specs.get(i);
+                if (s.isGlobalData()) {
+                    r.add(mapNames[i], maps[i].directValueAddress(0), maps[i].valueSize(), !s.readOnly());
+                }
+            }
+            ctx.regionLayout(interp.checked() ? r : null, packet, r.count());
+        } catch (RuntimeException e) {
+            closeMaps();
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * An engine for raw XDP instructions without maps (tests, hand-written programs): calls are
+     * checked and context loads rewritten as for an object's program.
+     */
+    static InterpreterXdpEngine ofInstructions(long[] slots, Interpreter.Mode mode) {
+        return new InterpreterXdpEngine(null, null, slots, mode, 1);
+    }
+
+    /** Links program (null: the object's only program) of obj in checked mode with the possible CPU count. */
+    public static InterpreterXdpEngine create(BpfObject obj, String program) {
+        return create(obj, program, Interpreter.Mode.CHECKED, Bpf.numPossibleCpus());
+    }
+
+    /** Links with an explicit mode and per-CPU slot count. */
+    public static InterpreterXdpEngine create(BpfObject obj, String program, Interpreter.Mode mode, int cpus) {
+        if (cpus <= 0) {
+            throw new IllegalArgumentException("cpus must be positive: " + cpus);
+        }
+        return new InterpreterXdpEngine(obj, program, null, mode, cpus);
+    }
+
+    @Override
+    public String name() {
+        return "interp";
+    }
+
+    /** The linked program's function name. */
+    public String programName() {
+        return programName;
+    }
+
+    /** The program as the interpreter runs it (maps patched, context loads rewritten). */
+    public Program program() {
+        return program;
+    }
+
+    @Override
+    public int cpus() {
+        return cpus;
+    }
+
+    /** Where bpf_trace_printk output goes (default: stderr). */
+    public void traceSink(TraceSink sink) {
+        ctx.trace(sink == null ? TraceSink.discard() : sink);
+    }
+
+    /** Seeds bpf_get_prandom_u32 (tests). */
+    public void seedRandom(long seed) {
+        ctx.seedRandom(seed);
+    }
+
+    /** Instruction budget per run (checked mode default: {@link Interpreter#DEFAULT_CHECKED_BUDGET}). */
+    public void budget(long instructions) {
+        interp.budget(instructions);
+    }
+
+    @Override
+    public XdpResult run(byte[] packet, int repeat) {
+        int times = Math.max(1, repeat);
+        check(packet, packet == null ? 0 : packet.length);
+        ctx.reset(packet, packet.length);
+        long action = 0;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < times; i++) {
+            action = runOnce();
+        }
+        long ns = (System.nanoTime() - t0) / times;
+        byte[] out = new byte[outputLength()];
+        output(out);
+        return new XdpResult(action, out, ns);
+    }
+
+    /**
+     * The allocation-free path: runs the program once over the first {@code length} bytes of
+     * {@code packet} and returns its action; read the output with {@link #outputLength()} and
+     * {@link #output(byte[])}.
+     */
+    public long runInPlace(byte[] packet, int length) {
+        check(packet, length);
+        ctx.reset(packet, length);
+        return runOnce();
+    }
+
+    /** Bytes from data_meta to data_end after the last run, plus the fragments of a multi-buffer frame. */
+    public int outputLength() {
+        return (int) (ctx.dataEnd() - ctx.dataMeta()) + ctx.fragsLength();
+    }
+
+    /** Copies data_meta..data_end of the last run into dst (at least {@link #outputLength()} bytes); returns the length. */
+    public int output(byte[] dst) {
+        int linear = (int) (ctx.dataEnd() - ctx.dataMeta());
+        MemorySegment.copy(ctx.frame, ValueLayout.JAVA_BYTE, ctx.dataMeta() - ctx.hardStart, dst, 0, linear);
+        ctx.copyFrags(dst, linear);
+        return linear + ctx.fragsLength();
+    }
+
+    private void check(byte[] packet, int length) {
+        if (closed) {
+            throw new EngineException("engine for program '" + programName + "' is closed");
+        }
+        if (packet == null || length < 0 || length > packet.length) {
+            throw new IllegalArgumentException("packet length " + length + " outside the array");
+        }
+        if (length < XdpLayout.ETH_HLEN) {
+            throw new EngineException("EINVAL: a " + length + "-byte frame is shorter than ETH_HLEN (14), which the "
+                    + "kernel's XDP test run refuses");
+        }
+        if (length > XdpLayout.MAX_FRAME) {
+            throw new EngineException("ENOMEM: a " + length + "-byte frame needs more than MAX_SKB_FRAGS ("
+                    + XdpLayout.MAX_FRAGS + ") fragments after its " + XdpLayout.MAX_PACKET + "-byte linear part,"
+                    + " which the kernel's XDP test run refuses");
+        }
+    }
+
+    private long runOnce() {
+        ctx.beginRun();
+        try {
+            return interp.run(ctx, ctx.ctxAddress, 0, 0, 0, 0);
+        } catch (VmException | HelperFault e) {
+            throw new EngineException("program '" + programName + "' faulted: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // a gap in checking must still end the run with a clear error, never take the caller down
+            throw new EngineException("program '" + programName + "' failed in jxdp: " + e, e);
+        } finally {
+            rcu.quiescent(0);
+        }
+    }
+
+    @Override
+    public List<String> mapNames() {
+        return List.of(mapNames);
+    }
+
+    private int mapIndex(String name) {
+        for (int i = 0; i < mapNames.length; i++) {
+            if (mapNames[i].equals(name) || specs.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        throw new EngineException("no map '" + name + "' (maps: " + String.join(", ", mapNames) + ")");
+    }
+
+    /** The jxdp map behind a name, for callers that need its definition. */
+    public BpfMap map(String name) {
+        return maps[mapIndex(name)];
+    }
+
+    @Override
+    public List<MapEntry> dumpMap(String mapName) {
+        return ObjectMaps.dump(maps[mapIndex(mapName)]);
+    }
+
+    @Override
+    public void updateMap(String mapName, byte[] key, List<byte[]> values) {
+        BpfMap m = maps[mapIndex(mapName)];
+        int want = m.isPerCpu() ? m.nCpus() : 1;
+        if (values.size() != want) {
+            throw new EngineException("map '" + mapName + "': " + want + " value(s) needed, got " + values.size());
+        }
+        byte[] user = new byte[m.userValueSize()];
+        int stride = m.isPerCpu() ? (m.valueSize() + 7) & ~7 : m.valueSize();
+        for (int c = 0; c < want; c++) {
+            byte[] v = values.get(c);
+            if (v.length != m.valueSize()) {
+                throw new EngineException("map '" + mapName + "': value must be " + m.valueSize() + " bytes, got "
+                        + v.length);
+            }
+            System.arraycopy(v, 0, user, c * stride, v.length);
+        }
+        try {
+            m.update(key, user, MapFlags.BPF_ANY);
+        } catch (MapException e) {
+            throw new EngineException("map '" + mapName + "': update failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        rcu.unregister(0);
+        closeMaps();
+        arena.close();
+    }
+
+    private void closeMaps() {
+        for (BpfMap m : maps) {
+            if (m != null) {
+                m.close();
+            }
+        }
+    }
+}

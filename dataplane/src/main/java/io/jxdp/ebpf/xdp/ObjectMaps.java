@@ -1,0 +1,94 @@
+package io.jxdp.ebpf.xdp;
+
+import io.jxdp.ebpf.engine.EngineException;
+import io.jxdp.ebpf.engine.MapEntry;
+import io.jxdp.ebpf.loader.BpfObject;
+import io.jxdp.ebpf.map.BpfMap;
+import io.jxdp.ebpf.map.MapException;
+import io.jxdp.ebpf.map.Rcu;
+import io.jxdp.ffi.bpf.Bpf;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The maps of an object as jxdp creates them at load, without a program: what {@code map show} and
+ * {@code map dump} print (global data with its initial contents, {@code .rodata} frozen).
+ */
+public final class ObjectMaps implements AutoCloseable {
+    private final BpfMap[] maps;
+    private final String[] names;
+
+    private ObjectMaps(BpfObject obj, int cpus) {
+        this.maps = XdpLinker.createMaps(obj, cpus, new Rcu(1));
+        this.names = new String[maps.length];
+        for (int i = 0; i < maps.length; i++) {
+            names[i] = XdpLinker.userName(obj.maps().get(i));
+        }
+    }
+
+    /** Creates every map of obj with the kernel's possible CPU count of per-CPU slots. */
+    public static ObjectMaps create(BpfObject obj) {
+        return new ObjectMaps(obj, Bpf.numPossibleCpus());
+    }
+
+    /** Map names as user space sees them (global data by section: {@code .rodata}, {@code .data}, {@code .bss}). */
+    public List<String> names() {
+        return List.of(names);
+    }
+
+    /** The map of that name (or its libbpf name, e.g. {@code xdp_conf.rodata}). */
+    public BpfMap map(String name) {
+        for (int i = 0; i < names.length; i++) {
+            if (names[i].equals(name) || maps[i].name().equals(name)) {
+                return maps[i];
+            }
+        }
+        throw new EngineException("no map '" + name + "' (maps: " + (names.length == 0 ? "none" : String.join(", ", names))
+                + ")");
+    }
+
+    /** Every entry of the named map, per-CPU values split per CPU. */
+    public List<MapEntry> dump(String name) {
+        return dump(map(name));
+    }
+
+    static List<MapEntry> dump(BpfMap m) {
+        List<MapEntry> out = new ArrayList<>();
+        try {
+            Optional<byte[]> k = m.getNextKey(null);
+            long guard = 0;
+            while (k.isPresent() && guard++ <= Integer.toUnsignedLong(m.maxEntries())) {
+                byte[] key = k.get();
+                Optional<byte[]> v = m.lookup(key);
+                if (v.isPresent()) {
+                    out.add(new MapEntry(key, split(m, v.get())));
+                }
+                k = m.getNextKey(key);
+            }
+        } catch (MapException e) {
+            throw new EngineException("map '" + m.name() + "': " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    static List<byte[]> split(BpfMap m, byte[] user) {
+        if (!m.isPerCpu()) {
+            return List.of(user);
+        }
+        int stride = (m.valueSize() + 7) & ~7;
+        List<byte[]> values = new ArrayList<>(m.nCpus());
+        for (int c = 0; c < m.nCpus(); c++) {
+            values.add(Arrays.copyOfRange(user, c * stride, c * stride + m.valueSize()));
+        }
+        return values;
+    }
+
+    @Override
+    public void close() {
+        for (BpfMap m : maps) {
+            m.close();
+        }
+    }
+}

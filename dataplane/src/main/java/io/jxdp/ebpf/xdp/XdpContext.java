@@ -1,0 +1,449 @@
+package io.jxdp.ebpf.xdp;
+
+import io.jxdp.ebpf.helper.CallContext;
+import io.jxdp.ebpf.interp.MemoryRegions;
+import io.jxdp.ebpf.map.BpfMap;
+import io.jxdp.ffi.sys.Errno;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The state of one XDP run that helpers see: the frame, jxdp's native context (the kernel's
+ * {@code struct xdp_buff} as far as programs can tell, {@link XdpLayout}), the map table and the
+ * trace sink. One instance per engine, allocated once; the packet path allocates nothing.
+ *
+ * <p>The native context is the single source of truth for data, data_end and data_meta: the
+ * program's rewritten loads read it and the adjust helpers write it.
+ */
+final class XdpContext extends CallContext {
+    static final MemorySegment MEM = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    final MemorySegment frame;
+    final long hardStart;
+    final MemorySegment ctx;
+    private final MemorySegment headroom;
+    /** Fragment i of a multi-buffer frame at i * FRAG_SIZE, fragSize[i] bytes long (frag_off 0). */
+    private final MemorySegment frags;
+    private final int[] fragSize = new int[XdpLayout.MAX_FRAGS];
+    private int nrFrags;
+    private int fragsLength;
+    final long ctxAddress;
+    final BpfMap[] maps;
+    /** Map handle of map i (what an ld_imm64 map reference loads): {@code mapHandles + 8 * i}. */
+    final long mapHandles;
+    private final MemorySegment timespec;
+    private final TracePrintk.Out traceOut = new TracePrintk.Out();
+    private TraceSink trace = TraceSink.to(System.err);
+    private long random;
+    private boolean checked;
+    private long stackBase;
+    private long stackTop;
+    private int packetRegion = -1;
+    private int mark;
+    /** The interpreter's regions in checked mode (null otherwise); CallContext.regions() is only set during a run. */
+    private MemoryRegions runRegions;
+
+    XdpContext(Arena arena, BpfMap[] maps) {
+        this.frame = arena.allocate(XdpLayout.FRAME_SIZE, 4096);
+        this.hardStart = frame.address();
+        this.headroom = frame.asSlice(0, XdpLayout.HEADROOM);
+        this.frags = arena.allocate((long) XdpLayout.MAX_FRAGS * XdpLayout.FRAG_SIZE, 4096);
+        this.ctx = arena.allocate(XdpLayout.CTX_SIZE, 8);
+        this.ctxAddress = ctx.address();
+        this.maps = maps;
+        MemorySegment handles = arena.allocate(8L * Math.max(1, maps.length), 8);
+        for (int i = 0; i < maps.length; i++) {
+            handles.set(ValueLayout.JAVA_LONG, 8L * i, i); // a descriptor holding the map table index
+        }
+        this.mapHandles = handles.address();
+        this.timespec = arena.allocate(16, 8);
+        this.random = System.nanoTime() ^ 0x9e3779b97f4a7c15L;
+    }
+
+    // ------------------------------------------------------------------ set-up
+
+    void trace(TraceSink sink) {
+        this.trace = sink;
+    }
+
+    void seedRandom(long seed) {
+        this.random = seed == 0 ? 0x9e3779b97f4a7c15L : seed;
+    }
+
+    /** Checked mode: pointer arguments are validated against the stack and the run's regions. */
+    void checked(boolean checked, long stackBase, long stackTop) {
+        this.checked = checked;
+        this.stackBase = stackBase;
+        this.stackTop = stackTop;
+    }
+
+    /** The region index that follows [data_meta, data_end), and the mark that per-run regions start at. */
+    void regionLayout(MemoryRegions regions, int packetRegion, int mark) {
+        this.runRegions = regions;
+        this.packetRegion = packetRegion;
+        this.mark = mark;
+    }
+
+    int regionMark() {
+        return mark;
+    }
+
+    /** Places a fresh copy of the packet as the test run does: data = data_meta = hard_start + 256. */
+    void reset(byte[] packet, int length) {
+        // The kernel's test run packs the packet into a fresh kzalloc'ed buffer: headroom reads as zeros.
+        headroom.fill((byte) 0);
+        int linear = Math.min(length, XdpLayout.MAX_PACKET);
+        MemorySegment.copy(packet, 0, frame, ValueLayout.JAVA_BYTE, XdpLayout.HEADROOM, linear);
+        // bpf_prog_test_run_xdp(): the rest goes into page-sized fragments
+        nrFrags = 0;
+        fragsLength = 0;
+        for (int at = linear; at < length; nrFrags++) {
+            int n = Math.min(length - at, XdpLayout.FRAG_SIZE);
+            MemorySegment.copy(packet, at, frags, ValueLayout.JAVA_BYTE, (long) nrFrags * XdpLayout.FRAG_SIZE, n);
+            fragSize[nrFrags] = n;
+            fragsLength += n;
+            at += n;
+        }
+        long data = hardStart + XdpLayout.HEADROOM;
+        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA, data);
+        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_END, data + linear);
+        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_META, data);
+        ctx.set(ValueLayout.JAVA_INT, XdpLayout.CTX_INGRESS_IFINDEX, XdpLayout.TEST_RUN_IFINDEX);
+        ctx.set(ValueLayout.JAVA_INT, XdpLayout.CTX_RX_QUEUE_INDEX, 0);
+        ctx.set(ValueLayout.JAVA_INT, XdpLayout.CTX_EGRESS_IFINDEX, 0);
+    }
+
+    /** Called before each run of the program: drops last run's map-value regions, re-points the packet. */
+    void beginRun() {
+        MemoryRegions r = runRegions;
+        if (r != null) {
+            r.truncate(mark);
+            updatePacketRegion();
+        }
+    }
+
+    long data() {
+        return ctx.get(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA);
+    }
+
+    long dataEnd() {
+        return ctx.get(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_END);
+    }
+
+    long dataMeta() {
+        return ctx.get(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_META);
+    }
+
+    private void updatePacketRegion() {
+        MemoryRegions r = runRegions;
+        if (r != null && packetRegion >= 0) {
+            long meta = dataMeta();
+            long start = Math.min(meta, data());
+            r.set(packetRegion, start, dataEnd() - start);
+        }
+    }
+
+    // ------------------------------------------------------------------ pointer checks
+
+    /**
+     * Checked mode: [address, address + length) must be stack or an allowed region (writable when
+     * {@code write}); otherwise the run ends with a fault naming the helper and argument.
+     */
+    void checkMemory(String helper, String argument, long address, long length, boolean write) {
+        if (!checked || length == 0) {
+            return;
+        }
+        if (allowed(address, length, write)) {
+            return;
+        }
+        throw new HelperFault(helper + ": " + argument + " 0x" + Long.toHexString(address) + " (" + length
+                + " bytes" + (write ? ", written" : "") + ") is outside the program's memory ("
+                + (regions() == null ? "no regions" : regions().describe(address)) + ")");
+    }
+
+    private boolean allowed(long address, long length, boolean write) {
+        long end = address + length;
+        if (end < address) {
+            return false;
+        }
+        if (address >= stackBase && end <= stackTop) {
+            return true;
+        }
+        return length <= Integer.MAX_VALUE && regions() != null && regions().allows(address, (int) length, write);
+    }
+
+    /** Whether one byte at address is readable (for %s in trace_printk). */
+    boolean readable(long address) {
+        return !checked || allowed(address, 1, false);
+    }
+
+    /** The map behind handle, or a fault when the value is not one of this program's map handles. */
+    BpfMap map(String helper, long handle) {
+        long rel = handle - mapHandles;
+        if (rel < 0 || rel >= 8L * maps.length || (rel & 7) != 0) {
+            throw new HelperFault(helper + ": r1 0x" + Long.toHexString(handle) + " is not a map of this program");
+        }
+        return maps[(int) (rel >>> 3)];
+    }
+
+    // ------------------------------------------------------------------ map helpers
+
+    long mapLookup(long handle, long key) {
+        BpfMap m = map("bpf_map_lookup_elem", handle);
+        checkMemory("bpf_map_lookup_elem", "key", key, m.keySize(), false);
+        long v = m.lookup(key, cpu());
+        if (v != 0 && checked && regions() != null) {
+            // the verifier lets the program use the value (read-only for BPF_F_RDONLY_PROG maps)
+            boolean writable = (m.flags() & io.jxdp.ebpf.map.MapFlags.BPF_F_RDONLY_PROG) == 0;
+            if (!regions().allows(v, m.valueSize(), writable)) {
+                regions().add(m.name(), v, m.valueSize(), writable);
+            }
+        }
+        return v;
+    }
+
+    long mapUpdate(long handle, long key, long value, long flags) {
+        BpfMap m = map("bpf_map_update_elem", handle);
+        checkMemory("bpf_map_update_elem", "key", key, m.keySize(), false);
+        checkMemory("bpf_map_update_elem", "value", value, m.valueSize(), false);
+        return m.update(key, value, flags, cpu());
+    }
+
+    long mapDelete(long handle, long key) {
+        BpfMap m = map("bpf_map_delete_elem", handle);
+        checkMemory("bpf_map_delete_elem", "key", key, m.keySize(), false);
+        return m.delete(key, cpu());
+    }
+
+    // ------------------------------------------------------------------ time, random, cpu
+
+    long ktimeGetNs() {
+        return Clocks.nanos(Clocks.MONOTONIC, timespec);
+    }
+
+    long ktimeGetBootNs() {
+        return Clocks.nanos(Clocks.BOOTTIME, timespec);
+    }
+
+    long jiffies64() {
+        return Clocks.jiffies64(timespec);
+    }
+
+    /** bpf_get_prandom_u32(): xorshift64* (the kernel uses a per-CPU prandom state). */
+    long prandomU32() {
+        long x = random;
+        x ^= x >>> 12;
+        x ^= x << 25;
+        x ^= x >>> 27;
+        random = x;
+        return ((x * 0x2545f4914f6cdd1dL) >>> 32) & 0xffff_ffffL;
+    }
+
+    long traceprintk(long fmt, long fmtSize, long a1, long a2, long a3) {
+        int size = (int) Math.min(fmtSize & 0xffff_ffffL, Integer.MAX_VALUE);
+        checkMemory("bpf_trace_printk", "fmt", fmt, size, false);
+        int n = TracePrintk.format(this, fmt, size, a1, a2, a3, traceOut);
+        if (n >= 0) {
+            trace.write(traceOut.buf, Math.min(n, traceOut.buf.length - 1));
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------ checksum
+
+    /**
+     * bpf_csum_diff() (net/core/filter.c, kernel 6.12 and later): pushing ({@code to} only), pulling
+     * ({@code from} only) or diffing both, any sizes, from {@code seed}; the result folded to 16 bits
+     * by csum_from32to16(). Checked against this machine's kernel by HelperKernelTest.
+     */
+    long csumDiff(long from, long fromSize, long to, long toSize, long seed) {
+        long fs = fromSize & 0xffff_ffffL;
+        long ts = toSize & 0xffff_ffffL;
+        checkMemory("bpf_csum_diff", "from", from, fs, false);
+        checkMemory("bpf_csum_diff", "to", to, ts, false);
+        int s = (int) seed;
+        int ret = s;
+        if (fs != 0 && ts != 0) {
+            ret = Checksum.sub(Checksum.partial(to, (int) ts, s), Checksum.partial(from, (int) fs, 0));
+        } else if (ts != 0) {
+            ret = Checksum.partial(to, (int) ts, s);
+        } else if (fs != 0) {
+            ret = ~Checksum.partial(from, (int) fs, ~s);
+        }
+        return Checksum.from32to16(ret);
+    }
+
+    // ------------------------------------------------------------------ frame helpers
+
+    /** bpf_xdp_adjust_head(): data moves by offset within [hard_start + 40 + metalen, data_end - ETH_HLEN]. */
+    long adjustHead(long offset) {
+        int off = (int) offset;
+        long data = data();
+        long meta = dataMeta();
+        long end = dataEnd();
+        long metalen = meta > data ? 0 : data - meta;
+        long dataStart = hardStart + XdpLayout.XDP_FRAME_STRUCT + metalen;
+        long newData = data + off;
+        if (newData < dataStart || newData > end - XdpLayout.ETH_HLEN) {
+            return -Errno.EINVAL;
+        }
+        if (metalen != 0) {
+            MemorySegment.copy(frame, meta - hardStart, frame, meta + off - hardStart, metalen);
+        }
+        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_META, meta + off);
+        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA, newData);
+        updatePacketRegion();
+        return 0;
+    }
+
+    /**
+     * bpf_xdp_adjust_meta(): data_meta moves within [hard_start + 40, data]; the metadata length must
+     * be a multiple of 4 and at most {@link #META_MAX} (-EACCES otherwise).
+     */
+    long adjustMeta(long offset) {
+        int off = (int) offset;
+        long data = data();
+        long meta = dataMeta() + off;
+        if (meta < hardStart + XdpLayout.XDP_FRAME_STRUCT || meta > data) {
+            return -Errno.EINVAL;
+        }
+        long metalen = data - meta;
+        if ((metalen & 3) != 0 || metalen > META_MAX) {
+            return -Errno.EACCES;
+        }
+        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_META, meta);
+        updatePacketRegion();
+        return 0;
+    }
+
+    /**
+     * The largest metadata length: type_max of skb_shared_info.meta_len, a u8 since kernel 6.x
+     * (xdp_metalen_invalid() in include/net/xdp.h); checked against this machine's kernel by a test.
+     */
+    static final long META_MAX = 255;
+
+    /** bpf_xdp_adjust_tail(): data_end moves within [data + ETH_HLEN, hard_start + frame_sz - tailroom]; growth is zeroed. */
+    long adjustTail(long offset) {
+        int off = (int) offset;
+        if (nrFrags > 0) {
+            return off < 0 ? fragsShrinkTail(-off) : fragsIncreaseTail(off);
+        }
+        long end = dataEnd();
+        long newEnd = end + off;
+        if (newEnd > hardStart + XdpLayout.FRAME_SIZE - XdpLayout.TAILROOM) {
+            return -Errno.EINVAL;
+        }
+        if (newEnd < data() + XdpLayout.ETH_HLEN) {
+            return -Errno.EINVAL;
+        }
+        if (off > 0) {
+            frame.asSlice(end - hardStart, off).fill((byte) 0);
+        }
+        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_END, newEnd);
+        updatePacketRegion();
+        return 0;
+    }
+
+    /** xdp_get_buff_len(): the linear part plus the fragments. */
+    /** bpf_xdp_frags_increase_tail(): grow the last fragment within its page; the growth is zeroed. */
+    private long fragsIncreaseTail(int offset) {
+        int last = nrFrags - 1;
+        int tailroom = XdpLayout.FRAG_SIZE - fragSize[last];
+        if (offset > tailroom) {
+            return -Errno.EINVAL;
+        }
+        frags.asSlice((long) last * XdpLayout.FRAG_SIZE + fragSize[last], offset).fill((byte) 0);
+        fragSize[last] += offset;
+        fragsLength += offset;
+        return 0;
+    }
+
+    /**
+     * bpf_xdp_frags_shrink_tail(): trims fragments from the last one back, freeing emptied ones; once
+     * none is left the rest of the trim comes off the linear part.
+     */
+    private long fragsShrinkTail(int offset) {
+        if (offset > buffLen() - XdpLayout.ETH_HLEN) {
+            return -Errno.EINVAL;
+        }
+        int left = offset;
+        for (int i = nrFrags - 1; i >= 0 && left > 0; i--) {
+            int shrink = Math.min(left, fragSize[i]);
+            fragSize[i] -= shrink;
+            fragsLength -= shrink;
+            left -= shrink;
+            if (fragSize[i] == 0) {
+                nrFrags--;
+            }
+        }
+        if (nrFrags == 0) {
+            ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_END, dataEnd() - left);
+            updatePacketRegion();
+        }
+        return 0;
+    }
+
+    long buffLen() {
+        return dataEnd() - data() + fragsLength;
+    }
+
+    int fragsLength() {
+        return fragsLength;
+    }
+
+    /** Appends the fragments' bytes to dst at offset (the test run's data_out after the linear part). */
+    void copyFrags(byte[] dst, int offset) {
+        int at = offset;
+        for (int i = 0; i < nrFrags; i++) {
+            MemorySegment.copy(frags, ValueLayout.JAVA_BYTE, (long) i * XdpLayout.FRAG_SIZE, dst, at, fragSize[i]);
+            at += fragSize[i];
+        }
+    }
+
+    /**
+     * bpf_xdp_load_bytes()/bpf_xdp_store_bytes() via bpf_xdp_pointer()/bpf_xdp_copy_buf(): -EFAULT
+     * for an offset or length over 0xffff, -EINVAL past xdp_get_buff_len(); the range may span the
+     * linear part and the fragments.
+     */
+    long loadStoreBytes(long offset, long buf, long len, boolean store) {
+        long o = offset & 0xffff_ffffL;
+        long n = len & 0xffff_ffffL;
+        if (o > 0xffff || n > 0xffff) {
+            return -Errno.EFAULT;
+        }
+        if (o + n > buffLen()) {
+            return -Errno.EINVAL;
+        }
+        String name = store ? "bpf_xdp_store_bytes" : "bpf_xdp_load_bytes";
+        checkMemory(name, "buf", buf, n, !store);
+        long data = data();
+        long linear = dataEnd() - data;
+        long done = 0;
+        if (o < linear) {
+            long k = Math.min(n, linear - o);
+            copy(frame, data + o - hardStart, buf, k, store);
+            done = k;
+        }
+        long fo = o + done - linear; // offset into the fragments
+        for (int i = 0; i < nrFrags && done < n; i++) {
+            if (fo >= fragSize[i]) {
+                fo -= fragSize[i];
+                continue;
+            }
+            long k = Math.min(n - done, fragSize[i] - fo);
+            copy(frags, (long) i * XdpLayout.FRAG_SIZE + fo, buf + done, k, store);
+            done += k;
+            fo = 0;
+        }
+        return 0;
+    }
+
+    private static void copy(MemorySegment seg, long segOffset, long buf, long n, boolean toSegment) {
+        if (toSegment) {
+            MemorySegment.copy(MEM, buf, seg, segOffset, n);
+        } else {
+            MemorySegment.copy(seg, segOffset, MEM, buf, n);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.jxdp.ebpf.map;
+
+import static io.jxdp.ebpf.map.MapFlags.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.jxdp.ffi.sys.FileDescriptors;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** BPF_MAP_CREATE validation: jxdp refuses exactly what this machine's kernel refuses, with its errno. */
+class MapCreateParityTest {
+    static Stream<Arguments> definitions() {
+        MapType A = MapType.ARRAY, PA = MapType.PERCPU_ARRAY, H = MapType.HASH, PH = MapType.PERCPU_HASH;
+        return Stream.of(
+                d(A, 4, 8, 16, 0), d(A, 8, 8, 16, 0), d(A, 4, 0, 16, 0), d(A, 4, 8, 0, 0),
+                d(A, 4, 1, 1, BPF_F_MMAPABLE), d(PA, 4, 8, 4, BPF_F_MMAPABLE), d(A, 4, 8, 4, BPF_F_NO_PREALLOC),
+                d(A, 4, 8, 4, BPF_F_RDONLY | BPF_F_WRONLY), d(A, 4, 8, 4, BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG),
+                d(A, 4, 8, 4, BPF_F_RDONLY_PROG), d(A, 4, 8, 4, BPF_F_PRESERVE_ELEMS), d(A, 4, 8, 4, BPF_F_ZERO_SEED),
+                d(PA, 4, 32768, 4, 0), d(PA, 4, 32769, 4, 0), d(PA, 4, 8, 4, BPF_F_INNER_MAP),
+                d(A, 4, 8, 4, 1 << 20),
+                d(H, 4, 8, 16, 0), d(H, 0, 8, 16, 0), d(H, 4, 0, 16, 0), d(H, 4, 8, 0, 0), d(H, 1, 1, 1, 0),
+                d(H, 4, 8, 16, BPF_F_NO_PREALLOC), d(H, 4, 8, 16, BPF_F_ZERO_SEED), d(H, 4, 8, 16, BPF_F_MMAPABLE),
+                d(H, 4, 8, 16, BPF_F_NO_COMMON_LRU), d(H, 4, 8, 16, BPF_F_RDONLY | BPF_F_WRONLY),
+                d(H, 600, 8, 16, 0), d(H, 4, (1 << 22) - 60, 4, 0), d(H, 4, (1 << 22) - 20, 4, 0),
+                d(PH, 4, 32768, 4, 0), d(PH, 4, 32769, 4, 0), d(PH, 16, 24, 1000, BPF_F_NO_PREALLOC),
+                d(PH, 4, 8, 4, BPF_F_INNER_MAP), d(A, 4, 1 << 20, 1 << 30, 0), d(H, 8, 1 << 21, 1 << 30, 0),
+                d(H, 4, 4, (1 << 27) + 1, 0), d(PH, 4, 4, 1 << 28, 0), d(H, 4, 4, -1, 0), d(A, 4, 4, -1, 0));
+    }
+
+    private static Arguments d(MapType t, int k, int v, int max, int flags) {
+        return Arguments.of(new MapDefinition("parity", t, k, v, max, flags));
+    }
+
+    @ParameterizedTest
+    @MethodSource("definitions")
+    void createAgreesWithKernel(MapDefinition def) {
+        long kernel = KernelMap.createRaw(def);
+        if (kernel >= 0) {
+            FileDescriptors.close((int) kernel);
+        }
+        int kernelErrno = kernel >= 0 ? 0 : (int) -kernel;
+        int jxdpErrno = 0;
+        try (BpfMap m = Maps.create(def, 2)) {
+            assertEquals(def, m.definition());
+        } catch (MapException e) {
+            jxdpErrno = e.errno();
+        }
+        assertEquals(kernelErrno, jxdpErrno, "errno for " + def);
+    }
+}
