@@ -75,7 +75,13 @@ public final class JitCompiler {
         int budget = options.methodBudget();
         while (true) {
             Translator t = new Translator(desc, decoded, budget);
-            bytes = t.build();
+            try {
+                bytes = t.build();
+            } catch (IllegalArgumentException e) {
+                // the class-file API's limits (constant pool of 65,535 entries): one class per program
+                throw new VmException(0, null, "program of " + programs.stream().mapToInt(Program::length).sum()
+                        + " slots has too many distinct constants for one class (" + e.getMessage() + ")");
+            }
             data = t.classData();
             int largest = methodSizes(bytes).values().stream().mapToInt(Integer::intValue).max().orElse(0);
             if (largest < HUGE_METHOD_LIMIT) {

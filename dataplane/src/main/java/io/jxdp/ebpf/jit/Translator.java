@@ -547,6 +547,20 @@ final class Translator {
             cb.labelBinding(go);
         }
 
+        /**
+         * Pushes a long constant. Values in int range go through an int constant and i2l: no
+         * constant-pool entry up to 32767 and one instead of two above, so big programs with many
+         * immediates stay within the pool's 65,535 entries.
+         */
+        private void pushLong(long v) {
+            if (v == 0 || v == 1 || v != (int) v) {
+                cb.loadConstant(v);
+            } else {
+                cb.loadConstant((int) v);
+                cb.i2l();
+            }
+        }
+
         private void ld(int r) {
             cb.lload(slot[r]);
         }
@@ -562,7 +576,7 @@ final class Translator {
         /** Pushes the 64-bit source operand: the register or the sign-extended immediate. */
         private void src64(int pc, Op op) {
             if (op.source == Op.Source.IMM) {
-                cb.loadConstant(d.imm[pc]);
+                pushLong(d.imm[pc]);
             } else {
                 ld(d.src[pc]);
             }
@@ -671,7 +685,7 @@ final class Translator {
             cb.getstatic(CD_JitRuntime, layout, layoutType);
             ld(reg);
             if (off != 0) {
-                cb.loadConstant((long) off);
+                pushLong((long) off);
                 cb.ladd();
             }
         }
@@ -755,7 +769,7 @@ final class Translator {
                 default -> {
                     access(dst, off, CD_OfLong, "U64");
                     if (imm) {
-                        cb.loadConstant(k);
+                        pushLong(k);
                     } else {
                         ld(d.src[pc]);
                     }
@@ -779,7 +793,7 @@ final class Translator {
             } + (wide ? "64" : "32");
             ld(d.dst[pc]);
             if (d.off[pc] != 0) {
-                cb.loadConstant((long) d.off[pc]);
+                pushLong((long) d.off[pc]);
                 cb.ladd();
             }
             if (fn == 241) {
@@ -841,7 +855,7 @@ final class Translator {
             cb.iconst_1();
             cb.iadd();
             ld(10);
-            cb.loadConstant((long) JitCompiler.STACK_SIZE);
+            pushLong((long) JitCompiler.STACK_SIZE);
             cb.lsub();
             pushArgs();
             cb.invokestatic(thisClass, subName(k, d.subIndex(d.off[pc])), MTD_SUB);
@@ -857,10 +871,10 @@ final class Translator {
             cb.aload(CTX);
             if (op.kind == Op.Kind.LD_IND) {
                 ld(d.src[pc]);
-                cb.loadConstant((long) (int) d.imm[pc]);
+                pushLong((long) (int) d.imm[pc]);
                 cb.ladd();
             } else {
-                cb.loadConstant((long) (int) d.imm[pc]);
+                pushLong((long) (int) d.imm[pc]);
             }
             cb.loadConstant(op.width);
             cb.invokestatic(CD_JitRuntime, "loadPacket", MethodTypeDesc.of(CD_long, CD_CallContext, CD_long, CD_int));
@@ -940,7 +954,7 @@ final class Translator {
                 case MOD32_IMM, MOD32_REG -> div32(pc, op, "umod32");
                 case SMOD32_IMM, SMOD32_REG -> div32(pc, op, "smod32");
                 case MOV32_IMM -> {
-                    cb.loadConstant(d.imm[pc] & 0xffff_ffffL);
+                    pushLong(d.imm[pc] & 0xffff_ffffL);
                     st(dst);
                 }
                 case MOV32_REG -> {
@@ -973,7 +987,7 @@ final class Translator {
                 // byte order: the host is little-endian, so "le" truncates and "be"/bswap swap
                 case LE16 -> {
                     ld(dst);
-                    cb.loadConstant(0xffffL);
+                    pushLong(0xffffL);
                     cb.land();
                     st(dst);
                 }
@@ -1071,7 +1085,7 @@ final class Translator {
                      ATOMIC64_FETCH_AND, ATOMIC64_XOR, ATOMIC64_FETCH_XOR, ATOMIC64_XCHG, ATOMIC64_CMPXCHG ->
                         atomic(pc, op);
                 case LDDW -> {
-                    cb.loadConstant(d.imm[pc]);
+                    pushLong(d.imm[pc]);
                     st(dst);
                 }
                 case LDDW_MAP_FD, LDDW_MAP_VALUE, LDDW_BTF_ID, LDDW_FUNC, LDDW_MAP_IDX, LDDW_MAP_IDX_VALUE ->

@@ -2,10 +2,12 @@ package io.jxdp.ebpf.jit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jxdp.ebpf.helper.HelperRegistry;
 import io.jxdp.ebpf.interp.Interpreter;
+import io.jxdp.ebpf.interp.VmException;
 import io.jxdp.ebpf.isa.Insn;
 import io.jxdp.ebpf.isa.Op;
 import io.jxdp.ebpf.isa.Program;
@@ -155,6 +157,20 @@ class JitSplitTest {
             vm.regions().add("probe", probe, true);
             assertEquals(vm.run(probe.address(), 8), jit.run(probe.address(), 8));
         }
+    }
+
+    /** More distinct 64-bit constants than one class's constant pool holds: a clear error, not a crash. */
+    @Test
+    void aProgramBeyondTheConstantPoolIsAClearError() {
+        List<Insn> code = new ArrayList<>();
+        for (int i = 0; i < 40_000; i++) {
+            long v = 0x1234_5678_0000_0000L + i;
+            code.add(Op.LDDW.insn(0, 0, 0, (int) v));
+            code.add(new Insn(0, 0, 0, 0, (int) (v >>> 32)));
+        }
+        code.add(Op.EXIT.insn(0, 0, 0, 0));
+        VmException e = assertThrows(VmException.class, () -> JitCompiler.compile(Program.of(code), null));
+        assertTrue(e.getMessage().contains("too many distinct constants for one class"), e.getMessage());
     }
 
     /** Splitting does not depend on the budget being the default: every budget gives the same result. */
