@@ -8,5 +8,11 @@ module io.jxdp.dataplane {
     requires org.agrona;
     requires org.yaml.snakeyaml;
 
+    exports io.jxdp.ebpf.isa;
+    exports io.jxdp.ebpf.asm;
+    exports io.jxdp.ebpf.interp;
+    exports io.jxdp.ebpf.helper;
+    exports io.jxdp.ebpf.conformance;
+
     opens io.jxdp.cli to info.picocli;
 }

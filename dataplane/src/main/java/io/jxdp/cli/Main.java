@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A user-space, XDP-style packet dataplane: runs clang-compiled eBPF XDP programs.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, ConformanceCommand.class, AsmCommand.class,
+                DisasmCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

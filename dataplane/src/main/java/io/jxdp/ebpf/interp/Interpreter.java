@@ -1,0 +1,522 @@
+package io.jxdp.ebpf.interp;
+
+import io.jxdp.ebpf.asm.Disassembler;
+import io.jxdp.ebpf.helper.CallContext;
+import io.jxdp.ebpf.helper.Helper;
+import io.jxdp.ebpf.helper.HelperRegistry;
+import io.jxdp.ebpf.isa.Insn;
+import io.jxdp.ebpf.isa.Op;
+import io.jxdp.ebpf.isa.Program;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The eBPF interpreter: one flat switch over a program decoded once into parallel arrays.
+ *
+ * <p>Registers hold real native addresses and memory is accessed through one segment spanning the
+ * address space with unaligned little-endian layouts; atomics go through VarHandles on that segment
+ * so they are real atomics against other threads (they need natural alignment, as the kernel's
+ * verifier demands). Calling convention as the kernel's: r1-r5 arguments, r0 result, r6-r9 saved
+ * across bpf-to-bpf calls, r10 the read-only frame pointer of a 512-byte stack per frame, at most
+ * {@value #MAX_FRAMES} frames. The stack is native, allocated once per interpreter and reused.
+ *
+ * <p>{@link Mode#CHECKED} is for unverified programs: every load, store and atomic is checked
+ * against the active stack frames and the {@link MemoryRegions}, and a fault is a {@link VmException}.
+ * {@link Mode#UNCHECKED} trusts a verifier: a bad address there is a native fault. Both modes
+ * validate the encoding at construction (opcodes, registers, jump targets, writes to r10) and
+ * enforce the instruction budget.
+ *
+ * <p>Not thread-safe: one interpreter per thread (stack and registers are per instance).
+ * Little-endian hosts only (the ISA's byte order is the host's, and x86-64/arm64 are little-endian).
+ */
+public final class Interpreter {
+    /** Execution mode. */
+    public enum Mode { CHECKED, UNCHECKED }
+
+    /** Bytes of stack per frame (kernel MAX_BPF_STACK). */
+    public static final int STACK_SIZE = 512;
+    /** Maximum bpf-to-bpf call depth, counting the main frame (kernel MAX_CALL_FRAMES). */
+    public static final int MAX_FRAMES = 8;
+    /** Default instruction budget in checked mode. */
+    public static final long DEFAULT_CHECKED_BUDGET = 10_000_000L;
+
+    private static final MemorySegment MEM = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final VarHandle ATOMIC32 = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle ATOMIC64 = ValueLayout.JAVA_LONG.varHandle();
+    private static final long M32 = 0xffff_ffffL;
+
+    private final Program program;
+    private final HelperRegistry helpers;
+    private final boolean checked;
+    private final Op[] ops;
+    private final byte[] dst;
+    private final byte[] src;
+    /** off field, or the absolute target for jumps and local calls. */
+    private final int[] off;
+    /** imm sign-extended, or the whole 64-bit value for lddw. */
+    private final long[] imm;
+    private final Helper[] helperAt;
+
+    private final long[] reg = new long[11];
+    private final long[] saved = new long[MAX_FRAMES * 4];
+    private final int[] returnPc = new int[MAX_FRAMES];
+    private final long stackBase;
+    private final long stackTop;
+    private final MemoryRegions regions = new MemoryRegions();
+    private final CallContext defaultContext = new CallContext();
+    private long budget;
+    private long count;
+
+    /** Decodes and validates program; throws {@link VmException} naming the first bad instruction. */
+    public Interpreter(Program program, HelperRegistry helpers, Mode mode) {
+        this.program = program;
+        this.helpers = helpers;
+        this.checked = mode == Mode.CHECKED;
+        this.budget = checked ? DEFAULT_CHECKED_BUDGET : Long.MAX_VALUE;
+        int n = program.length();
+        ops = new Op[n];
+        dst = new byte[n];
+        src = new byte[n];
+        off = new int[n];
+        imm = new long[n];
+        helperAt = new Helper[n];
+        decode();
+        MemorySegment stack = Arena.ofAuto().allocate((long) STACK_SIZE * MAX_FRAMES, 16);
+        stackBase = stack.address();
+        stackTop = stackBase + (long) STACK_SIZE * MAX_FRAMES;
+    }
+
+    private void decode() {
+        int n = program.length();
+        boolean[] second = new boolean[n];
+        for (int pc = 0; pc < n; pc++) {
+            Insn i = program.insn(pc);
+            Op op = i.op();
+            if (op == null) {
+                throw fault(pc, String.format("unknown opcode 0x%02x", i.code()));
+            }
+            if (i.dst() > 10 || i.src() > 10) {
+                throw fault(pc, "invalid register r" + Math.max(i.dst(), i.src()));
+            }
+            if (op.writesDst() && i.dst() == 10) {
+                throw fault(pc, "r10 is the read-only frame pointer");
+            }
+            ops[pc] = op;
+            dst[pc] = (byte) i.dst();
+            src[pc] = (byte) i.src();
+            off[pc] = i.off();
+            imm[pc] = i.imm();
+            switch (op.kind) {
+                case LDDW -> {
+                    if (pc + 1 >= n) {
+                        throw fault(pc, "lddw is missing its second slot");
+                    }
+                    Insn hi = program.insn(pc + 1);
+                    if (hi.code() != 0 || hi.dst() != 0 || hi.src() != 0 || hi.off() != 0) {
+                        throw fault(pc + 1, "second slot of lddw must have code, registers and offset 0");
+                    }
+                    imm[pc] = ((long) hi.imm() << 32) | (i.imm() & M32);
+                    second[++pc] = true;
+                }
+                case JUMP, JA -> off[pc] = pc + 1 + i.off();
+                case JA32, CALL_LOCAL -> off[pc] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE,
+                        pc + 1L + i.imm()));
+                case CALL -> helperAt[pc] = helpers == null ? null : helpers.get(i.imm());
+                default -> { }
+            }
+        }
+        for (int pc = 0; pc < n; pc++) {
+            Op op = ops[pc];
+            if (op == null || second[pc]) {
+                continue;
+            }
+            if (op.kind == Op.Kind.JUMP || op.kind == Op.Kind.JA || op.kind == Op.Kind.JA32
+                    || op.kind == Op.Kind.CALL_LOCAL) {
+                int t = off[pc];
+                if (t < 0 || t >= n) {
+                    throw fault(pc, "jump target " + t + " is outside the program (0.." + (n - 1) + ")");
+                }
+                if (second[t]) {
+                    throw fault(pc, "jump target " + t + " is the second slot of an lddw");
+                }
+            }
+        }
+        for (int pc = 0; pc < n; pc++) {
+            if (second[pc]) {
+                ops[pc] = null; // executing it (fall-through cannot happen) is a fault
+            }
+        }
+    }
+
+    /** The memory regions checked mode allows besides the stack; add input, context and packet here. */
+    public MemoryRegions regions() {
+        return regions;
+    }
+
+    /** The context used by {@link #run(long, long)}. */
+    public CallContext context() {
+        return defaultContext;
+    }
+
+    /** Sets the maximum number of instructions one run may execute. */
+    public void budget(long instructions) {
+        if (instructions <= 0) {
+            throw new IllegalArgumentException("budget must be > 0, got " + instructions);
+        }
+        this.budget = instructions;
+    }
+
+    /** Instructions executed by the last run (including a faulting one). */
+    public long instructionCount() {
+        return count;
+    }
+
+    /** True in checked mode. */
+    public boolean checked() {
+        return checked;
+    }
+
+    /** Runs the program with r1, r2 set (r3-r5 zero) and the default context; returns r0. */
+    public long run(long r1, long r2) {
+        return run(defaultContext, r1, r2, 0, 0, 0);
+    }
+
+    /** Runs the program with the given argument registers and context; returns r0. */
+    public long run(CallContext ctx, long r1, long r2, long r3, long r4, long r5) {
+        final long[] r = reg;
+        final Op[] ops = this.ops;
+        final byte[] dst = this.dst;
+        final byte[] src = this.src;
+        final int[] off = this.off;
+        final long[] imm = this.imm;
+        final boolean checked = this.checked;
+        final long budget = this.budget;
+        ctx.regions(checked ? regions : null);
+        ctx.clearStop();
+        java.util.Arrays.fill(r, 0);
+        r[1] = r1;
+        r[2] = r2;
+        r[3] = r3;
+        r[4] = r4;
+        r[5] = r5;
+        r[10] = stackTop;
+        int depth = 0;
+        long stackLow = stackTop - STACK_SIZE;
+        long n = 0;
+        int pc = 0;
+        try {
+            while (true) {
+                if (++n > budget) {
+                    throw fault(pc, "instruction budget of " + budget + " exhausted");
+                }
+                final Op op = ops[pc];
+                final int d = dst[pc];
+                final int s = src[pc];
+                final long k = imm[pc];
+                int next = pc + 1;
+                switch (op) {
+                    case null -> throw fault(pc, "executing the second slot of an lddw");
+                    // ALU64, immediate (sign-extended) and register sources
+                    case ADD64_IMM -> r[d] += k;
+                    case ADD64_REG -> r[d] += r[s];
+                    case SUB64_IMM -> r[d] -= k;
+                    case SUB64_REG -> r[d] -= r[s];
+                    case MUL64_IMM -> r[d] *= k;
+                    case MUL64_REG -> r[d] *= r[s];
+                    case DIV64_IMM -> r[d] = k == 0 ? 0 : Long.divideUnsigned(r[d], k);
+                    case DIV64_REG -> r[d] = r[s] == 0 ? 0 : Long.divideUnsigned(r[d], r[s]);
+                    case SDIV64_IMM -> r[d] = k == 0 ? 0 : r[d] / k; // Java: MIN / -1 == MIN, as the ISA
+                    case SDIV64_REG -> r[d] = r[s] == 0 ? 0 : r[d] / r[s];
+                    case OR64_IMM -> r[d] |= k;
+                    case OR64_REG -> r[d] |= r[s];
+                    case AND64_IMM -> r[d] &= k;
+                    case AND64_REG -> r[d] &= r[s];
+                    case LSH64_IMM -> r[d] <<= (k & 63);
+                    case LSH64_REG -> r[d] <<= (r[s] & 63);
+                    case RSH64_IMM -> r[d] >>>= (k & 63);
+                    case RSH64_REG -> r[d] >>>= (r[s] & 63);
+                    case MOD64_IMM -> r[d] = k == 0 ? r[d] : Long.remainderUnsigned(r[d], k);
+                    case MOD64_REG -> r[d] = r[s] == 0 ? r[d] : Long.remainderUnsigned(r[d], r[s]);
+                    case SMOD64_IMM -> r[d] = k == 0 ? r[d] : r[d] % k; // MIN % -1 == 0
+                    case SMOD64_REG -> r[d] = r[s] == 0 ? r[d] : r[d] % r[s];
+                    case XOR64_IMM -> r[d] ^= k;
+                    case XOR64_REG -> r[d] ^= r[s];
+                    case MOV64_IMM -> r[d] = k;
+                    case MOV64_REG -> r[d] = r[s];
+                    case MOVSX8_64 -> r[d] = (byte) r[s];
+                    case MOVSX16_64 -> r[d] = (short) r[s];
+                    case MOVSX32_64 -> r[d] = (int) r[s];
+                    case ARSH64_IMM -> r[d] >>= (k & 63);
+                    case ARSH64_REG -> r[d] >>= (r[s] & 63);
+                    case NEG64 -> r[d] = -r[d];
+                    // ALU (32-bit): operate on the low 32 bits, zero-extend the result
+                    case ADD32_IMM -> r[d] = ((int) r[d] + (int) k) & M32;
+                    case ADD32_REG -> r[d] = ((int) r[d] + (int) r[s]) & M32;
+                    case SUB32_IMM -> r[d] = ((int) r[d] - (int) k) & M32;
+                    case SUB32_REG -> r[d] = ((int) r[d] - (int) r[s]) & M32;
+                    case MUL32_IMM -> r[d] = ((int) r[d] * (int) k) & M32;
+                    case MUL32_REG -> r[d] = ((int) r[d] * (int) r[s]) & M32;
+                    case DIV32_IMM -> r[d] = (int) k == 0 ? 0 : Integer.divideUnsigned((int) r[d], (int) k) & M32;
+                    case DIV32_REG -> r[d] = (int) r[s] == 0 ? 0 : Integer.divideUnsigned((int) r[d], (int) r[s]) & M32;
+                    case SDIV32_IMM -> r[d] = (int) k == 0 ? 0 : ((int) r[d] / (int) k) & M32;
+                    case SDIV32_REG -> r[d] = (int) r[s] == 0 ? 0 : ((int) r[d] / (int) r[s]) & M32;
+                    case OR32_IMM -> r[d] = ((int) r[d] | (int) k) & M32;
+                    case OR32_REG -> r[d] = ((int) r[d] | (int) r[s]) & M32;
+                    case AND32_IMM -> r[d] = ((int) r[d] & (int) k) & M32;
+                    case AND32_REG -> r[d] = ((int) r[d] & (int) r[s]) & M32;
+                    case LSH32_IMM -> r[d] = ((int) r[d] << (k & 31)) & M32;
+                    case LSH32_REG -> r[d] = ((int) r[d] << (r[s] & 31)) & M32;
+                    case RSH32_IMM -> r[d] = ((int) r[d] >>> (k & 31)) & M32;
+                    case RSH32_REG -> r[d] = ((int) r[d] >>> (r[s] & 31)) & M32;
+                    // mod by zero leaves dst, but as a 32-bit op it is still zero-extended
+                    case MOD32_IMM -> r[d] = ((int) k == 0 ? (int) r[d] : Integer.remainderUnsigned((int) r[d], (int) k)) & M32;
+                    case MOD32_REG -> r[d] = ((int) r[s] == 0 ? (int) r[d] : Integer.remainderUnsigned((int) r[d], (int) r[s])) & M32;
+                    case SMOD32_IMM -> r[d] = ((int) k == 0 ? (int) r[d] : (int) r[d] % (int) k) & M32;
+                    case SMOD32_REG -> r[d] = ((int) r[s] == 0 ? (int) r[d] : (int) r[d] % (int) r[s]) & M32;
+                    case XOR32_IMM -> r[d] = ((int) r[d] ^ (int) k) & M32;
+                    case XOR32_REG -> r[d] = ((int) r[d] ^ (int) r[s]) & M32;
+                    case MOV32_IMM -> r[d] = k & M32;
+                    case MOV32_REG -> r[d] = r[s] & M32;
+                    case MOVSX8_32 -> r[d] = (byte) r[s] & M32;
+                    case MOVSX16_32 -> r[d] = (short) r[s] & M32;
+                    case ARSH32_IMM -> r[d] = ((int) r[d] >> (k & 31)) & M32;
+                    case ARSH32_REG -> r[d] = ((int) r[d] >> (r[s] & 31)) & M32;
+                    case NEG32 -> r[d] = -(int) r[d] & M32;
+                    // byte order: the host is little-endian, so "le" truncates and "be" swaps
+                    case LE16 -> r[d] &= 0xffff;
+                    case LE32 -> r[d] &= M32;
+                    case LE64 -> { }
+                    case BE16, BSWAP16 -> r[d] = Short.reverseBytes((short) r[d]) & 0xffff;
+                    case BE32, BSWAP32 -> r[d] = Integer.reverseBytes((int) r[d]) & M32;
+                    case BE64, BSWAP64 -> r[d] = Long.reverseBytes(r[d]);
+                    // JMP: 64-bit compares, imm sign-extended
+                    case JEQ64_IMM -> { if (r[d] == k) next = off[pc]; }
+                    case JEQ64_REG -> { if (r[d] == r[s]) next = off[pc]; }
+                    case JGT64_IMM -> { if (Long.compareUnsigned(r[d], k) > 0) next = off[pc]; }
+                    case JGT64_REG -> { if (Long.compareUnsigned(r[d], r[s]) > 0) next = off[pc]; }
+                    case JGE64_IMM -> { if (Long.compareUnsigned(r[d], k) >= 0) next = off[pc]; }
+                    case JGE64_REG -> { if (Long.compareUnsigned(r[d], r[s]) >= 0) next = off[pc]; }
+                    case JSET64_IMM -> { if ((r[d] & k) != 0) next = off[pc]; }
+                    case JSET64_REG -> { if ((r[d] & r[s]) != 0) next = off[pc]; }
+                    case JNE64_IMM -> { if (r[d] != k) next = off[pc]; }
+                    case JNE64_REG -> { if (r[d] != r[s]) next = off[pc]; }
+                    case JSGT64_IMM -> { if (r[d] > k) next = off[pc]; }
+                    case JSGT64_REG -> { if (r[d] > r[s]) next = off[pc]; }
+                    case JSGE64_IMM -> { if (r[d] >= k) next = off[pc]; }
+                    case JSGE64_REG -> { if (r[d] >= r[s]) next = off[pc]; }
+                    case JLT64_IMM -> { if (Long.compareUnsigned(r[d], k) < 0) next = off[pc]; }
+                    case JLT64_REG -> { if (Long.compareUnsigned(r[d], r[s]) < 0) next = off[pc]; }
+                    case JLE64_IMM -> { if (Long.compareUnsigned(r[d], k) <= 0) next = off[pc]; }
+                    case JLE64_REG -> { if (Long.compareUnsigned(r[d], r[s]) <= 0) next = off[pc]; }
+                    case JSLT64_IMM -> { if (r[d] < k) next = off[pc]; }
+                    case JSLT64_REG -> { if (r[d] < r[s]) next = off[pc]; }
+                    case JSLE64_IMM -> { if (r[d] <= k) next = off[pc]; }
+                    case JSLE64_REG -> { if (r[d] <= r[s]) next = off[pc]; }
+                    // JMP32: compare the low 32 bits
+                    case JEQ32_IMM -> { if ((int) r[d] == (int) k) next = off[pc]; }
+                    case JEQ32_REG -> { if ((int) r[d] == (int) r[s]) next = off[pc]; }
+                    case JGT32_IMM -> { if (Integer.compareUnsigned((int) r[d], (int) k) > 0) next = off[pc]; }
+                    case JGT32_REG -> { if (Integer.compareUnsigned((int) r[d], (int) r[s]) > 0) next = off[pc]; }
+                    case JGE32_IMM -> { if (Integer.compareUnsigned((int) r[d], (int) k) >= 0) next = off[pc]; }
+                    case JGE32_REG -> { if (Integer.compareUnsigned((int) r[d], (int) r[s]) >= 0) next = off[pc]; }
+                    case JSET32_IMM -> { if (((int) r[d] & (int) k) != 0) next = off[pc]; }
+                    case JSET32_REG -> { if (((int) r[d] & (int) r[s]) != 0) next = off[pc]; }
+                    case JNE32_IMM -> { if ((int) r[d] != (int) k) next = off[pc]; }
+                    case JNE32_REG -> { if ((int) r[d] != (int) r[s]) next = off[pc]; }
+                    case JSGT32_IMM -> { if ((int) r[d] > (int) k) next = off[pc]; }
+                    case JSGT32_REG -> { if ((int) r[d] > (int) r[s]) next = off[pc]; }
+                    case JSGE32_IMM -> { if ((int) r[d] >= (int) k) next = off[pc]; }
+                    case JSGE32_REG -> { if ((int) r[d] >= (int) r[s]) next = off[pc]; }
+                    case JLT32_IMM -> { if (Integer.compareUnsigned((int) r[d], (int) k) < 0) next = off[pc]; }
+                    case JLT32_REG -> { if (Integer.compareUnsigned((int) r[d], (int) r[s]) < 0) next = off[pc]; }
+                    case JLE32_IMM -> { if (Integer.compareUnsigned((int) r[d], (int) k) <= 0) next = off[pc]; }
+                    case JLE32_REG -> { if (Integer.compareUnsigned((int) r[d], (int) r[s]) <= 0) next = off[pc]; }
+                    case JSLT32_IMM -> { if ((int) r[d] < (int) k) next = off[pc]; }
+                    case JSLT32_REG -> { if ((int) r[d] < (int) r[s]) next = off[pc]; }
+                    case JSLE32_IMM -> { if ((int) r[d] <= (int) k) next = off[pc]; }
+                    case JSLE32_REG -> { if ((int) r[d] <= (int) r[s]) next = off[pc]; }
+                    case JA, JA32 -> next = off[pc];
+                    // calls
+                    case CALL -> {
+                        Helper h = helperAt[pc];
+                        if (h == null) {
+                            throw fault(pc, helpers == null ? "no helpers registered" : helpers.unavailable(k));
+                        }
+                        r[0] = h.call(ctx, r[1], r[2], r[3], r[4], r[5]);
+                        if (ctx.stopRequested()) {
+                            return r[0];
+                        }
+                    }
+                    case CALLX -> {
+                        // As the conformance suite (uBPF) defines callx: the register holds a helper id.
+                        long id = r[d];
+                        Helper h = helpers == null || id < 0 || id > Integer.MAX_VALUE ? null : helpers.get((int) id);
+                        if (h == null) {
+                            throw fault(pc, "callx r" + d + ": " + (helpers == null ? "no helpers registered"
+                                    : helpers.unavailable(id)));
+                        }
+                        r[0] = h.call(ctx, r[1], r[2], r[3], r[4], r[5]);
+                        if (ctx.stopRequested()) {
+                            return r[0];
+                        }
+                    }
+                    case CALL_LOCAL -> {
+                        if (depth + 1 >= MAX_FRAMES) {
+                            throw fault(pc, "call depth limit of " + MAX_FRAMES + " frames exceeded");
+                        }
+                        int base = depth * 4;
+                        saved[base] = r[6];
+                        saved[base + 1] = r[7];
+                        saved[base + 2] = r[8];
+                        saved[base + 3] = r[9];
+                        returnPc[depth] = next;
+                        depth++;
+                        r[10] -= STACK_SIZE;
+                        stackLow -= STACK_SIZE;
+                        next = off[pc];
+                    }
+                    case CALL_KFUNC -> throw fault(pc, "unsupported: kfunc calls");
+                    case EXIT -> {
+                        if (depth == 0) {
+                            return r[0];
+                        }
+                        depth--;
+                        int base = depth * 4;
+                        r[6] = saved[base];
+                        r[7] = saved[base + 1];
+                        r[8] = saved[base + 2];
+                        r[9] = saved[base + 3];
+                        r[10] += STACK_SIZE;
+                        stackLow += STACK_SIZE;
+                        next = returnPc[depth];
+                    }
+                    // loads: dst = *(size *)(src + off)
+                    case LDXB -> r[d] = MEM.get(ValueLayout.JAVA_BYTE, addr(checked, pc, r[s] + off[pc], 1, false, stackLow)) & 0xffL;
+                    case LDXH -> r[d] = MEM.get(U16, addr(checked, pc, r[s] + off[pc], 2, false, stackLow)) & 0xffffL;
+                    case LDXW -> r[d] = MEM.get(U32, addr(checked, pc, r[s] + off[pc], 4, false, stackLow)) & M32;
+                    case LDXDW -> r[d] = MEM.get(U64, addr(checked, pc, r[s] + off[pc], 8, false, stackLow));
+                    case LDXSB -> r[d] = MEM.get(ValueLayout.JAVA_BYTE, addr(checked, pc, r[s] + off[pc], 1, false, stackLow));
+                    case LDXSH -> r[d] = MEM.get(U16, addr(checked, pc, r[s] + off[pc], 2, false, stackLow));
+                    case LDXSW -> r[d] = MEM.get(U32, addr(checked, pc, r[s] + off[pc], 4, false, stackLow));
+                    // stores: *(size *)(dst + off) = imm or src
+                    case STB -> MEM.set(ValueLayout.JAVA_BYTE, addr(checked, pc, r[d] + off[pc], 1, true, stackLow), (byte) k);
+                    case STH -> MEM.set(U16, addr(checked, pc, r[d] + off[pc], 2, true, stackLow), (short) k);
+                    case STW -> MEM.set(U32, addr(checked, pc, r[d] + off[pc], 4, true, stackLow), (int) k);
+                    case STDW -> MEM.set(U64, addr(checked, pc, r[d] + off[pc], 8, true, stackLow), k);
+                    case STXB -> MEM.set(ValueLayout.JAVA_BYTE, addr(checked, pc, r[d] + off[pc], 1, true, stackLow), (byte) r[s]);
+                    case STXH -> MEM.set(U16, addr(checked, pc, r[d] + off[pc], 2, true, stackLow), (short) r[s]);
+                    case STXW -> MEM.set(U32, addr(checked, pc, r[d] + off[pc], 4, true, stackLow), (int) r[s]);
+                    case STXDW -> MEM.set(U64, addr(checked, pc, r[d] + off[pc], 8, true, stackLow), r[s]);
+                    // atomics (kernel: 32-bit fetch results are zero-extended into the register)
+                    case ATOMIC32_ADD -> { int o = (int) ATOMIC32.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    case ATOMIC32_FETCH_ADD -> r[s] = (int) ATOMIC32.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
+                    case ATOMIC32_OR -> { int o = (int) ATOMIC32.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    case ATOMIC32_FETCH_OR -> r[s] = (int) ATOMIC32.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
+                    case ATOMIC32_AND -> { int o = (int) ATOMIC32.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    case ATOMIC32_FETCH_AND -> r[s] = (int) ATOMIC32.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
+                    case ATOMIC32_XOR -> { int o = (int) ATOMIC32.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
+                    case ATOMIC32_FETCH_XOR -> r[s] = (int) ATOMIC32.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
+                    case ATOMIC32_XCHG -> r[s] = (int) ATOMIC32.getAndSet(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
+                    case ATOMIC32_CMPXCHG -> r[0] = (int) ATOMIC32.compareAndExchange(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[0], (int) r[s]) & M32;
+                    case ATOMIC64_ADD -> { long o = (long) ATOMIC64.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_FETCH_ADD -> r[s] = (long) ATOMIC64.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
+                    case ATOMIC64_OR -> { long o = (long) ATOMIC64.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_FETCH_OR -> r[s] = (long) ATOMIC64.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
+                    case ATOMIC64_AND -> { long o = (long) ATOMIC64.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_FETCH_AND -> r[s] = (long) ATOMIC64.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
+                    case ATOMIC64_XOR -> { long o = (long) ATOMIC64.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
+                    case ATOMIC64_FETCH_XOR -> r[s] = (long) ATOMIC64.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
+                    case ATOMIC64_XCHG -> r[s] = (long) ATOMIC64.getAndSet(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
+                    case ATOMIC64_CMPXCHG -> r[0] = (long) ATOMIC64.compareAndExchange(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[0], r[s]);
+                    // 64-bit immediates; pseudo forms must have been resolved by a loader
+                    case LDDW -> {
+                        r[d] = k;
+                        next = pc + 2;
+                    }
+                    case LDDW_MAP_FD, LDDW_MAP_VALUE, LDDW_BTF_ID, LDDW_FUNC, LDDW_MAP_IDX, LDDW_MAP_IDX_VALUE ->
+                            throw fault(pc, "unresolved pseudo lddw (" + op.name().toLowerCase() + "): load it through a loader");
+                    // legacy packet loads: big-endian from the context's packet; out of range ends with r0 = 0
+                    case LDABSB, LDINDB -> {
+                        long p = packetOffset(ctx, op == Op.LDINDB ? r[s] + (int) k : (int) k, 1);
+                        if (p < 0) {
+                            return 0;
+                        }
+                        r[0] = MEM.get(ValueLayout.JAVA_BYTE, p) & 0xffL;
+                    }
+                    case LDABSH, LDINDH -> {
+                        long p = packetOffset(ctx, op == Op.LDINDH ? r[s] + (int) k : (int) k, 2);
+                        if (p < 0) {
+                            return 0;
+                        }
+                        r[0] = MEM.get(BE16, p) & 0xffffL;
+                    }
+                    case LDABSW, LDINDW -> {
+                        long p = packetOffset(ctx, op == Op.LDINDW ? r[s] + (int) k : (int) k, 4);
+                        if (p < 0) {
+                            return 0;
+                        }
+                        r[0] = MEM.get(BE32, p) & M32;
+                    }
+                }
+                pc = next;
+            }
+        } finally {
+            count = n;
+        }
+    }
+
+    /** The address of packet bytes [o, o + size), or -1 when they are outside the packet. */
+    private static long packetOffset(CallContext ctx, long o, int size) {
+        // kernel bpf_skb_load_helper: the offset is a signed 32-bit value checked against the length
+        int ofs = (int) o;
+        if (ofs < 0 || (long) ofs + size > ctx.packetLength() || ctx.packetData() == 0) {
+            return -1;
+        }
+        return ctx.packetData() + ofs;
+    }
+
+    private long addr(boolean checked, int pc, long a, int size, boolean write, long stackLow) {
+        if (checked && !(a >= stackLow && a + size <= stackTop && a + size >= a) && !regions.allows(a, size, write)) {
+            throw accessFault(pc, a, size, write, stackLow);
+        }
+        return a;
+    }
+
+    private long atomicAddr(boolean checked, int pc, long a, int size, long stackLow) {
+        if (checked) {
+            addr(true, pc, a, size, true, stackLow);
+            if ((a & (size - 1)) != 0) {
+                throw fault(pc, "misaligned atomic access at 0x" + Long.toHexString(a));
+            }
+        }
+        return a;
+    }
+
+    private VmException accessFault(int pc, long a, int size, boolean write, long stackLow) {
+        String where = a >= stackBase && a < stackTop
+                ? (a >= stackLow ? "crossing the end of the stack" : "in an inactive stack frame")
+                : regions.describe(a);
+        return fault(pc, "out-of-bounds " + (write ? "write" : "read") + " of " + size + " bytes at 0x"
+                + Long.toHexString(a) + " (" + where + ")");
+    }
+
+    private VmException fault(int pc, String message) {
+        String text = null;
+        if (pc >= 0 && pc < program.length()) {
+            try {
+                text = Disassembler.format(program, pc);
+            } catch (RuntimeException e) {
+                text = "?";
+            }
+        }
+        return new VmException(pc, text, message);
+    }
+}
