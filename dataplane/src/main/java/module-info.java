@@ -13,6 +13,9 @@ module io.jxdp.dataplane {
     exports io.jxdp.ebpf.interp;
     exports io.jxdp.ebpf.helper;
     exports io.jxdp.ebpf.conformance;
+    exports io.jxdp.ebpf.elf;
+    exports io.jxdp.ebpf.btf;
+    exports io.jxdp.ebpf.loader;
 
     opens io.jxdp.cli to info.picocli;
 }
