@@ -16,6 +16,7 @@ module io.jxdp.dataplane {
     exports io.jxdp.ebpf.elf;
     exports io.jxdp.ebpf.btf;
     exports io.jxdp.ebpf.loader;
+    exports io.jxdp.ebpf.verifier;
 
     opens io.jxdp.cli to info.picocli;
 }
