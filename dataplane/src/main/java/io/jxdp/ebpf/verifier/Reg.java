@@ -292,6 +292,29 @@ final class Reg {
                 && frameNo == o.frameNo && memSize == o.memSize);
     }
 
+    int shapeHash() {
+        if (type == RegType.NOT_INIT) {
+            return 0;
+        }
+        long h = type.ordinal();
+        h = h * 31 + off;
+        h = h * 31 + var.value();
+        h = h * 31 + var.mask();
+        h = h * 31 + smin;
+        h = h * 31 + smax;
+        h = h * 31 + umin;
+        h = h * 31 + umax;
+        h = h * 31 + s32min;
+        h = h * 31 + s32max;
+        h = h * 31 + u32min;
+        h = h * 31 + u32max;
+        h = h * 31 + range;
+        h = h * 31 + mapIndex;
+        h = h * 31 + frameNo;
+        h = h * 31 + memSize;
+        return Long.hashCode(h);
+    }
+
     // ------------------------------------------------------------- printing
 
     @Override

@@ -53,6 +53,22 @@ final class State {
         return true;
     }
 
+    /** A hash consistent with {@link #sameAs}, so that loop detection compares few states. */
+    int shapeHash() {
+        int h = frames.size();
+        for (Frame f : frames) {
+            h = 31 * h + f.callsite;
+            for (Reg r : f.regs) {
+                h = 31 * h + r.shapeHash();
+            }
+            h = 31 * h + java.util.Arrays.hashCode(f.stack);
+            for (Reg r : f.spilled) {
+                h = 31 * h + (r == null ? 0 : r.shapeHash());
+            }
+        }
+        return h;
+    }
+
     boolean sameAs(State o) {
         if (frames.size() != o.frames.size() || refs.size() != o.refs.size()) {
             return false;
@@ -69,12 +85,14 @@ final class State {
     static final class Checkpoint {
         final State state;
         final Checkpoint parent;
+        final int hash;
         /** Paths still being explored from here; 0 means every path from here was proven safe. */
         int branches = 1;
 
         Checkpoint(State state, Checkpoint parent) {
             this.state = state;
             this.parent = parent;
+            this.hash = state.shapeHash();
         }
     }
 }

@@ -216,9 +216,15 @@ public final class Verifier {
         if (list == null) {
             list = explored[pc] = new ArrayList<>();
         }
+        int hash = -1;
+        boolean hashed = false;
         for (State.Checkpoint cp : list) {
             if (cp.branches > 0) {
-                if (cp.state.sameAs(st) && isAncestor(cp, st)) {
+                if (!hashed) {
+                    hash = st.shapeHash();
+                    hashed = true;
+                }
+                if (cp.hash == hash && cp.state.sameAs(st) && isAncestor(cp, st)) {
                     throw new Reject(pc, "infinite loop detected at insn " + pc
                             + ": the loop came back to the same state, so it can never end");
                 }
@@ -370,10 +376,11 @@ public final class Verifier {
         Reg dst = writeReg(st, pc, i.dst());
         switch (op.kind) {
             case MOVSX -> {
-                if (src.type.isPointer()) {
-                    throw new Reject(pc, "R" + i.src() + " sign-extension part of pointer is not allowed");
-                }
                 Reg s = src.copy();
+                if (s.type.isPointer()) {
+                    pointerToScalar(pc, i.src(), "sign-extension of part of");
+                    s.markUnknown();
+                }
                 Alu.movsx(dst, s, i.off(), width);
             }
             case NEG -> {
@@ -601,7 +608,16 @@ public final class Verifier {
                     ? "map" : t.isPacket() ? "packet" : "mem"));
         }
         switch (t) {
-            case PTR_TO_CTX -> ctxAccess(pc, base, br, off, size, write, out);
+            case PTR_TO_CTX -> {
+                ctxAccess(pc, base, br, off, size, write, out);
+                if (signExtend && out.type.isPointer()) {
+                    throw new Reject(pc, "invalid bpf_context access off=" + off + " size=" + size
+                            + ": a sign-extending load cannot read a packet pointer field");
+                }
+                if (signExtend) {
+                    Alu.loaded(out, size, true);
+                }
+            }
             case PTR_TO_PACKET, PTR_TO_PACKET_META -> {
                 packetRange(pc, base, br, off, size);
                 if (out != null) {
@@ -895,8 +911,9 @@ public final class Verifier {
         boolean zero = src.isNullConst();
         if ((c == Branch.Cond.EQ || c == Branch.Cond.NE) && zero && !is32 && dst.type.maybeNull()) {
             State other = st.copy();
-            markNull(c == Branch.Cond.EQ ? other : st, dst.id, true);
-            markNull(c == Branch.Cond.EQ ? st : other, dst.id, false);
+            int id = dst.id;
+            markNull(c == Branch.Cond.EQ ? other : st, id, true);
+            markNull(c == Branch.Cond.EQ ? st : other, id, false);
             other.pc = target;
             st.pc = pc + 1;
             fork(other);
@@ -1064,7 +1081,7 @@ public final class Verifier {
     private void helperCall(State st, int pc, int id) {
         Helpers.Proto p = Helpers.proto(id);
         if (p == null) {
-            String name = id >= 0 && id < 212 ? io.jxdp.ebpf.helper.HelperIds.name(id) : null;
+            String name = id > 0 && id < 212 ? io.jxdp.ebpf.helper.HelperIds.name(id) : null;
             throw new Reject(pc, name == null || name.isEmpty() ? "invalid func unknown#" + id
                     : "program of this type cannot use helper " + name + "#" + id);
         }
