@@ -3,8 +3,8 @@ package io.jxdp.cli;
 import io.jxdp.ebpf.loader.BpfLoadException;
 import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
-import io.jxdp.ebpf.loader.MapSpec;
 import io.jxdp.ebpf.loader.ProgramSpec;
+import io.jxdp.ebpf.loader.ProgramType;
 import io.jxdp.ebpf.verifier.MapInfo;
 import io.jxdp.ebpf.verifier.VerificationResult;
 import io.jxdp.ebpf.verifier.Verifier;
@@ -66,6 +66,12 @@ final class VerifyCommand implements Callable<Integer> {
                 .withLogLevel(logLevel);
         int rc = 0;
         for (ProgramSpec p : progs) {
+            if (p.type() != ProgramType.XDP) {
+                System.out.println(p.name() + ": REJECTED: section '" + p.sectionName()
+                        + "' is not an XDP program; jxdp verifies XDP programs only");
+                rc = 1;
+                continue;
+            }
             if (!p.coreRelocs().isEmpty()) {
                 System.out.println(p.name() + ": REJECTED: CO-RE relocations are not supported");
                 rc = 1;
