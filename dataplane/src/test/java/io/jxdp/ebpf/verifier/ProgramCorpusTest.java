@@ -31,7 +31,7 @@ class ProgramCorpusTest {
         }
     }
 
-    static Stream<Named> programs() throws IOException {
+    static Stream<Named> programs() throws IOException, io.jxdp.ebpf.loader.BpfLoadException {
         List<Named> out = new ArrayList<>();
         try (Stream<Path> files = Files.list(OBJ)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".o")).sorted().toList()) {
