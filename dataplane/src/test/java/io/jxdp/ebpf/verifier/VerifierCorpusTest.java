@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class VerifierCorpusTest {
     static final String[] REJECT = {"cfg", "regs", "alu", "ptr", "stack", "packet", "map", "ctx", "helpers",
-        "calls", "loops", "ringbuf", "unpriv"};
+        "calls", "loops", "ringbuf", "unpriv", "bounds"};
     static final String[] ACCEPT = {"accept"};
 
     static Stream<VerifierCase> rejectCases() {
@@ -108,6 +108,6 @@ class VerifierCorpusTest {
         assertTrue(rate >= AGREEMENT_FLOOR, "agreement " + rate + "% fell below " + AGREEMENT_FLOOR + "%");
     }
 
-    /** Set from the measured rate (see the report); documented differences are the only disagreements. */
-    static final double AGREEMENT_FLOOR = 93.0;
+    /** Set from the measured rate (94.8% on 6.18, 307 cases); documented differences are the only disagreements. */
+    static final double AGREEMENT_FLOOR = 94.0;
 }
