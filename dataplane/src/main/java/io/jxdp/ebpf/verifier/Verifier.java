@@ -112,6 +112,10 @@ public final class Verifier {
             checkStackDepth();
         } catch (Reject r) {
             error = toError(r);
+        } catch (RuntimeException | StackOverflowError e) {
+            // a gap in the verifier itself must reject the program with context, never pass it or crash
+            int pc = current != null ? current.pc : -1;
+            error = toError(new Reject(pc, "internal verifier error (program rejected): " + e));
         }
         long nanos = System.nanoTime() - t0;
         if (opts.logLevel() > 0) {
