@@ -499,6 +499,10 @@ public final class Verifier {
         if (t.maybeNull()) {
             throw new Reject(pc, "R" + dr + " pointer arithmetic on " + t + " prohibited, null-check it first");
         }
+        if (sub && t == RegType.PTR_TO_STACK) {
+            // adjust_ptr_min_max_vals(): JITs may not cope with subtraction from the frame pointer
+            throw new Reject(pc, "R" + dr + " subtraction from stack pointer prohibited: add a negative offset instead");
+        }
         if (t == RegType.PTR_TO_PACKET_END || t == RegType.CONST_PTR_TO_MAP && !(add && off.isConst()
                 && off.var.value() == 0)) {
             throw new Reject(pc, "R" + dr + " pointer arithmetic on " + t + " prohibited");
@@ -552,10 +556,10 @@ public final class Verifier {
             throw new Reject(pc, "R" + dr + ": math between " + t
                     + " pointer and register with unbounded min value is not allowed");
         }
-        if (r.smin >= MAX_VAR_OFF || r.smin <= -MAX_VAR_OFF || r.smax >= MAX_VAR_OFF) {
-            throw new Reject(pc, "R" + dr + ": value " + (r.smax >= MAX_VAR_OFF ? r.smax : r.smin) + " makes " + t
-                    + " pointer be out of bounds");
+        if (r.smin >= MAX_VAR_OFF || r.smin <= -MAX_VAR_OFF) {
+            throw new Reject(pc, "R" + dr + ": value " + r.smin + " makes " + t + " pointer be out of bounds");
         }
+        // as the kernel, only the minimum is checked here; a large maximum fails at the access
     }
 
     // ================================================================== LD_IMM64
@@ -923,8 +927,10 @@ public final class Verifier {
             fork(other);
             return;
         }
-        if ((c == Branch.Cond.EQ || c == Branch.Cond.NE) && zero && !dst.type.maybeNull() && dst.type.isPointer()) {
-            // a pointer that cannot be NULL compared with 0: the outcome is known
+        if ((c == Branch.Cond.EQ || c == Branch.Cond.NE) && zero && (dst.type == RegType.PTR_TO_MAP_VALUE
+                || dst.type == RegType.PTR_TO_MEM)) {
+            // reg_not_null(): a NULL-checked map value or record compared with 0; the outcome is known
+            // (the kernel does not assume this for ctx, stack or packet pointers, so neither do we)
             boolean jump = c == Branch.Cond.NE;
             branchSeen[pc] = (byte) (jump ? 1 : 2);
             st.pc = jump ? target : pc + 1;
