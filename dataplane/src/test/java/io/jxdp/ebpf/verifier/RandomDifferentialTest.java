@@ -34,6 +34,7 @@ class RandomDifferentialTest {
         int n = 3 + r.nextInt(14);
         List<Insn> out = new ArrayList<>();
         // a prologue that gives every register a value: packet pointers, stack pointers, numbers
+        out.add(Op.MOV64_IMM.insn(0, 0, 0, 0));
         out.add(Op.LDXW.insn(2, 1, 4, 0));
         out.add(Op.LDXW.insn(3, 1, 0, 0));
         out.add(Op.MOV64_REG.insn(4, 3, 0, 0));
@@ -47,16 +48,37 @@ class RandomDifferentialTest {
         out.add(Op.MOV64_IMM.insn(9, 0, 0, 0));
         for (int i = 0; i < n; i++) {
             Op op = OPS[r.nextInt(OPS.length)];
-            int dst = r.nextInt(8) == 0 ? 10 : 2 + r.nextInt(8);
-            int src = r.nextInt(5) == 0 ? 10 : 1 + r.nextInt(9);
+            int[] scalars = {0, 6, 7, 8, 9};
+            int[] bases = {1, 3, 4, 5, 10};
+            int scalar = scalars[r.nextInt(scalars.length)];
+            int base = bases[r.nextInt(bases.length)];
             int remaining = n - i;
-            int off;
+            int dst = r.nextInt(6) == 0 ? base : scalar;
+            int src = r.nextInt(4) == 0 ? base : scalars[r.nextInt(scalars.length)];
             int imm = r.nextInt(4) == 0 ? r.nextInt(64) - 32 : r.nextInt(16);
+            int off = 0;
+            int baseOff = switch (base) {
+                case 1 -> 4 * r.nextInt(7) - (r.nextInt(8) == 0 ? 2 : 0);
+                case 3, 4 -> r.nextInt(24) - 2;
+                default -> -8 * (1 + r.nextInt(4)) + (r.nextInt(8) == 0 ? 4 : 0);
+            };
             switch (op.kind) {
-                case JUMP -> off = r.nextInt(remaining + 1);
-                case LDX, ST, STX, ATOMIC -> off = (dst == 10 || src == 10) && r.nextBoolean()
-                        ? -8 * (1 + r.nextInt(4)) : r.nextInt(24) - 4;
-                default -> off = 0;
+                case JUMP -> {
+                    off = r.nextInt(remaining + 1);
+                    if (r.nextInt(4) == 0) {
+                        dst = 3 + r.nextInt(2);
+                        src = 2;
+                    }
+                }
+                case LDX -> {
+                    src = base;
+                    off = baseOff;
+                }
+                case ST, STX, ATOMIC -> {
+                    dst = base;
+                    off = baseOff;
+                }
+                default -> { }
             }
             if (op == Op.CALL) {
                 int[] helpers = {5, 7, 8, 42, 118, 125, 160};
@@ -70,7 +92,7 @@ class RandomDifferentialTest {
             if (!regSrc && op.kind != Op.Kind.LDX) {
                 src = 0;
             }
-            if (regSrc || op.kind == Op.Kind.LDX) {
+            if (regSrc || op.kind == Op.Kind.LDX || op.kind == Op.Kind.NEG) {
                 imm = 0;
             }
             if (op.kind == Op.Kind.CALL || op.kind == Op.Kind.NEG || op.kind == Op.Kind.END) {
@@ -92,6 +114,7 @@ class RandomDifferentialTest {
         int both = 0;
         int accepted = 0;
         List<String> sample = new ArrayList<>();
+        java.util.Map<String, Integer> reasons = new java.util.TreeMap<>();
         int stricter = 0;
         List<String> unsound = new ArrayList<>();
         List<String> strict = new ArrayList<>();
@@ -116,7 +139,11 @@ class RandomDifferentialTest {
                 both++;
                 if (r.accepted()) {
                     accepted++;
-                } else if (sample.size() < 5) {
+                } else {
+                    String why = r.error().orElseThrow().message();
+                    reasons.merge(why.substring(0, Math.min(40, why.length())), 1, Integer::sum);
+                }
+                if (!r.accepted() && sample.size() < 5) {
                     sample.add("#" + i + " both reject; jxdp: " + r.error().orElseThrow().message() + "; kernel: " + kernel);
                 }
             }
@@ -129,6 +156,7 @@ class RandomDifferentialTest {
             unsound.forEach(u -> w.println("UNSOUND " + u));
             strict.forEach(s -> w.println("STRICTER " + s));
             sample.forEach(w::println);
+            reasons.forEach((k, v) -> w.println("both reject " + v + "x: " + k));
         }
         System.out.printf("random differential: %d/%d same verdict, %d stricter, %d unsound%n", both, total, stricter,
                 unsound.size());
