@@ -47,65 +47,87 @@ class RandomDifferentialTest {
         out.add(Op.MOV64_IMM.insn(8, 0, 0, -r.nextInt(100)));
         out.add(Op.MOV64_IMM.insn(9, 0, 0, 0));
         for (int i = 0; i < n; i++) {
-            Op op = OPS[r.nextInt(OPS.length)];
-            int[] scalars = {0, 6, 7, 8, 9};
-            int[] bases = {1, 3, 4, 5, 10};
-            int scalar = scalars[r.nextInt(scalars.length)];
-            int base = bases[r.nextInt(bases.length)];
-            int remaining = n - i;
-            int dst = r.nextInt(6) == 0 ? base : scalar;
-            int src = r.nextInt(4) == 0 ? base : scalars[r.nextInt(scalars.length)];
-            int imm = r.nextInt(4) == 0 ? r.nextInt(64) - 32 : r.nextInt(16);
-            int off = 0;
-            int baseOff = switch (base) {
-                case 1 -> 4 * r.nextInt(7) - (r.nextInt(8) == 0 ? 2 : 0);
-                case 3, 4 -> r.nextInt(24) - 2;
-                default -> -8 * (1 + r.nextInt(4)) + (r.nextInt(8) == 0 ? 4 : 0);
-            };
-            switch (op.kind) {
-                case JUMP -> {
-                    off = r.nextInt(remaining + 1);
-                    if (r.nextInt(4) == 0) {
-                        dst = 3 + r.nextInt(2);
-                        src = 2;
-                    }
-                }
-                case LDX -> {
-                    src = base;
-                    off = baseOff;
-                }
-                case ST, STX, ATOMIC -> {
-                    dst = base;
-                    off = baseOff;
-                }
-                default -> { }
+            out.add(randomInsn(r, n - i));
+        }
+        if (r.nextInt(3) == 0) {
+            // a bounded loop: r9 counts to k around a few random straight-line instructions
+            int k = 1 + r.nextInt(5);
+            out.add(Op.MOV64_IMM.insn(9, 0, 0, 0));
+            int head = out.size();
+            int body = 1 + r.nextInt(4);
+            for (int b = 0; b < body; b++) {
+                Insn in;
+                do {
+                    in = randomInsn(r, 0);
+                } while (in.op().kind == Op.Kind.JUMP || in.op().kind == Op.Kind.CALL || in.dst() == 9);
+                out.add(in);
             }
-            if (op == Op.CALL) {
-                int[] helpers = {5, 7, 8, 42, 118, 125, 160};
-                imm = helpers[r.nextInt(helpers.length)];
-            }
-            if (op.kind == Op.Kind.ALU && op.mnemonic.contains("sh")) {
-                imm = r.nextInt(64);
-            }
-            // zero the fields this form does not use (the kernel rejects reserved fields)
-            boolean regSrc = op.source == Op.Source.REG && op.kind != Op.Kind.END;
-            if (!regSrc && op.kind != Op.Kind.LDX) {
-                src = 0;
-            }
-            if (regSrc || op.kind == Op.Kind.LDX || op.kind == Op.Kind.NEG) {
-                imm = 0;
-            }
-            if (op.kind == Op.Kind.CALL || op.kind == Op.Kind.NEG || op.kind == Op.Kind.END) {
-                dst = op.kind == Op.Kind.CALL ? 0 : dst;
-                off = 0;
-            }
-            out.add(op.insn(dst, src, off, imm));
+            out.add(Op.ADD64_IMM.insn(9, 0, 0, 1));
+            out.add(Op.JLT64_IMM.insn(9, 0, head - (out.size() + 1), k));
         }
         out.add(Op.MOV64_IMM.insn(0, 0, 0, 2));
         out.add(Op.EXIT.insn(0, 0, 0, 0));
+        int shortPacket = out.size();
         out.add(Op.MOV64_IMM.insn(0, 0, 0, 1));
         out.add(Op.EXIT.insn(0, 0, 0, 0));
+        out.set(5, Op.JGT64_REG.insn(4, 2, shortPacket - 6, 0));
         return Program.of(out);
+    }
+
+    /** One random instruction; a jump goes at most {@code remaining} slots forward. */
+    static Insn randomInsn(Random r, int remaining) {
+        Op op = OPS[r.nextInt(OPS.length)];
+        int[] scalars = {0, 6, 7, 8, 9};
+        int[] bases = {1, 3, 4, 5, 10};
+        int scalar = scalars[r.nextInt(scalars.length)];
+        int base = bases[r.nextInt(bases.length)];
+        int dst = r.nextInt(6) == 0 ? base : scalar;
+        int src = r.nextInt(4) == 0 ? base : scalars[r.nextInt(scalars.length)];
+        int imm = r.nextInt(4) == 0 ? r.nextInt(64) - 32 : r.nextInt(16);
+        int off = 0;
+        int baseOff = switch (base) {
+            case 1 -> 4 * r.nextInt(7) - (r.nextInt(8) == 0 ? 2 : 0);
+            case 3, 4 -> r.nextInt(24) - 2;
+            default -> -8 * (1 + r.nextInt(4)) + (r.nextInt(8) == 0 ? 4 : 0);
+        };
+        switch (op.kind) {
+            case JUMP -> {
+                off = r.nextInt(remaining + 1);
+                if (r.nextInt(4) == 0) {
+                    dst = 3 + r.nextInt(2);
+                    src = 2;
+                }
+            }
+            case LDX -> {
+                src = base;
+                off = baseOff;
+            }
+            case ST, STX, ATOMIC -> {
+                dst = base;
+                off = baseOff;
+            }
+            default -> { }
+        }
+        if (op == Op.CALL) {
+            int[] helpers = {5, 7, 8, 42, 118, 125, 160};
+            imm = helpers[r.nextInt(helpers.length)];
+        }
+        if (op.kind == Op.Kind.ALU && op.mnemonic.contains("sh")) {
+            imm = r.nextInt(64);
+        }
+        // zero the fields this form does not use (the kernel rejects reserved fields)
+        boolean regSrc = op.source == Op.Source.REG && op.kind != Op.Kind.END;
+        if (!regSrc && op.kind != Op.Kind.LDX) {
+            src = 0;
+        }
+        if (regSrc || op.kind == Op.Kind.LDX || op.kind == Op.Kind.NEG) {
+            imm = 0;
+        }
+        if (op.kind == Op.Kind.CALL || op.kind == Op.Kind.NEG || op.kind == Op.Kind.END) {
+            dst = op.kind == Op.Kind.CALL ? 0 : dst;
+            off = 0;
+        }
+        return op.insn(dst, src, off, imm);
     }
 
     @Test
