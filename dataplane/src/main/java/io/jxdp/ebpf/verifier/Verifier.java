@@ -1344,7 +1344,7 @@ public final class Verifier {
         }
     }
 
-    /** check_max_stack_depth(): the stack of every call chain, each frame rounded up to 32 bytes, fits in 512. */
+    /** check_max_stack_depth(): the stack of every call chain, each frame rounded up to 16 bytes, fits in 512. */
     private void checkStackDepth() {
         int n = cfg.funcStarts.length;
         for (int f = 0; f < n; f++) {
@@ -1369,7 +1369,8 @@ public final class Verifier {
             }
         }
         onPath[f] = false;
-        return ((stackDepth[f] + 31) & ~31) + best;
+        // round_up_stack_depth(): with the JIT (bpf_jit_enable=1 here) each frame rounds up to 16 bytes
+        return ((stackDepth[f] + 15) & ~15) + best;
     }
 
     // ================================================================== printing
