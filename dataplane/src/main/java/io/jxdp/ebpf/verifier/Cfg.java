@@ -29,6 +29,11 @@ final class Cfg {
     final boolean[] prunePoint;
     /** Bit r set: register r is live on entry to the instruction. */
     final int[] liveIn;
+    /**
+     * Bit r set: the value register r holds on entry may reach a safety-relevant use (see
+     * {@link #computeRelevance()}); a live scalar without the bit is compared loosely when pruning.
+     */
+    final int[] relevantIn;
     private final List<MapInfo> maps;
 
     Cfg(Program prog, List<MapInfo> maps) {
@@ -71,6 +76,8 @@ final class Cfg {
         checkReachable();
         liveIn = new int[len];
         computeLiveness();
+        relevantIn = new int[len];
+        computeRelevance();
     }
 
     int funcEnd(int f) {
@@ -267,6 +274,127 @@ final class Cfg {
             default -> out.add(pc + op.slots());
         }
         return out;
+    }
+
+    /**
+     * A static stand-in for the kernel's precision tracking ({@code mark_chain_precision()}): the
+     * kernel prunes states whose scalars differ when those scalars never decided a branch, moved a
+     * pointer or sized a helper argument. Here, backwards over the CFG, a register's value is
+     * relevant when it may flow (through moves and ALU operations) into a conditional jump, pointer
+     * arithmetic (any 64-bit add/sub with a register), a memory base, a helper or function argument,
+     * a subprogram's return value, or a store that may target the stack (whose contents are compared
+     * exactly and may be reloaded). Everything else (e.g. flags accumulated and stored into a map,
+     * the main program's return code) cannot change which paths exist or whether a check passes,
+     * so two states differing only there are equally safe. Deliberately conservative: every branch
+     * operand counts, decided or not, and any store through a possible stack pointer counts.
+     */
+    private void computeRelevance() {
+        int[] mayStack = mayStackPointers();
+        int[] out = new int[len];
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int pc = len - 1; pc >= 0; pc--) {
+                Op op = ops[pc];
+                if (op == null) {
+                    continue;
+                }
+                int o = 0;
+                for (int t : successors(pc, false)) {
+                    if (t >= 0 && t < len) {
+                        o |= relevantIn[t];
+                    }
+                }
+                out[pc] = o;
+                Insn i = insns[pc];
+                int d = 1 << i.dst();
+                int sr = 1 << i.src();
+                boolean dOut = (o & d) != 0;
+                int in;
+                switch (op.kind) {
+                    case ALU -> {
+                        boolean mov = op.mnemonic.startsWith("mov");
+                        boolean reg = op.source == Op.Source.REG;
+                        boolean addSub64 = op.width == 64 && (op.mnemonic.equals("add") || op.mnemonic.equals("sub"));
+                        if (mov) {
+                            in = (o & ~d) | (dOut && reg ? sr : 0);
+                        } else if (addSub64 && reg) {
+                            in = o | d | sr; // may be pointer arithmetic
+                        } else {
+                            in = o | (dOut && reg ? sr : 0);
+                        }
+                    }
+                    case MOVSX -> in = (o & ~d) | (dOut ? sr : 0);
+                    case NEG, END -> in = o;
+                    case LDX, LDXSX -> in = (o & ~d) | sr;
+                    case ST -> in = o | d;
+                    case STX -> in = o | d | ((mayStack[pc] & d) != 0 ? sr : 0);
+                    case ATOMIC -> in = o | d | sr | 1;
+                    case LDDW -> in = o & ~d;
+                    case JUMP -> in = o | d | (op.source == Op.Source.REG ? sr : 0);
+                    case CALL, CALL_LOCAL, CALL_KFUNC, CALLX -> in = (o & ~0x3f) | 0x3e;
+                    case EXIT -> in = funcOf[pc] == 0 ? 0 : 1;
+                    default -> in = 0x7ff;
+                }
+                in |= 1 << 10;
+                if (in != relevantIn[pc]) {
+                    relevantIn[pc] = in;
+                    changed = true;
+                }
+            }
+        }
+    }
+
+    /** Forward: registers that may hold a pointer into some stack frame on entry to each instruction. */
+    private int[] mayStackPointers() {
+        int[] in = new int[len];
+        boolean[] seen = new boolean[len];
+        ArrayDeque<Integer> work = new ArrayDeque<>();
+        for (int f = 0; f < funcStarts.length; f++) {
+            int e = funcStarts[f];
+            in[e] = 1 << 10 | (f == 0 ? 0 : 0x3e); // a subprogram's arguments may point into its caller's stack
+            seen[e] = true;
+            work.add(e);
+        }
+        while (!work.isEmpty()) {
+            int pc = work.poll();
+            Op op = ops[pc];
+            Insn i = insns[pc];
+            int v = in[pc];
+            int d = 1 << i.dst();
+            int sBit = (v >> i.src()) & 1;
+            int dBit = (v >> i.dst()) & 1;
+            int o = switch (op.kind) {
+                case ALU -> {
+                    String m = op.mnemonic;
+                    if (m.equals("mov")) {
+                        yield op.source == Op.Source.REG ? (v & ~d) | (sBit << i.dst()) : v & ~d;
+                    }
+                    if (m.equals("add") || m.equals("sub")) {
+                        yield v | ((op.source == Op.Source.REG ? sBit | dBit : dBit) << i.dst());
+                    }
+                    yield v & ~d;
+                }
+                case MOVSX, NEG, END, LDDW -> v & ~d;
+                case LDX, LDXSX -> (v & ~d) | (sBit << i.dst());
+                case ATOMIC -> v | (dBit << i.src()) | dBit;
+                case CALL, CALL_LOCAL, CALL_KFUNC, CALLX -> v & ~0x3f;
+                default -> v;
+            };
+            o |= 1 << 10;
+            for (int t : successors(pc, false)) {
+                if (t < 0 || t >= len || ops[t] == null) {
+                    continue;
+                }
+                int merged = in[t] | o;
+                if (!seen[t] || merged != in[t]) {
+                    in[t] = merged;
+                    seen[t] = true;
+                    work.add(t);
+                }
+            }
+        }
+        return in;
     }
 
     private void computeLiveness() {

@@ -69,12 +69,20 @@ final class Frame {
     }
 
     /** stacksafe() + regsafe() for this frame; {@code live} is the registers live here (bit per reg). */
-    boolean covers(Frame cur, IdMap ids, int live) {
+    boolean covers(Frame cur, IdMap ids, int live, int relevant) {
         if (callsite != cur.callsite) {
             return false;
         }
         for (int r = 0; r < regs.length; r++) {
-            if ((live & (1 << r)) != 0 && !regs[r].covers(cur.regs[r], ids)) {
+            if ((live & (1 << r)) == 0) {
+                continue;
+            }
+            Reg o = regs[r];
+            Reg c = cur.regs[r];
+            if ((relevant & (1 << r)) == 0 && o.type == RegType.SCALAR && c.type == RegType.SCALAR) {
+                continue; // an irrelevant scalar: any value is as safe as the explored one
+            }
+            if (!o.covers(c, ids)) {
                 return false;
             }
         }

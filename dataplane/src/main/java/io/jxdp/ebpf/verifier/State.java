@@ -34,14 +34,16 @@ final class State {
         return cur().regs[r];
     }
 
-    boolean covers(State cur, int liveInnermost) {
+    boolean covers(State cur, int liveInnermost, int relevantInnermost) {
         if (frames.size() != cur.frames.size() || refs.size() != cur.refs.size()) {
             return false;
         }
         IdMap ids = new IdMap();
         for (int i = 0; i < frames.size(); i++) {
-            int live = i == frames.size() - 1 ? liveInnermost : 0x7ff;
-            if (!frames.get(i).covers(cur.frames.get(i), ids, live)) {
+            boolean inner = i == frames.size() - 1;
+            int live = inner ? liveInnermost : 0x7ff;
+            int relevant = inner ? relevantInnermost : 0x7ff;
+            if (!frames.get(i).covers(cur.frames.get(i), ids, live, relevant)) {
                 return false;
             }
         }

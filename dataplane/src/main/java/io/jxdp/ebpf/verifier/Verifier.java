@@ -32,8 +32,10 @@ import java.util.List;
  *       verified like static ones, in their caller's context).
  *   <li>Values loaded from read-only (.rodata) maps are unknown, not the map's frozen contents,
  *       so both sides of a config test are verified (the kernel may prune one).
- *   <li>No precision tracking or stack liveness: pruning compares live registers and the whole
- *       stack, which is sound but prunes less than the kernel.
+ *   <li>No dynamic precision tracking or stack liveness: pruning ignores dead registers and treats
+ *       live scalars as interchangeable only where a static analysis ({@code Cfg.computeRelevance})
+ *       shows their values cannot reach a branch, pointer, helper argument or stack store; the stack
+ *       is compared whole. Sound, and on real programs close to, but not as strong as, the kernel's.
  *   <li>Spectre mitigations (the kernel's sanitisation of speculative paths) are not modelled.
  *   <li>{@code bpf_snprintf}'s format string is required to be in read-only map memory but its
  *       contents are not parsed.
@@ -232,7 +234,7 @@ public final class Verifier {
                     throw new Reject(pc, "infinite loop detected at insn " + pc
                             + ": the loop came back to the same state, so it can never end");
                 }
-            } else if (cp.state.covers(st, cfg.liveIn[pc])) {
+            } else if (cp.state.covers(st, cfg.liveIn[pc], cfg.relevantIn[pc])) {
                 return true;
             }
         }

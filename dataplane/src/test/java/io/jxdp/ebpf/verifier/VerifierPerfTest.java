@@ -164,6 +164,33 @@ class VerifierPerfTest {
         assertTrue(r.processedInsns() < 4L * p.length(), "processed " + r.processedInsns() + " for " + p.length());
     }
 
+    /** Diamonds that each set a flag bit in r8, which is finally stored into a map value. */
+    static String flagDiamonds(int n) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("ldmapval %r9, 0, 0\nldxw %r2, [%r1+4]\nldxw %r1, [%r1+0]\nmov %r8, 0\nmov %r0, 2\n");
+        sb.append("mov %r3, %r1\nadd %r3, 64\njgt %r3, %r2, out\n");
+        for (int i = 0; i < n; i++) {
+            sb.append("ldxb %r4, [%r1+").append(i % 64).append("]\n");
+            sb.append("jne %r4, ").append(i).append(", s").append(i).append('\n');
+            sb.append("or %r8, ").append(1 << (i % 30)).append('\n');
+            sb.append('s').append(i).append(":\n");
+        }
+        sb.append("stxdw [%r9+0], %r8\nout:\nexit\n");
+        return sb.toString();
+    }
+
+    @Test
+    void flagsThatOnlyReachAMapArePrunedLikeTheKernelsImpreciseScalars() {
+        String src = flagDiamonds(60);
+        // reuse the case syntax for the map reference
+        VerifierCase c = VerifierCase.parse("perf", "### flags\n# expect: accept\n# maps: array:4:8:1\n" + src).get(0);
+        VerificationResult r = c.verify();
+        assertTrue(r.accepted(), () -> r.error().orElseThrow().format());
+        assertTrue(r.processedInsns() < 4L * c.program().length(), "processed " + r.processedInsns() + " for "
+                + c.program().length() + " insns: the 2^60 flag combinations were not pruned");
+        assertTrue(c.kernelVerdict() == null, "the kernel rejects the flag program");
+    }
+
     @Test
     void complexityLimitEndsWithAClearError() {
         Program p = Assembler.assemble("mov %r0, 0\nl:\nadd %r0, 1\nja l\n");
