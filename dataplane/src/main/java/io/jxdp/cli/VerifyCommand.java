@@ -4,7 +4,6 @@ import io.jxdp.ebpf.loader.BpfLoadException;
 import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
 import io.jxdp.ebpf.loader.ProgramSpec;
-import io.jxdp.ebpf.loader.ProgramType;
 import io.jxdp.ebpf.verifier.MapInfo;
 import io.jxdp.ebpf.verifier.VerificationResult;
 import io.jxdp.ebpf.verifier.Verifier;
@@ -66,17 +65,6 @@ final class VerifyCommand implements Callable<Integer> {
                 .withLogLevel(logLevel);
         int rc = 0;
         for (ProgramSpec p : progs) {
-            if (p.type() != ProgramType.XDP) {
-                System.out.println(p.name() + ": REJECTED: section '" + p.sectionName()
-                        + "' is not an XDP program; jxdp verifies XDP programs only");
-                rc = 1;
-                continue;
-            }
-            if (!p.coreRelocs().isEmpty()) {
-                System.out.println(p.name() + ": REJECTED: CO-RE relocations are not supported");
-                rc = 1;
-                continue;
-            }
             VerificationResult r = Verifier.verify(p, maps, opts);
             System.out.printf("%s: %s (%d insns, processed %d, %.2f ms)%n", p.name(),
                     r.accepted() ? "verified" : "REJECTED", p.instructionCount(), r.processedInsns(),

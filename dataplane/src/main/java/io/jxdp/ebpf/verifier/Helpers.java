@@ -116,10 +116,4 @@ final class Helpers {
         }
         return false;
     }
-
-    /** Map types that only certain helpers accept (the reverse check of check_map_func_compatibility). */
-    static boolean mapTypeRestricted(int mapType) {
-        return mapType == PROG_ARRAY || mapType == PERF_EVENT_ARRAY || mapType == RINGBUF || mapType == QUEUE
-                || mapType == STACK;
-    }
 }

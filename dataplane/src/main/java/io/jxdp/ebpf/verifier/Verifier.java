@@ -6,6 +6,7 @@ import io.jxdp.ebpf.isa.Op;
 import io.jxdp.ebpf.isa.Program;
 import io.jxdp.ebpf.loader.LineInfo;
 import io.jxdp.ebpf.loader.ProgramSpec;
+import io.jxdp.ebpf.loader.ProgramType;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -73,6 +74,8 @@ public final class Verifier {
     private int[] stackDepth;
     private boolean[][] callees;
     private State current;
+    /** A reason to reject found before the walk (wrong program type, unsupported relocations). */
+    private String preError;
 
     private Verifier(Program prog, List<MapInfo> maps, VerifierOptions opts, List<LineInfo> lines) {
         this.prog = prog;
@@ -91,7 +94,13 @@ public final class Verifier {
      * and the program's BTF line info names the C source line of an error.
      */
     public static VerificationResult verify(ProgramSpec spec, List<MapInfo> maps, VerifierOptions opts) {
-        return new Verifier(Program.ofSlots(spec.instructions()), maps, opts, spec.lineInfo()).run();
+        Verifier v = new Verifier(Program.ofSlots(spec.instructions()), maps, opts, spec.lineInfo());
+        if (spec.type() != ProgramType.XDP) {
+            v.preError = "section '" + spec.sectionName() + "' is not an XDP program; jxdp verifies XDP programs only";
+        } else if (!spec.coreRelocs().isEmpty()) {
+            v.preError = spec.coreRelocs().size() + " CO-RE relocations are not supported (the loader does not apply them)";
+        }
+        return v.run();
     }
 
     @SuppressWarnings("unchecked")
@@ -106,6 +115,9 @@ public final class Verifier {
         branchSeen = new byte[len];
         VerifierError error = null;
         try {
+            if (preError != null) {
+                throw new Reject(-1, preError);
+            }
             cfg = new Cfg(prog, maps);
             explored = new List[len];
             stackDepth = new int[cfg.funcStarts.length];

@@ -49,6 +49,12 @@ class VerifyCommandTest {
     }
 
     @Test
+    void nonXdpProgramsAreRejectedAsSuch() {
+        String out = run(1, "verify", "src/test/resources/elf/subprogs.o", "--program", "tc_prog");
+        assertTrue(out.contains("is not an XDP program"), out);
+    }
+
+    @Test
     void unknownProgramAndMissingFileAreUsageErrors() {
         run(2, "verify", "../programs/obj/xdp_tx.o", "--program", "nope");
         run(2, "verify", "no/such/file.o");
