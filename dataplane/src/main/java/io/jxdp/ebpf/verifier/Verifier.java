@@ -27,7 +27,8 @@ import java.util.List;
  * <ul>
  *   <li>Callbacks ({@code bpf_loop}, {@code bpf_for_each_map_elem}, BPF_PSEUDO_FUNC): rejected as
  *       not supported yet. kfuncs, {@code callx}, BTF-id and fd_array LD_IMM64 forms: rejected.
- *   <li>Variable-offset stack accesses: rejected (the kernel allows them to privileged loaders).
+ *   <li>A pointer stored through a variable-offset stack pointer is rejected (the kernel lets root
+ *       do it and forgets the pointer).
  *   <li>Map-in-map lookups: rejected as not supported yet.
  *   <li>BTF-typed function arguments of subprograms are not checked (global functions are
  *       verified like static ones, in their caller's context).
@@ -664,8 +665,12 @@ public final class Verifier {
                 }
             }
             case PTR_TO_STACK -> {
-                int so = stackOffset(pc, base, br, off, size, write);
                 Frame f = st.frames.get(base.frameNo);
+                if (!base.isConst()) {
+                    stackVarOff(pc, f, base, br, off, size, write, out, signExtend, value);
+                    return;
+                }
+                int so = stackOffset(pc, base, br, off, size, write);
                 if (write) {
                     stackWrite(pc, f, so, size, value);
                 } else {
@@ -772,6 +777,69 @@ public final class Verifier {
         int f = cfg.funcOf[current.frames.get(p.frameNo).funcStart];
         stackDepth[f] = Math.max(stackDepth[f], depth);
         return (int) (o + Frame.STACK_SIZE);
+    }
+
+    /**
+     * check_stack_read_var_off() / check_stack_write_var_off(): an access through a stack pointer
+     * with a bounded variable offset touches any of the bytes [min, max + size); a write makes them
+     * all plain data, a read needs them initialised (privileged: any) and gives an unknown value.
+     */
+    private void stackVarOff(int pc, Frame f, Reg p, int br, int off, int size, boolean write, Reg out,
+            boolean signExtend, Reg value) {
+        int[] r = stackVarRange(pc, p, br, off, size, write ? "write to" : "read from");
+        Tnum at = p.var.add(Tnum.constant((long) off + p.off));
+        if (((at.value() | at.mask()) & (size - 1)) != 0) {
+            throw new Reject(pc, "misaligned variable-offset stack access var_off=" + p.var + "+" + (off + p.off)
+                    + " size " + size + ": every possible address must be aligned to the access size");
+        }
+        if (write && value != null && value.type.isPointer()) {
+            throw new Reject(pc, "R" + cfg.insns[pc].src() + " pointer spilled through a variable-offset stack"
+                    + " pointer: the verifier could not track it");
+        }
+        touchStackRange(pc, f, r[0], r[1], write, br, size);
+        if (!write) {
+            Alu.loaded(out, size, signExtend);
+        }
+    }
+
+    /** The byte range [from, to) (0 = fp-512) a variable-offset stack access may touch, checked. */
+    private int[] stackVarRange(int pc, Reg p, int br, int off, int size, String what) {
+        if (p.smin <= -MAX_VAR_OFF || p.smax >= MAX_VAR_OFF) {
+            throw new Reject(pc, "R" + br + " unbounded variable-offset stack access: bound the index first");
+        }
+        long min = (long) off + p.off + p.smin;
+        long max = (long) off + p.off + p.smax;
+        if (min < -Frame.STACK_SIZE || max + size > 0) {
+            throw new Reject(pc, "invalid variable-offset " + what + " stack R" + br + " var_off=" + p.var
+                    + " off=" + (off + p.off) + " size=" + size + ": the addresses fp" + min + "..fp" + (max + size)
+                    + " leave fp-512..fp-1");
+        }
+        int fi = cfg.funcOf[current.frames.get(p.frameNo).funcStart];
+        stackDepth[fi] = Math.max(stackDepth[fi], (int) -min);
+        return new int[] {(int) (min + Frame.STACK_SIZE), (int) (max + size + Frame.STACK_SIZE)};
+    }
+
+    /** Reads need every byte initialised (unless privileged); writes turn every byte into data. */
+    private void touchStackRange(int pc, Frame f, int from, int to, boolean write, int br, int size) {
+        for (int b = from; b < to; b++) {
+            byte k = f.stack[b];
+            Reg sp = f.spilled[b / 8];
+            if (k == Frame.SPILL && sp != null && sp.type.isPointer() && !opts.allowPtrLeaks()) {
+                throw new Reject(pc, "spilled pointer in range of variable-offset stack access via R" + br);
+            }
+            if (!write && k == Frame.INVALID && !opts.allowUninitStack()) {
+                throw new Reject(pc, "invalid variable-offset read from stack R" + br + " size " + size + ": fp"
+                        + (b - Frame.STACK_SIZE) + " may be read and was never written");
+            }
+        }
+        for (int sl = from / 8; sl <= (to - 1) / 8; sl++) {
+            f.clearSpill(sl); // the kernel turns every spill in range into plain data
+        }
+        for (int b = from; b < to; b++) {
+            if (write || f.stack[b] == Frame.INVALID) {
+                f.stack[b] = Frame.MISC;
+            }
+        }
     }
 
     private void stackWrite(int pc, Frame f, int at, int size, Reg value) {
@@ -1305,8 +1373,9 @@ public final class Verifier {
         switch (reg.type) {
             case PTR_TO_STACK -> {
                 if (!reg.isConst()) {
-                    throw new Reject(pc, "variable stack access var_off=" + reg.var + " via R" + r
-                            + " is not supported");
+                    int[] range = stackVarRange(pc, reg, r, 0, size, "access to");
+                    touchStackRange(pc, st.frames.get(reg.frameNo), range[0], range[1], write, r, size);
+                    return;
                 }
                 long o = reg.off + reg.var.value();
                 if (o < -Frame.STACK_SIZE || o + size > 0 || size <= 0) {
