@@ -418,7 +418,8 @@ public final class Verifier {
                     pointerToScalar(pc, i.dst(), "byte swap of");
                     dst.markUnknown();
                 }
-                endian(dst, op, i.imm());
+                // as the kernel (check_reg_arg(DST_OP) in check_alu_op): a byte swap's result is unknown
+                dst.markUnknown();
             }
             default -> {
                 if (mov) {
@@ -449,26 +450,6 @@ public final class Verifier {
         if (!opts.allowPtrLeaks()) {
             throw new Reject(pc, "R" + r + " " + what + " a pointer is prohibited: it would leak a kernel address");
         }
-    }
-
-    private static void endian(Reg d, Op op, int bits) {
-        boolean swap = op.kind == Op.Kind.END && !op.mnemonic.startsWith("le");
-        int size = bits / 8;
-        if (!swap) {
-            Alu.truncate(d, size);
-            return;
-        }
-        if (d.isConst()) {
-            long v = d.var.value();
-            long r = switch (bits) {
-                case 16 -> Short.reverseBytes((short) v) & 0xffffL;
-                case 32 -> Integer.reverseBytes((int) v) & Reg.U32_MAX;
-                default -> Long.reverseBytes(v);
-            };
-            d.setConst(r);
-            return;
-        }
-        Alu.loaded(d, size, false);
     }
 
     /** adjust_ptr_min_max_vals(): pointer +/- scalar, scalar + pointer, pointer - pointer. */
@@ -728,6 +709,10 @@ public final class Verifier {
         if (p.smin < 0) {
             throw new Reject(pc, "R" + br + " min value is negative, either use unsigned index or do a if (index >=0)"
                     + " check");
+        }
+        if (p.range < 0) {
+            throw new Reject(pc, "R" + br + " offset is outside of the packet: on this path a comparison showed R" + br
+                    + " at or beyond data_end");
         }
         long start = (long) off + p.off;
         if (start < 0 || start + size > p.range) {
@@ -1096,6 +1081,11 @@ public final class Verifier {
         };
         if (good != null) {
             goodPacketPointers(good, pkt);
+            if (pkt.type == RegType.PTR_TO_PACKET) {
+                // mark_pkt_end(): on the other side this register is at or beyond data_end
+                State bad = good == st ? other : st;
+                bad.reg(dstPkt ? i.dst() : i.src()).range = -1;
+            }
         }
         fork(other);
         return true;

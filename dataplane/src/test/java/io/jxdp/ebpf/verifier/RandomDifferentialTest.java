@@ -132,7 +132,7 @@ class RandomDifferentialTest {
 
     @Test
     void neverAcceptsWhatTheKernelRejects() throws IOException {
-        Random rnd = new Random(20261122);
+        Random rnd = new Random(Long.getLong("jxdp.random.seed", 20261122L));
         int both = 0;
         int accepted = 0;
         List<String> sample = new ArrayList<>();
@@ -140,7 +140,7 @@ class RandomDifferentialTest {
         int stricter = 0;
         List<String> unsound = new ArrayList<>();
         List<String> strict = new ArrayList<>();
-        int total = 3000;
+        int total = Integer.getInteger("jxdp.random.count", 3000);
         for (int i = 0; i < total; i++) {
             Program p = random(rnd);
             VerificationResult r = Verifier.verify(p, List.of(), VerifierOptions.privileged());
