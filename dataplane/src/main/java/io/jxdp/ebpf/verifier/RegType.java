@@ -1,7 +1,7 @@
 package io.jxdp.ebpf.verifier;
 
 /** What a register holds (kernel {@code enum bpf_reg_type}, the subset XDP programs meet). */
-public enum RegType {
+enum RegType {
     NOT_INIT("?"),
     SCALAR("scalar"),
     PTR_TO_CTX("ctx"),
