@@ -22,6 +22,7 @@ module io.jxdp.dataplane {
     exports io.jxdp.ebpf.kernel;
     exports io.jxdp.ebpf.map;
     exports io.jxdp.ebpf.xdp;
+    exports io.jxdp.ebpf.verifier;
 
     opens io.jxdp.cli to info.picocli;
 }

@@ -1,5 +1,11 @@
 package io.jxdp.ebpf.xdp;
 
+import io.jxdp.ebpf.verifier.MapInfo;
+import io.jxdp.ebpf.verifier.VerificationResult;
+import io.jxdp.ebpf.verifier.Verifier;
+import io.jxdp.ebpf.verifier.VerifierError;
+import io.jxdp.ebpf.verifier.VerifierOptions;
+
 import io.jxdp.ebpf.engine.EngineException;
 import io.jxdp.ebpf.engine.MapEntry;
 import io.jxdp.ebpf.engine.XdpEngine;
@@ -54,6 +60,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
     private InterpreterXdpEngine(BpfObject obj, String program, long[] raw, Interpreter.Mode mode, int cpus) {
         ProgramSpec p = obj == null ? null : XdpLinker.program(obj, program);
         this.programName = p == null ? "program" : p.name();
+
         this.cpus = cpus;
         this.specs = obj == null ? List.of() : obj.maps();
         this.maps = obj == null ? new BpfMap[0] : XdpLinker.createMaps(obj, cpus, rcu);
@@ -68,6 +75,9 @@ public final class InterpreterXdpEngine implements XdpEngine {
             String where = obj == null ? "program" : "object '" + obj.name() + "', program '" + p.name() + "'";
             long[] linked = obj == null ? XdpLinker.checkAndRewrite(where, raw.clone(), helpers)
                     : XdpLinker.link(obj, p, maps, ctx.mapHandles, helpers);
+            if (p != null) {
+                verify(obj, p); // after linking, whose errors (map types, helpers) are more specific
+            }
             this.program = Program.ofSlots(linked);
             try {
                 interp = new Interpreter(this.program, helpers, mode);
@@ -90,6 +100,19 @@ public final class InterpreterXdpEngine implements XdpEngine {
             closeMaps();
             arena.close();
             throw e;
+        }
+    }
+
+    /**
+     * The dataplane runs only programs the verifier accepts, as the kernel does; a rejection names
+     * the instruction, its C line and the reason. Checked mode stays on by default on top of it.
+     */
+    private static void verify(BpfObject obj, ProgramSpec p) {
+        List<MapInfo> infos = obj.maps().stream().map(MapInfo::of).toList();
+        VerificationResult v = Verifier.verify(p, infos, VerifierOptions.privileged());
+        if (!v.accepted()) {
+            throw new EngineException("object '" + obj.name() + "', program '" + p.name()
+                    + "' rejected by the verifier: " + v.error().map(VerifierError::format).orElse("no reason given"));
         }
     }
 

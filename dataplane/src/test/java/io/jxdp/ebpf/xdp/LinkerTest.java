@@ -32,6 +32,21 @@ class LinkerTest {
     }
 
     @Test
+    void theVerifierStandsBeforeTheDataplane() throws Exception {
+        BpfObject obj;
+        try (InputStream in = LinkerTest.class.getResourceAsStream("/kernel/reject.o")) {
+            obj = BpfObjectLoader.load("reject.o", in.readAllBytes());
+        }
+        // an unchecked packet read: the kernel refuses it, and so does the dataplane, before any packet
+        String m = error(obj, "xdp_unchecked");
+        assertTrue(m.contains("program 'xdp_unchecked' rejected by the verifier") && m.contains("insn "), m);
+        // the object's other program is safe and runs
+        try (InterpreterXdpEngine e = InterpreterXdpEngine.create(obj, "xdp_globals")) {
+            assertEquals(2, e.run(new byte[64], 1).action());
+        }
+    }
+
+    @Test
     void unsupportedMapTypeNamesMapAndType() throws Exception {
         String m = error(fixture("legacy.o"), null);
         assertTrue(m.contains("map 'tx_ports'") && m.contains("BPF_MAP_TYPE_DEVMAP") && m.contains("(14)"), m);

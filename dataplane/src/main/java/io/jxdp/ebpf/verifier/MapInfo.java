@@ -1,0 +1,35 @@
+package io.jxdp.ebpf.verifier;
+
+import io.jxdp.ebpf.loader.MapSpec;
+
+/**
+ * What the verifier needs to know about one map: its {@code enum bpf_map_type}, key and value
+ * sizes in bytes, capacity and {@code BPF_F_*} flags. A program refers to map {@code i} by an
+ * LD_IMM64 with src_reg 1 (BPF_PSEUDO_MAP_FD) or 2 (BPF_PSEUDO_MAP_VALUE) and imm {@code i}.
+ */
+public record MapInfo(int type, int keySize, int valueSize, int maxEntries, int flags) {
+    /** BPF_F_RDONLY_PROG (include/uapi/linux/bpf.h): the program may read but not write values. */
+    public static final int BPF_F_RDONLY_PROG = 1 << 7;
+
+    public MapInfo {
+        if (keySize < 0 || valueSize < 0 || maxEntries < 0) {
+            throw new IllegalArgumentException("negative map size in " + type + "/" + keySize + "/" + valueSize + "/"
+                    + maxEntries);
+        }
+    }
+
+    /** The map a loader spec describes; global-data sections are one-entry ARRAY maps of the section's size. */
+    public static MapInfo of(MapSpec spec) {
+        int flags = (int) spec.flags();
+        if (spec.readOnly()) {
+            flags |= BPF_F_RDONLY_PROG;
+        }
+        int type = spec.isGlobalData() ? MapSpec.BPF_MAP_TYPE_ARRAY : spec.type();
+        return new MapInfo(type, (int) spec.keySize(), (int) spec.valueSize(), (int) spec.maxEntries(), flags);
+    }
+
+    /** True when the program may not write the map's values (.rodata). */
+    public boolean readOnlyForProgram() {
+        return (flags & BPF_F_RDONLY_PROG) != 0;
+    }
+}

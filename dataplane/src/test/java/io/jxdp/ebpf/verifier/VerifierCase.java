@@ -1,0 +1,242 @@
+package io.jxdp.ebpf.verifier;
+
+import io.jxdp.ebpf.asm.Assembler;
+import io.jxdp.ebpf.isa.Insn;
+import io.jxdp.ebpf.isa.Program;
+import io.jxdp.ffi.bpf.Bpf;
+import io.jxdp.ffi.bpf.BpfLoadException;
+import io.jxdp.ffi.bpf.MapCreateAttr;
+import io.jxdp.ffi.bpf.ProgLoadAttr;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One verifier test case from a {@code .cases} file under {@code src/test/resources/verifier/}:
+ *
+ * <pre>
+ * ### name
+ * # expect: accept | a substring of the reason
+ * # maps: hash:KEY:VALUE:MAX[:rdonly], array:..., ringbuf:0:0:4096, ...   (map i is the i-th)
+ * # options: unprivileged            (default: privileged, as root)
+ * # kernel: accept|reject -- why jxdp deliberately differs from this kernel
+ * assembler text; extra forms: "ldmap %rN, I" (map I's pointer) and "ldmapval %rN, I, OFF"
+ * (address of map I's value + OFF), both LD_IMM64 pseudo forms, and "raw CODE, DST, SRC, OFF, IMM"
+ * for one slot the assembler cannot write (bad opcodes, reserved fields, r11).
+ * </pre>
+ */
+record VerifierCase(String file, String name, String expect, List<MapInfo> maps, boolean unprivileged,
+        String kernelNote, Program program) {
+
+    private static final long MAGIC = 0x6a78647000000000L;
+    private static final Pattern LDMAP = Pattern.compile("^(\\s*)ldmap\\s+(%r\\d+)\\s*,\\s*(\\d+)\\s*$");
+    private static final Pattern RAW = Pattern.compile("^(\\s*)raw\\s+(\\S+)\\s*,\\s*(\\S+)\\s*,\\s*(\\S+)\\s*,\\s*(\\S+)\\s*,\\s*(\\S+)\\s*$");
+    private static final int RAW_MARK = 0x5a5a0000;
+    private static final Pattern LDMAPVAL = Pattern.compile("^(\\s*)ldmapval\\s+(%r\\d+)\\s*,\\s*(\\d+)\\s*,\\s*(\\d+)\\s*$");
+
+    boolean expectAccept() {
+        return expect.equals("accept");
+    }
+
+    /** The kernel verdict the case documents as differing from jxdp's, or null when they should agree. */
+    Boolean kernelExpectsAccept() {
+        if (kernelNote == null) {
+            return null;
+        }
+        return kernelNote.startsWith("accept");
+    }
+
+    @Override
+    public String toString() {
+        return file + ":" + name;
+    }
+
+    static List<VerifierCase> load(String resource) {
+        try (InputStream in = VerifierCase.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no resource " + resource);
+            }
+            return parse(resource.substring(resource.lastIndexOf('/') + 1), new String(in.readAllBytes(),
+                    StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static List<VerifierCase> parse(String file, String text) {
+        List<VerifierCase> out = new ArrayList<>();
+        String name = null;
+        String expect = null;
+        String kernel = null;
+        boolean unpriv = false;
+        List<MapInfo> maps = new ArrayList<>();
+        StringBuilder asm = new StringBuilder();
+        for (String line : (text + "\n### <end>").split("\n", -1)) {
+            if (line.startsWith("### ")) {
+                if (name != null) {
+                    if (expect == null) {
+                        throw new IllegalArgumentException(file + ": case " + name + " has no '# expect:'");
+                    }
+                    out.add(new VerifierCase(file, name, expect, List.copyOf(maps), unpriv, kernel,
+                            assemble(file, name, asm.toString())));
+                }
+                name = line.substring(4).strip();
+                expect = null;
+                kernel = null;
+                unpriv = false;
+                maps.clear();
+                asm.setLength(0);
+                continue;
+            }
+            String t = line.strip();
+            if (t.startsWith("# expect:")) {
+                expect = t.substring(9).strip();
+            } else if (t.startsWith("# maps:")) {
+                for (String m : t.substring(7).split(",")) {
+                    maps.add(map(m.strip()));
+                }
+            } else if (t.startsWith("# options:")) {
+                unpriv = t.contains("unprivileged");
+            } else if (t.startsWith("# kernel:")) {
+                kernel = t.substring(9).strip();
+            } else {
+                asm.append(line).append('\n');
+            }
+        }
+        return out;
+    }
+
+    private static MapInfo map(String spec) {
+        String[] p = spec.split(":");
+        int type = switch (p[0]) {
+            case "hash" -> 1;
+            case "array" -> 2;
+            case "progarray" -> 3;
+            case "perfarray" -> 4;
+            case "percpu_array" -> 6;
+            case "lru_hash" -> 9;
+            case "devmap" -> 14;
+            case "queue" -> 22;
+            case "ringbuf" -> 27;
+            default -> throw new IllegalArgumentException("unknown map type " + p[0]);
+        };
+        int flags = p.length > 4 && p[4].equals("rdonly") ? MapInfo.BPF_F_RDONLY_PROG : 0;
+        return new MapInfo(type, Integer.parseInt(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3]), flags);
+    }
+
+    private static Program assemble(String file, String name, String src) {
+        StringBuilder sb = new StringBuilder();
+        List<Insn> raws = new ArrayList<>();
+        for (String line : src.split("\n", -1)) {
+            Matcher r = RAW.matcher(line);
+            if (r.matches()) {
+                raws.add(new Insn(num(r.group(2)), num(r.group(3)), num(r.group(4)), num(r.group(5)), num(r.group(6))));
+                sb.append(r.group(1)).append("mov %r0, ").append(RAW_MARK + raws.size() - 1).append('\n');
+                continue;
+            }
+            Matcher m = LDMAP.matcher(line);
+            Matcher v = LDMAPVAL.matcher(line);
+            if (m.matches()) {
+                long code = MAGIC | 1L << 8 | Long.parseLong(m.group(3));
+                sb.append(m.group(1)).append("lddw ").append(m.group(2)).append(", 0x").append(Long.toHexString(code));
+            } else if (v.matches()) {
+                long code = MAGIC | 2L << 8 | Long.parseLong(v.group(3)) | Long.parseLong(v.group(4)) << 16;
+                sb.append(v.group(1)).append("lddw ").append(v.group(2)).append(", 0x").append(Long.toHexString(code));
+            } else {
+                sb.append(line);
+            }
+            sb.append('\n');
+        }
+        List<Insn> insns;
+        try {
+            insns = new ArrayList<>(Assembler.assembleInsns(sb.toString()));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + ": case " + name + ": " + e.getMessage(), e);
+        }
+        for (int i = 0; i < insns.size(); i++) {
+            Insn a = insns.get(i);
+            if (a.code() == 0xb7 && a.imm() >= RAW_MARK && a.imm() < RAW_MARK + raws.size()) {
+                insns.set(i, raws.get(a.imm() - RAW_MARK));
+            }
+        }
+        for (int i = 0; i + 1 < insns.size(); i++) {
+            Insn a = insns.get(i);
+            Insn b = insns.get(i + 1);
+            if (a.code() == 0x18 && (b.imm() & 0xffffffffL) == MAGIC >>> 32) {
+                int kind = (a.imm() >>> 8) & 0xff;
+                int idx = a.imm() & 0xff;
+                int off = a.imm() >>> 16;
+                insns.set(i, new Insn(0x18, a.dst(), kind, 0, idx));
+                insns.set(i + 1, new Insn(0, 0, 0, 0, kind == 2 ? off : 0));
+            }
+        }
+        return Program.of(insns);
+    }
+
+    private static int num(String s) {
+        boolean neg = s.startsWith("-");
+        String b = neg ? s.substring(1) : s;
+        long v = b.startsWith("0x") ? Long.parseLong(b.substring(2), 16) : Long.parseLong(b);
+        return (int) (neg ? -v : v);
+    }
+
+    /** Verifies with jxdp. */
+    VerificationResult verify() {
+        VerifierOptions o = unprivileged ? VerifierOptions.unprivileged() : VerifierOptions.privileged();
+        return Verifier.verify(program, maps, o);
+    }
+
+    /** Loads into this machine's kernel as XDP with real maps; null when accepted, else the log's last line. */
+    String kernelVerdict() {
+        List<Integer> fds = new ArrayList<>();
+        try {
+            for (MapInfo m : maps) {
+                fds.add(Bpf.mapCreate(MapCreateAttr.of(m.type(), m.keySize(), m.valueSize(), m.maxEntries())
+                        .withFlags(m.flags())));
+            }
+            for (int i = 0; i < maps.size(); i++) {
+                if (maps.get(i).readOnlyForProgram()) {
+                    Bpf.mapFreeze(fds.get(i)); // libbpf freezes .rodata: only then does the kernel treat it as constant
+                }
+            }
+            long[] slots = program.slots();
+            for (int i = 0; i < slots.length; i++) {
+                Insn in = Insn.decode(slots[i]);
+                if (in.code() == 0x18 && (in.src() == 1 || in.src() == 2) && in.imm() >= 0 && in.imm() < fds.size()) {
+                    slots[i] = new Insn(in.code(), in.dst(), in.src(), in.off(), fds.get(in.imm())).encode();
+                    i++;
+                }
+            }
+            if (slots.length == 0) {
+                return "bpf(2) refuses an empty program (EINVAL)";
+            }
+            try {
+                int fd = Bpf.progLoad(ProgLoadAttr.xdp(slots).withLog(1, 1 << 20));
+                Bpf.close(fd);
+                return null;
+            } catch (BpfLoadException e) {
+                return lastLine(e.log(), e.errno());
+            }
+        } finally {
+            for (int fd : fds) {
+                Bpf.close(fd);
+            }
+        }
+    }
+
+    private static String lastLine(String log, int errno) {
+        String[] lines = log.strip().split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            String l = lines[i].strip();
+            if (!l.isEmpty() && !l.startsWith("processed ") && !l.startsWith("verification time")
+                    && !l.startsWith("stack depth")) {
+                return l;
+            }
+        }
+        return "errno " + errno;
+    }
+}
