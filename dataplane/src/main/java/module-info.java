@@ -18,6 +18,7 @@ module io.jxdp.dataplane {
     exports io.jxdp.ebpf.loader;
     exports io.jxdp.ebpf.engine;
     exports io.jxdp.ebpf.map;
+    exports io.jxdp.port;
 
     opens io.jxdp.cli to info.picocli;
 }
