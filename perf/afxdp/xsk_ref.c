@@ -39,6 +39,37 @@ static void die(const char *what, int err) {
     exit(1);
 }
 
+// Frames not in a ring (l2fwd): completed TX frames and, at start, the frames beyond the fill
+// ring's size. jxdp's XdpSocket keeps the same budget: fill ring topped up to min(ring, frames / 2)
+// from a free stack that also supplies TX.
+static __u64 *free_stack;
+static unsigned free_top;
+
+// l2fwd: kick TX if the kernel asks, then reap up to a batch of completions into the free stack.
+static void complete_tx(struct xsk_ring_cons *cq, struct xsk_ring_prod *tx, int fd, unsigned *outstanding_tx) {
+    if (xsk_ring_prod__needs_wakeup(tx))
+        sendto(fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+    __u32 idx_cq;
+    unsigned want = *outstanding_tx < batch ? *outstanding_tx : batch;
+    unsigned done = xsk_ring_cons__peek(cq, want, &idx_cq);
+    for (unsigned i = 0; i < done; i++)
+        free_stack[free_top++] = *xsk_ring_cons__comp_addr(cq, idx_cq++);
+    if (done)
+        xsk_ring_cons__release(cq, done);
+    *outstanding_tx -= done;
+}
+
+// l2fwd: give up to a batch of free frames to the fill ring if it has room.
+static void top_up_fill(struct xsk_ring_prod *fq) {
+    __u32 idx;
+    unsigned n = free_top < batch ? free_top : batch;
+    if (n && xsk_ring_prod__reserve(fq, n, &idx) == n) {
+        for (unsigned i = 0; i < n; i++)
+            *xsk_ring_prod__fill_addr(fq, idx++) = free_stack[--free_top];
+        xsk_ring_prod__submit(fq, n);
+    }
+}
+
 int main(int argc, char **argv) {
     const char *ifname = NULL, *mode = "rxdrop";
     int generic = 0, c;
@@ -114,9 +145,12 @@ int main(int argc, char **argv) {
         die("xsk_socket__update_xskmap", err);
     int fd = xsk_socket__fd(xsk);
 
-    // Fill ring gets every frame but the ones l2fwd keeps in flight (same as jxdp: fill to ring size).
+    // The fill ring gets min(ring, frames / 2) frames, the free stack the rest (as jxdp's XdpSocket).
     __u32 idx;
-    unsigned give = ring < nframes ? ring : nframes;
+    unsigned give = ring < nframes / 2 ? ring : nframes / 2;
+    free_stack = calloc(nframes, sizeof(*free_stack));
+    for (unsigned i = give; i < nframes; i++)
+        free_stack[free_top++] = (__u64)i * fsize;
     if (xsk_ring_prod__reserve(&fq, give, &idx) != give)
         die("fill ring reserve", ENOSPC);
     for (unsigned i = 0; i < give; i++)
@@ -138,22 +172,10 @@ int main(int argc, char **argv) {
             if (t >= end)
                 break;
         }
-        if (l2fwd && outstanding_tx) {
-            // Kick TX if the kernel asks, then move completed frames back to the fill ring.
-            if (xsk_ring_prod__needs_wakeup(&tx))
-                sendto(fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
-            __u32 idx_cq, idx_fq;
-            unsigned done = xsk_ring_cons__peek(&cq, batch, &idx_cq);
-            if (done) {
-                while (xsk_ring_prod__reserve(&fq, done, &idx_fq) != done)
-                    if (xsk_ring_prod__needs_wakeup(&fq))
-                        recvfrom(fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
-                for (unsigned i = 0; i < done; i++)
-                    *xsk_ring_prod__fill_addr(&fq, idx_fq++) = *xsk_ring_cons__comp_addr(&cq, idx_cq++);
-                xsk_ring_prod__submit(&fq, done);
-                xsk_ring_cons__release(&cq, done);
-                outstanding_tx -= done;
-            }
+        if (l2fwd) {
+            if (outstanding_tx)
+                complete_tx(&cq, &tx, fd, &outstanding_tx);
+            top_up_fill(&fq);
         }
         __u32 idx_rx, idx_o;
         unsigned n = xsk_ring_cons__peek(&rx, batch, &idx_rx);
@@ -170,9 +192,9 @@ int main(int argc, char **argv) {
                 *xsk_ring_prod__fill_addr(&fq, idx_o++) = xsk_ring_cons__rx_desc(&rx, idx_rx++)->addr;
             xsk_ring_prod__submit(&fq, n);
         } else {
+            // A full TX ring drains only if completions are reaped too (as xdpsock does).
             while (xsk_ring_prod__reserve(&tx, n, &idx_o) != n)
-                if (xsk_ring_prod__needs_wakeup(&tx))
-                    sendto(fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+                complete_tx(&cq, &tx, fd, &outstanding_tx);
             for (unsigned i = 0; i < n; i++) {
                 const struct xdp_desc *d = xsk_ring_cons__rx_desc(&rx, idx_rx++);
                 unsigned char *p = xsk_umem__get_data(buf, d->addr), tmp[ETH_ALEN];
@@ -198,5 +220,6 @@ int main(int argc, char **argv) {
     close(pfd);
     close(map);
     free(buf);
+    free(free_stack);
     return 0;
 }
