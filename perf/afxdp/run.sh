@@ -31,7 +31,16 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 gcc -O2 -Wall -o "$build/xsk_ref" "$here/xsk_ref.c" -lxdp -lbpf
-( cd "$root" && ./jxdp --version >/dev/null )   # builds jxdp if needed, outside the timed part
+# Build jxdp once (the launcher rebuilds when sources are newer than its jar), then run a snapshot
+# of the jar so that nothing rebuilds in the middle of a measurement.
+( cd "$root" && ./jxdp --version >/dev/null )
+mkdir "$build/jxdp"
+cp -r "$root/dataplane/target/jxdp.jar" "$root/dataplane/target/lib" "$build/jxdp/"
+java="${JAVA_HOME:-}/bin/java"
+[[ -x "$java" ]] || java=$(ls -d /usr/lib/jvm/*25*/bin/java 2>/dev/null | head -1)
+[[ -x "$java" ]] || { echo "run.sh: set JAVA_HOME to a JDK >= 22" >&2; exit 1; }
+jxdp=("$java" --enable-native-access=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED
+      --sun-misc-unsafe-memory-access=allow -jar "$build/jxdp/jxdp.jar")
 
 ip netns add "$nsA"; ip netns add "$nsB"
 for ns in "$nsA" "$nsB"; do
@@ -49,7 +58,7 @@ common=(-b 64 -r 2048 -n 4096 -s 2048)
 measure() {
     local impl=$1 mode=$2 out
     local gen_secs=$((secs + warm + 3))
-    ( cd "$root" && exec taskset -c 0 ./jxdp gen --dev "$ifA" --netns "$nsA" --udp --dst-mac "$macB" \
+    ( exec taskset -c 0 "${jxdp[@]}" gen --dev "$ifA" --netns "$nsA" --udp --dst-mac "$macB" \
         --rate max --duration "$gen_secs" --threads 1 --mode live --quiet ) >"$build/gen.out" 2>&1 &
     local gen=$!
     pids+=("$gen")
@@ -57,7 +66,7 @@ measure() {
         out=$(timeout $((secs + warm + 20)) taskset -c 1 ip netns exec "$nsB" "$build/xsk_ref" -i "$ifB" -m "$mode" \
             -d "$secs" -w "$warm" "${common[@]}")
     else
-        out=$(cd "$root" && timeout $((secs + warm + 30)) taskset -c 1 ./jxdp xsk-bench --dev "$ifB" --netns "$nsB" \
+        out=$(timeout $((secs + warm + 30)) taskset -c 1 "${jxdp[@]}" xsk-bench --dev "$ifB" --netns "$nsB" \
             --mode "$mode" --duration "$secs" --warmup "$warm" --batch 64 --ring 2048 --frames 4096 --frame-size 2048)
     fi
     wait "$gen" || { echo "gen failed:" >&2; cat "$build/gen.out" >&2; exit 1; }
