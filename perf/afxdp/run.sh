@@ -36,7 +36,8 @@ gcc -O2 -Wall -o "$build/xsk_ref" "$here/xsk_ref.c" -lxdp -lbpf
 ( cd "$root" && ./jxdp --version >/dev/null )
 mkdir "$build/jxdp"
 cp -r "$root/dataplane/target/jxdp.jar" "$root/dataplane/target/lib" "$build/jxdp/"
-java="${JAVA_HOME:-}/bin/java"
+java=""
+[[ -n "${JAVA_HOME:-}" ]] && java="$JAVA_HOME/bin/java"
 [[ -x "$java" ]] || java=$(ls -d /usr/lib/jvm/*25*/bin/java 2>/dev/null | head -1)
 [[ -x "$java" ]] || { echo "run.sh: set JAVA_HOME to a JDK >= 22" >&2; exit 1; }
 jxdp=("$java" --enable-native-access=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED

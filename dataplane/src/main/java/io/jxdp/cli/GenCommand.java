@@ -106,7 +106,9 @@ final class GenCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        TrafficGenerator.Report r = TrafficGenerator.run(c, quiet ? null : p -> System.out.println("gen: " + p));
+        long[] second = {0};
+        TrafficGenerator.Report r = TrafficGenerator.run(c, quiet ? null
+                : p -> System.out.println("gen: [" + ++second[0] + " s] " + p));
         System.out.println("gen: sent " + r);
         return 0;
     }

@@ -115,7 +115,10 @@ public final class TrafficGenerator {
     private TrafficGenerator() {
     }
 
-    /** Sends as configured; calls {@code progress} about every second from the calling thread. */
+    /**
+     * Sends as configured; calls {@code progress} about every second from the calling thread with
+     * what was sent since the previous call, and returns the whole run's report.
+     */
     public static Report run(Config c, Consumer<Report> progress) throws InterruptedException {
         int ifindex;
         int rxQueues;
@@ -214,6 +217,8 @@ public final class TrafficGenerator {
             t.start();
         }
         long nextReport = start + 1_000_000_000L;
+        long lastTotal = 0;
+        long lastTime = start;
         boolean alive = true;
         while (alive) {
             alive = false;
@@ -226,7 +231,10 @@ public final class TrafficGenerator {
             }
             long now = System.nanoTime();
             if (alive && now >= nextReport && progress != null) {
-                progress.accept(new Report(total(sent, threads), (now - start) / 1e9, c.template().length(), path));
+                long total = total(sent, threads);
+                progress.accept(new Report(total - lastTotal, (now - lastTime) / 1e9, c.template().length(), path));
+                lastTotal = total;
+                lastTime = now;
                 nextReport += 1_000_000_000L;
             }
             if (now > deadline + 10_000_000_000L) {

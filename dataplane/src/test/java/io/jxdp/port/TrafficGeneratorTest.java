@@ -181,12 +181,17 @@ class TrafficGeneratorTest {
     void ratePacingBoundsThePacketCount(String modeName) throws Exception {
         try (Topology t = Topology.create(1)) {
             PacketTemplate tpl = PacketTemplate.udp(new byte[6], new byte[] {-1, -1, -1, -1, -1, -1}, IP_A, IP_B, 1, 9, 60);
-            TrafficGenerator.Config c = new TrafficGenerator.Config(t.ifA, t.nsA, tpl, 1, 5000, 1.0, 0, 1,
+            TrafficGenerator.Config c = new TrafficGenerator.Config(t.ifA, t.nsA, tpl, 1, 5000, 2.5, 0, 1,
                     TrafficGenerator.Mode.valueOf(modeName));
-            TrafficGenerator.Report r = TrafficGenerator.run(c, null);
+            java.util.List<TrafficGenerator.Report> seconds = new java.util.ArrayList<>();
+            TrafficGenerator.Report r = TrafficGenerator.run(c, seconds::add);
             assertTrue(r.packets() <= 5000 * r.seconds() + 50, r.toString());
-            assertTrue(r.packets() >= 4000, r.toString());
-            assertTrue(r.seconds() >= 0.99 && r.seconds() < 3, r.toString());
+            assertTrue(r.packets() >= 5000 * 2.5 * 0.8, r.toString());
+            assertTrue(r.seconds() >= 2.49 && r.seconds() < 5, r.toString());
+            assertEquals(2, seconds.size(), "one progress report per whole second: " + seconds);
+            for (TrafficGenerator.Report s : seconds) {
+                assertTrue(s.seconds() > 0.5 && s.seconds() < 1.5 && s.pps() > 2000 && s.pps() < 8000, s.toString());
+            }
         }
     }
 
