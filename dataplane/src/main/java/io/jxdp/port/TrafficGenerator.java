@@ -32,7 +32,9 @@ import java.util.function.Consumer;
  * whose {@code ingress_ifindex} is the interface: the kernel builds the frames in a page pool and
  * the program's XDP_TX sends them through the interface's ndo_xdp_xmit (net/bpf/test_run.c). A veth
  * accepts ndo_xdp_xmit only when its peer runs NAPI, i.e. has an XDP program attached or GRO on;
- * otherwise frames are dropped silently. Counted packets are frames handed to the driver.
+ * otherwise frames are dropped silently, as they are when a peer RX ring (256 frames) overflows:
+ * veth picks the peer ring by sending CPU, so give the veth at least as many queues as threads.
+ * Counted packets are frames handed to the driver.
  *
  * <p>AF_PACKET (fallback, or forced): each thread has a {@link PacketRingSocket} TX ring and varies
  * the port itself. Pacing is by chunk: a thread sleeps until {@code start + sent / rate} before
@@ -203,10 +205,10 @@ public final class TrafficGenerator {
                 try (NetNs.Scope ignored = c.netns() == null ? null : NetNs.enter(c.netns())) {
                     Affinity.pinCurrentThread(cpu);
                     if (prog != null) {
-                        live(prog.progFd, c.template().frame(), ifindex, idx % rxQueues, quota, rate, start, deadline,
-                                sent, idx * 16);
+                        live(prog.progFd, c.template().frame(), ifindex, idx % rxQueues, quota, rate, deadline, sent,
+                                idx * 16);
                     } else {
-                        afPacket(c, basePort, quota, rate, start, deadline, sent, idx * 16, idx);
+                        afPacket(c, basePort, quota, rate, deadline, sent, idx * 16, idx);
                     }
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
@@ -293,19 +295,22 @@ public final class TrafficGenerator {
         }
     }
 
-    private static void live(int progFd, byte[] frame, int ifindex, int queue, long quota, double rate, long start,
-                             long deadline, AtomicLongArray sent, int slot) {
+    private static void live(int progFd, byte[] frame, int ifindex, int queue, long quota, double rate, long deadline,
+                             AtomicLongArray sent, int slot) {
         // Each BPF_PROG_TEST_RUN sets up and tears down a page pool (tens of ms, an RCU grace period
         // on this machine), so calls are sized by time, not count: ~0.2 s of traffic at the speed the
         // last call reached, or what is due at --rate, never past the deadline.
         TestRunAttr attr = liveAttr(frame, ifindex, queue, 1);
         long done = 0;
         double measured = 0;
-        while (done < quota && pace(rate, start, done, deadline)) {
+        long paceFrom = System.nanoTime(); // after this thread's set-up, so it does not start with a burst
+        long maxBurst = Math.max(1, (long) (rate * 0.05));
+        while (done < quota && pace(rate, paceFrom, done, deadline)) {
             long now = System.nanoTime();
             long n;
             if (rate > 0) {
-                n = Math.max(1, (long) ((now - start) * rate / 1e9) - done);
+                // What is due by now, at most 50 ms of traffic: a late thread catches up in steps.
+                n = Math.min(maxBurst, Math.max(1, (long) ((now - paceFrom) * rate / 1e9) - done));
             } else if (measured == 0) {
                 n = 4096;
             } else {
@@ -320,8 +325,8 @@ public final class TrafficGenerator {
         }
     }
 
-    private static void afPacket(Config c, int basePort, long quota, double rate, long start, long deadline,
-                                 AtomicLongArray sent, int slot, int thread) {
+    private static void afPacket(Config c, int basePort, long quota, double rate, long deadline, AtomicLongArray sent,
+                                 int slot, int thread) {
         PacketTemplate t = c.template();
         byte[] bytes = t.frame();
         try (Arena arena = Arena.ofConfined();
@@ -333,8 +338,9 @@ public final class TrafficGenerator {
             int csumAt = t.checksumOffset();
             int chunk = rate == 0 ? 256 : chunk(rate);
             long done = 0;
+            long paceFrom = System.nanoTime();
             long counter = thread; // threads interleave flows so together they cover all of them
-            while (done < quota && pace(rate, start, done, deadline)) {
+            while (done < quota && pace(rate, paceFrom, done, deadline)) {
                 int n = (int) Math.min(chunk, quota - done);
                 for (int i = 0; i < n; i++) {
                     if (vary) {
