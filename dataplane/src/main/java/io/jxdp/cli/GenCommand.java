@@ -96,9 +96,15 @@ final class GenCommand implements Callable<Integer> {
             template = template();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--template " + kind.template
+                    + ": no such file");
         } catch (java.io.IOException | io.jxdp.ffi.pcap.PcapFormatException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--template " + kind.template + ": "
                     + e.getMessage());
+        } catch (io.jxdp.ffi.sys.NativeException e) {
+            System.err.println("jxdp gen: " + e.getMessage());
+            return 1;
         }
         TrafficGenerator.Config c;
         try {
@@ -107,8 +113,14 @@ final class GenCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         long[] second = {0};
-        TrafficGenerator.Report r = TrafficGenerator.run(c, quiet ? null
-                : p -> System.out.println("gen: [" + ++second[0] + " s] " + p));
+        TrafficGenerator.Report r;
+        try {
+            r = TrafficGenerator.run(c, quiet ? null : p -> System.out.println("gen: [" + ++second[0] + " s] " + p));
+        } catch (io.jxdp.ffi.sys.NativeException | IllegalStateException e) {
+            // Named errors (no such interface, no privilege, live frames refused): the message is the report.
+            System.err.println("jxdp gen: " + e.getMessage());
+            return 1;
+        }
         System.out.println("gen: sent " + r);
         return 0;
     }

@@ -17,6 +17,8 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -37,15 +39,14 @@ import java.util.function.Consumer;
  * Counted packets are frames handed to the driver.
  *
  * <p>AF_PACKET (fallback, or forced): each thread has a {@link PacketRingSocket} TX ring and varies
- * the port itself. Pacing is by chunk: a thread sleeps until {@code start + sent / rate} before
- * each chunk, chunks being about a millisecond of traffic.
+ * the port itself. Pacing: a thread sleeps until its next frame is due ({@code start + sent / rate}),
+ * then sends all frames due by now (at most 50 ms of traffic), so sleeps that overshoot and slow
+ * calls do not lower the rate.
  */
 public final class TrafficGenerator {
     private static final System.Logger LOG = System.getLogger(TrafficGenerator.class.getName());
     /** Upper bound on --duration. */
     public static final int MAX_SECONDS = 600;
-    /** Most frames per AF_PACKET chunk. */
-    static final int MAX_CHUNK = 1 << 16;
     /** Most frames per BPF_PROG_TEST_RUN. */
     static final int MAX_CALL = 1 << 24;
     /** sizeof(struct xdp_md): data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex. */
@@ -193,31 +194,51 @@ public final class TrafficGenerator {
         AtomicLongArray sent = new AtomicLongArray(threads * 16); // one padded slot per thread
         AtomicReference<Throwable> failure = new AtomicReference<>();
         BitSet allowed = Affinity.currentThread();
-        long start = System.nanoTime();
-        long deadline = start + (long) (c.seconds() * 1e9);
+        // Threads set up (namespace, pinning, sockets) first; the clock starts when all are ready,
+        // so set-up time neither counts against --duration nor lowers the reported rate.
+        CountDownLatch ready = new CountDownLatch(threads);
+        CountDownLatch go = new CountDownLatch(1);
+        long[] clock = new long[1]; // the deadline, written before go opens (happens-before via the latch)
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
             int idx = i;
             int cpu = nthSetBit(allowed, i);
             long quota = c.count() == 0 ? Long.MAX_VALUE : c.count() / threads + (i < c.count() % threads ? 1 : 0);
             double rate = c.ratePps() == 0 ? 0 : (double) c.ratePps() / threads;
+            Start gate = () -> {
+                ready.countDown();
+                go.await();
+                return clock[0];
+            };
             Runnable body = () -> {
                 try (NetNs.Scope ignored = c.netns() == null ? null : NetNs.enter(c.netns())) {
                     Affinity.pinCurrentThread(cpu);
                     if (prog != null) {
-                        live(prog.progFd, c.template().frame(), ifindex, idx % rxQueues, quota, rate, deadline, sent,
+                        live(prog.progFd, c.template().frame(), ifindex, idx % rxQueues, quota, rate, gate, sent,
                                 idx * 16);
                     } else {
-                        afPacket(c, basePort, quota, rate, deadline, sent, idx * 16, idx);
+                        afPacket(c, basePort, quota, rate, gate, sent, idx * 16, idx);
                     }
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
+                } finally {
+                    if (go.getCount() > 0) {
+                        ready.countDown(); // failed in set-up: do not hold the others back
+                    }
                 }
             };
             Thread t = Thread.ofPlatform().name("jxdp-gen-" + i).daemon().unstarted(body);
             workers.add(t);
             t.start();
         }
+        if (!ready.await(30, TimeUnit.SECONDS)) {
+            go.countDown();
+            throw new IllegalStateException("sender threads not ready after 30 s");
+        }
+        long start = System.nanoTime();
+        long deadline = start + (long) (c.seconds() * 1e9);
+        clock[0] = deadline;
+        go.countDown();
         long nextReport = start + 1_000_000_000L;
         long lastTotal = 0;
         long lastTime = start;
@@ -269,14 +290,6 @@ public final class TrafficGenerator {
         return bit;
     }
 
-    /** Frames per chunk: ~1 ms of traffic at the thread's rate, MAX_CHUNK at full speed. */
-    static int chunk(double rate) {
-        if (rate == 0) {
-            return MAX_CHUNK;
-        }
-        return (int) Math.max(1, Math.min(MAX_CHUNK, rate / 1000));
-    }
-
     /** Sleeps until the chunk that starts after {@code done} frames is due; false past the deadline. */
     private static boolean pace(double rate, long start, long done, long deadline) {
         if (rate == 0) {
@@ -295,12 +308,19 @@ public final class TrafficGenerator {
         }
     }
 
-    private static void live(int progFd, byte[] frame, int ifindex, int queue, long quota, double rate, long deadline,
-                             AtomicLongArray sent, int slot) {
+    /** A sender's set-up is done: wait for the common start and return the deadline. */
+    @FunctionalInterface
+    private interface Start {
+        long await() throws InterruptedException;
+    }
+
+    private static void live(int progFd, byte[] frame, int ifindex, int queue, long quota, double rate, Start gate,
+                             AtomicLongArray sent, int slot) throws InterruptedException {
         // Each BPF_PROG_TEST_RUN sets up and tears down a page pool (tens of ms, an RCU grace period
         // on this machine), so calls are sized by time, not count: ~0.2 s of traffic at the speed the
         // last call reached, or what is due at --rate, never past the deadline.
         TestRunAttr attr = liveAttr(frame, ifindex, queue, 1);
+        long deadline = gate.await();
         long done = 0;
         double measured = 0;
         long paceFrom = System.nanoTime(); // after this thread's set-up, so it does not start with a burst
@@ -325,8 +345,8 @@ public final class TrafficGenerator {
         }
     }
 
-    private static void afPacket(Config c, int basePort, long quota, double rate, long deadline, AtomicLongArray sent,
-                                 int slot, int thread) {
+    private static void afPacket(Config c, int basePort, long quota, double rate, Start gate, AtomicLongArray sent,
+                                 int slot, int thread) throws InterruptedException {
         PacketTemplate t = c.template();
         byte[] bytes = t.frame();
         try (Arena arena = Arena.ofConfined();
@@ -336,12 +356,16 @@ public final class TrafficGenerator {
             boolean vary = t.l4Offset() >= 0 && c.flows() > 1;
             int l4 = t.l4Offset();
             int csumAt = t.checksumOffset();
-            int chunk = rate == 0 ? 256 : chunk(rate);
+            long deadline = gate.await();
             long done = 0;
             long paceFrom = System.nanoTime();
+            long maxBurst = Math.max(1, (long) (rate * 0.05));
             long counter = thread; // threads interleave flows so together they cover all of them
             while (done < quota && pace(rate, paceFrom, done, deadline)) {
-                int n = (int) Math.min(chunk, quota - done);
+                // As fast as possible: 256 per flush; paced: what is due by now (sleeps overshoot), <= 50 ms.
+                long due = rate == 0 ? 256
+                        : Math.min(maxBurst, Math.max(1, (long) ((System.nanoTime() - paceFrom) * rate / 1e9) - done));
+                int n = (int) Math.min(due, quota - done);
                 for (int i = 0; i < n; i++) {
                     if (vary) {
                         int newPort = (int) ((basePort + counter % c.flows()) & 0xffff);

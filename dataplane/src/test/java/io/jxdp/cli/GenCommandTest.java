@@ -99,6 +99,11 @@ class GenCommandTest {
             assertTrue(err.toString(StandardCharsets.UTF_8).contains("--duration"), err.toString());
             assertNotEquals(0, Main.run("gen", "--dev", "lo"));
             assertNotEquals(0, Main.run("gen", "--dev", "lo", "--duration", "1", "--udp", "--tcp"));
+            assertEquals(1, Main.run("gen", "--dev", "jxnosuch0", "--duration", "1"));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("\"jxnosuch0\" (no such interface"), err.toString());
+            assertNotEquals(0, Main.run("gen", "--dev", "lo", "--duration", "1", "--template", "/nonexistent/x.pcap"));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("--template /nonexistent/x.pcap: no such file"),
+                    err.toString());
         } finally {
             System.setErr(savedErr);
         }
