@@ -55,19 +55,24 @@ ip -n "$nsB" link set "$ifB" up
 macB=$(ip -n "$nsB" -o link show "$ifB" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 
 common=(-b 64 -r 2048 -n 4096 -s 2048)
+# JXDP_PERF_RT=1 runs generator and receiver SCHED_FIFO (chrt -f 50): steadier figures on a busy
+# machine, at the expense of everything else on CPUs 0 and 1 for the run (RT throttling still
+# leaves 5%). Off by default: the machine may be shared.
+rt=()
+[[ "${JXDP_PERF_RT:-0}" == 1 ]] && rt=(chrt -f 50)
 # One measurement: receiver IMPL in MODE while gen loads the link; prints pps.
 measure() {
     local impl=$1 mode=$2 out
     local gen_secs=$((secs + warm + 3))
-    ( exec taskset -c 0 "${jxdp[@]}" gen --dev "$ifA" --netns "$nsA" --udp --dst-mac "$macB" \
+    ( exec "${rt[@]}" taskset -c 0 "${jxdp[@]}" gen --dev "$ifA" --netns "$nsA" --udp --dst-mac "$macB" \
         --rate max --duration "$gen_secs" --threads 1 --mode live --quiet ) >"$build/gen.out" 2>&1 &
     local gen=$!
     pids+=("$gen")
     if [[ $impl == c ]]; then
-        out=$(timeout $((secs + warm + 20)) taskset -c 1 ip netns exec "$nsB" "$build/xsk_ref" -i "$ifB" -m "$mode" \
+        out=$(timeout $((secs + warm + 20)) "${rt[@]}" taskset -c 1 ip netns exec "$nsB" "$build/xsk_ref" -i "$ifB" -m "$mode" \
             -d "$secs" -w "$warm" "${common[@]}")
     else
-        out=$(timeout $((secs + warm + 30)) taskset -c 1 "${jxdp[@]}" xsk-bench --dev "$ifB" --netns "$nsB" \
+        out=$(timeout $((secs + warm + 30)) "${rt[@]}" taskset -c 1 "${jxdp[@]}" xsk-bench --dev "$ifB" --netns "$nsB" \
             --mode "$mode" --duration "$secs" --warmup "$warm" --batch 64 --ring 2048 --frames 4096 --frame-size 2048)
     fi
     wait "$gen" || { echo "gen failed:" >&2; cat "$build/gen.out" >&2; exit 1; }
