@@ -14,6 +14,8 @@ import io.jxdp.ffi.net.NetNs;
 import io.jxdp.ffi.xdp.Umem;
 import io.jxdp.ffi.xdp.XdpSocket;
 import io.jxdp.ffi.xdp.XskRedirect;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -262,6 +264,31 @@ class SteeringProgramTest {
             assertEquals(0, xsk[1], "unsteered frames seen by the AF_XDP socket");
             assertEquals(n, kernel, "unsteered datagrams received by the kernel UDP socket");
             assertEquals(null, steeredPort.receive(buf), "a steered datagram leaked into the kernel stack");
+        }
+    }
+
+    /** The XSKMAP is indexed by xdp_md.rx_queue_index: a frame goes to its own queue's socket or to the kernel. */
+    @Test
+    void redirectsByRxQueue() throws Exception {
+        try (Topology t = Topology.create(2); NetNs.Scope ignored = NetNs.enter(t.nsB);
+             Umem u = Umem.allocate(4096, 2048, 256);
+             XdpSocket queue1 = XdpSocket.open(u, t.ifB, 1, XdpSocket.Config.defaults());
+             SteeringProgram p = SteeringProgram.load(2, true, 4)) {
+            p.register(queue1);
+            p.steer((Inet4Address) InetAddress.getByAddress(IP_B), 17, 9000);
+            int ifindex = io.jxdp.ffi.net.Link.byName(t.ifB).ifindex();
+            byte[] frame = udp(IP_B, 9000).frame();
+            int[] expected = {XdpAction.XDP_PASS, XdpAction.XDP_REDIRECT}; // no socket on queue 0
+            for (int q = 0; q < 2; q++) {
+                MemorySegment ctx = MemorySegment.ofArray(new byte[24]);
+                ctx.set(ValueLayout.JAVA_INT_UNALIGNED, 4, frame.length); // data_end
+                ctx.set(ValueLayout.JAVA_INT_UNALIGNED, 12, ifindex);     // ingress_ifindex
+                ctx.set(ValueLayout.JAVA_INT_UNALIGNED, 16, q);           // rx_queue_index
+                TestRunAttr attr = TestRunAttr.of(frame).withCtx(ctx.toArray(ValueLayout.JAVA_BYTE), 0)
+                        .withDataOutCapacity(0);
+                assertEquals(XdpAction.name(expected[q]), XdpAction.name(Bpf.progTestRun(p.programFd(), attr).retval()),
+                        "steered frame on queue " + q);
+            }
         }
     }
 
