@@ -23,6 +23,7 @@ module io.jxdp.dataplane {
     exports io.jxdp.ebpf.map;
     exports io.jxdp.ebpf.xdp;
     exports io.jxdp.ebpf.verifier;
+    exports io.jxdp.port;
 
     opens io.jxdp.cli to info.picocli;
 }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "A user-space, XDP-style packet dataplane: runs clang-compiled eBPF XDP programs.",
         subcommands = {CommandLine.HelpCommand.class, ConformanceCommand.class, AsmCommand.class,
                 DisasmCommand.class, DemoCommand.class, ProgCommand.class, MapCommand.class, ParityCommand.class,
-                VerifyCommand.class})
+                VerifyCommand.class, GenCommand.class, XskBenchCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,126 @@
+package io.jxdp.port;
+
+import io.jxdp.ffi.net.FrameHandler;
+import io.jxdp.ffi.net.NetNs;
+import io.jxdp.ffi.xdp.Umem;
+import io.jxdp.ffi.xdp.XdpSocket;
+import io.jxdp.ffi.xdp.XskRedirect;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * jxdp's side of the AF_XDP speed comparison (perf/afxdp/run.sh), the same two loops as the C
+ * reference perf/afxdp/xsk_ref.c with the same ring sizes, batch, frame size and copy mode:
+ * <ul>
+ *   <li>rxdrop: receive a batch, hand the frames back to the fill ring;</li>
+ *   <li>l2fwd: receive a batch, swap the MAC addresses, transmit on the same socket, flush.</li>
+ * </ul>
+ * The XDP program is jxdp's {@link SteeringProgram}, unfiltered. Frames counted after a warm-up,
+ * which both sides skip (JIT compilation for jxdp, page faults for both).
+ */
+public final class XskBench {
+    /** Which loop. */
+    public enum Mode { RXDROP, L2FWD }
+
+    /**
+     * @param ifname interface, resolved in {@code netns} (null: the caller's namespace)
+     * @param seconds measured seconds, after {@code warmup} seconds
+     */
+    public record Config(String ifname, String netns, int queue, Mode mode, double seconds, double warmup, int batch,
+                         int ring, int frames, int frameSize) {
+        public Config {
+            if (!(seconds > 0 && seconds <= 600) || warmup < 0 || warmup > 60) {
+                throw new IllegalArgumentException("--duration must be in (0, 600] and --warmup in [0, 60], got "
+                        + seconds + ", " + warmup);
+            }
+            if (batch < 1 || batch > ring) {
+                throw new IllegalArgumentException("--batch must be 1..ring size (" + ring + "), got " + batch);
+            }
+        }
+    }
+
+    /** Frames received (rxdrop) or forwarded (l2fwd) over the measured seconds. */
+    public record Result(Mode mode, long packets, double seconds, String driver, boolean nativeXdp) {
+        public double pps() {
+            return packets / seconds;
+        }
+
+        @Override
+        public String toString() {
+            return String.format("jxdp %s pkts %d secs %.3f pps %.0f (%s, %s XDP)", mode.name().toLowerCase(), packets,
+                    seconds, pps(), driver, nativeXdp ? "native" : "generic");
+        }
+    }
+
+    private static final FrameHandler DROP = (memory, offset, length) -> { };
+
+    /** Swaps the MACs in place and queues the frame for TX (copied into a free frame by send). */
+    private static final class Forward implements FrameHandler {
+        XdpSocket socket;
+        long dropped;
+
+        @Override
+        public void onFrame(MemorySegment m, long off, int len) {
+            long a = m.get(ValueLayout.JAVA_LONG_UNALIGNED, off);      // bytes 0..7 (little-endian)
+            int b = m.get(ValueLayout.JAVA_INT_UNALIGNED, off + 8);    // bytes 8..11
+            long dst = a & 0xffff_ffff_ffffL;
+            long src = (a >>> 48) | ((b & 0xffff_ffffL) << 16);
+            m.set(ValueLayout.JAVA_LONG_UNALIGNED, off, src | (dst << 48));
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, off + 8, (int) (dst >>> 16));
+            if (!socket.send(m, off, len)) {
+                socket.flush();
+                if (!socket.send(m, off, len)) {
+                    dropped++;
+                }
+            }
+        }
+    }
+
+    private XskBench() {
+    }
+
+    public static Result run(Config c) {
+        try (NetNs.Scope ignored = c.netns() == null ? null : NetNs.enter(c.netns());
+             Umem umem = Umem.allocate(c.frames(), c.frameSize(), 0);
+             XdpSocket socket = XdpSocket.open(umem, c.ifname(), c.queue(), new XdpSocket.Config(c.ring(), c.ring(),
+                     c.ring(), c.frames(), XdpSocket.Mode.COPY, true));
+             SteeringProgram program = SteeringProgram.load(c.queue() + 1, false, 1);
+             XskRedirect attached = program.attach(c.ifname(), XskRedirect.AttachMode.AUTO)) {
+            program.register(socket);
+            socket.refill();
+            Forward forward = new Forward();
+            forward.socket = socket;
+            boolean l2fwd = c.mode() == Mode.L2FWD;
+            FrameHandler handler = l2fwd ? forward : DROP;
+            int batch = c.batch();
+            long t0 = System.nanoTime();
+            long start = t0 + (long) (c.warmup() * 1e9);
+            long end = start + (long) (c.seconds() * 1e9);
+            long packets = 0;
+            long countedFrom = 0;
+            long measuredStart = 0;
+            boolean measuring = false;
+            for (long iter = 0; ; iter++) {
+                if ((iter & 1023) == 0) {
+                    long t = System.nanoTime();
+                    if (!measuring && t >= start) {
+                        measuring = true;
+                        countedFrom = packets;
+                        measuredStart = t;
+                    }
+                    if (t >= end) {
+                        break;
+                    }
+                }
+                int n = socket.receive(handler, batch);
+                if (l2fwd && (n > 0 || socket.txInFlight() > 0)) {
+                    socket.flush();
+                }
+                packets += n;
+            }
+            double secs = (System.nanoTime() - measuredStart) / 1e9;
+            return new Result(c.mode(), packets - countedFrom - forward.dropped, secs, socket.driver(),
+                    attached.isNative());
+        }
+    }
+}

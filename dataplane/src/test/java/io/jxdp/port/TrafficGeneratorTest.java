@@ -1,0 +1,225 @@
+package io.jxdp.port;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jxdp.ffi.affinity.Affinity;
+import io.jxdp.ffi.bpf.AttachType;
+import io.jxdp.ffi.bpf.Bpf;
+import io.jxdp.ffi.bpf.ProgLoadAttr;
+import io.jxdp.ffi.bpf.TestRunAttr;
+import io.jxdp.ffi.bpf.TestRunResult;
+import io.jxdp.ffi.bpf.XdpAction;
+import io.jxdp.ffi.bpf.XdpFlags;
+import io.jxdp.ffi.net.Link;
+import io.jxdp.ffi.net.NetNs;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code jxdp gen}'s engine: exact counts on a veth peer, flows, checksums, pacing, bad input. */
+class TrafficGeneratorTest {
+    static final byte[] IP_A = {(byte) 198, 18, 0, 1};
+    static final byte[] IP_B = {(byte) 198, 18, 0, 2};
+
+    /** One valid-checksum check of a frame built or rewritten: IPv4 header and TCP/UDP pseudo-header sums. */
+    static void assertChecksumsValid(byte[] f, int l4, int proto, String what) {
+        assertEquals(0xffff, PacketTemplate.sum(f, 14, 20, 0), what + ": IPv4 header checksum");
+        int l4Len = f.length - l4;
+        int csum = ((f[l4 + (proto == 17 ? 6 : 16)] & 0xff) << 8) | (f[l4 + (proto == 17 ? 7 : 17)] & 0xff);
+        if (proto == 17 && csum == 0) {
+            return;
+        }
+        int pseudo = PacketTemplate.sum(f, 26, 8, 0) + proto + l4Len;
+        assertEquals(0xffff, PacketTemplate.sum(f, l4, l4Len, pseudo), what + ": L4 checksum");
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4})
+    void programVariesPortsAndKeepsChecksumsValid(long seed) {
+        // The counter is per CPU: stay on one CPU so consecutive runs see consecutive counts.
+        java.util.BitSet saved = Affinity.currentThread();
+        Affinity.pinCurrentThread(saved.nextSetBit(0));
+        try {
+            checkVariation(new Random(seed));
+        } finally {
+            Affinity.setCurrentThread(saved);
+        }
+    }
+
+    private static void checkVariation(Random r) {
+        for (int round = 0; round < 6; round++) {
+            boolean udp = r.nextBoolean();
+            int flows = 2 + r.nextInt(300);
+            int base = r.nextInt(65536);
+            int size = 60 + r.nextInt(1400);
+            byte[] sm = new byte[6];
+            byte[] dm = new byte[6];
+            r.nextBytes(sm);
+            r.nextBytes(dm);
+            PacketTemplate t = udp ? PacketTemplate.udp(sm, dm, IP_A, IP_B, base, r.nextInt(65536), size)
+                    : PacketTemplate.tcp(sm, dm, IP_A, IP_B, base, r.nextInt(65536), size);
+            assertChecksumsValid(t.frame(), t.l4Offset(), t.protocol(), "template");
+            try (GenProgram p = GenProgram.load(t, flows, base)) {
+                Set<Integer> ports = new TreeSet<>();
+                for (int i = 0; i < flows + 5; i++) {
+                    TestRunResult res = Bpf.progTestRun(p.progFd, TestRunAttr.of(t.frame()));
+                    assertEquals(XdpAction.XDP_TX, res.retval());
+                    byte[] out = res.dataOut();
+                    int sport = ((out[t.l4Offset()] & 0xff) << 8) | (out[t.l4Offset() + 1] & 0xff);
+                    int flow = (sport - base) & 0xffff;
+                    assertTrue(flow < flows, "port " + sport + " outside base " + base + " + " + flows);
+                    ports.add(sport);
+                    assertChecksumsValid(out, t.l4Offset(), t.protocol(), (udp ? "UDP" : "TCP") + " run " + i);
+                }
+                assertEquals(flows, ports.size(), "every flow seen once the counter wrapped");
+            }
+        }
+    }
+
+    @Test
+    void javaRewriteMatchesAFullChecksum() {
+        Random r = new Random(7);
+        for (int i = 0; i < 500; i++) {
+            boolean udp = r.nextBoolean();
+            PacketTemplate t = udp ? PacketTemplate.udp(new byte[6], new byte[6], IP_A, IP_B, r.nextInt(65536), 9, 60 + r.nextInt(100))
+                    : PacketTemplate.tcp(new byte[6], new byte[6], IP_A, IP_B, r.nextInt(65536), 9, 60 + r.nextInt(100));
+            MemorySegment f = MemorySegment.ofArray(t.frame());
+            TrafficGenerator.rewritePort(f, t.l4Offset(), t.checksumOffset(), udp, r.nextInt(65536));
+            assertChecksumsValid(f.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), t.l4Offset(), t.protocol(), "rewrite " + i);
+        }
+    }
+
+    @Test
+    void parseFindsTheFlowFields() {
+        PacketTemplate t = PacketTemplate.tcp(new byte[6], new byte[6], IP_A, IP_B, 1, 2, 80);
+        assertEquals(t, PacketTemplate.parse(t.frame()));
+        byte[] arp = t.frame();
+        arp[13] = 0x06;
+        assertEquals(-1, PacketTemplate.parse(arp).l4Offset());
+        byte[] frag = t.frame();
+        frag[21] = 1;
+        assertEquals(-1, PacketTemplate.parse(frag).l4Offset());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"LIVE", "AFPACKET"})
+    void sendsExactlyNIntoAVethPeer(String modeName) throws Exception {
+        TrafficGenerator.Mode mode = TrafficGenerator.Mode.valueOf(modeName);
+        int n = 3000;
+        int flows = 16;
+        // Two sender threads, two queues: veth picks the peer's RX ring by sending CPU
+        // (veth_select_rxq), so each thread fills its own 256-entry ring, drained by its own NAPI.
+        try (Topology t = Topology.create(2)) {
+            DatagramChannel rx;
+            int link = -1;
+            int prog = Bpf.progLoad(ProgLoadAttr.xdp(new long[] {0x0000_0002_0000_00b7L, 0x95L}));
+            byte[] macA;
+            byte[] macB;
+            try {
+                try (NetNs.Scope ignored = NetNs.enter(t.nsB)) {
+                    rx = DatagramChannel.open(StandardProtocolFamily.INET).bind(new InetSocketAddress(Topology.ADDR_B, 9));
+                    Link b = Link.byName(t.ifB);
+                    macB = b.mac();
+                    // veth's ndo_xdp_xmit needs NAPI on the receiving end: an XDP program (XDP_PASS) gives it.
+                    link = Bpf.linkCreate(prog, b.ifindex(), AttachType.BPF_XDP, XdpFlags.XDP_FLAGS_DRV_MODE);
+                }
+                try (NetNs.Scope ignored = NetNs.enter(t.nsA)) {
+                    macA = Link.byName(t.ifA).mac();
+                }
+                PacketTemplate tpl = PacketTemplate.udp(macA, macB, IP_A, IP_B, 20000, 9, 60);
+                TrafficGenerator.Config c = new TrafficGenerator.Config(t.ifA, t.nsA, tpl, flows, 10_000, 20, n, 2, mode);
+                AtomicReference<Object> result = new AtomicReference<>();
+                Thread gen = Thread.ofPlatform().start(() -> {
+                    try {
+                        result.set(TrafficGenerator.run(c, null));
+                    } catch (Throwable e) {
+                        result.set(e);
+                    }
+                });
+                Set<Integer> ports = new TreeSet<>();
+                int received = 0;
+                try (rx) {
+                    rx.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+                    rx.configureBlocking(false);
+                    ByteBuffer buf = ByteBuffer.allocate(2048);
+                    long deadline = System.nanoTime() + 20_000_000_000L;
+                    long quietSince = System.nanoTime();
+                    while (System.nanoTime() < deadline) {
+                        buf.clear();
+                        InetSocketAddress from = (InetSocketAddress) rx.receive(buf);
+                        if (from != null) {
+                            received++;
+                            ports.add(from.getPort());
+                            quietSince = System.nanoTime();
+                        } else if (!gen.isAlive() && System.nanoTime() - quietSince > 500_000_000L) {
+                            break;
+                        } else {
+                            Thread.sleep(0, 50_000);
+                        }
+                    }
+                }
+                gen.join(30_000);
+                Object r = result.get();
+                if (r instanceof Throwable e) {
+                    throw new AssertionError("generator failed", e);
+                }
+                TrafficGenerator.Report report = (TrafficGenerator.Report) r;
+                assertEquals(n, report.packets(), "packets the generator reports");
+                if (received != n) {
+                    String stats = Topology.run("ip", "-n", t.nsB, "-s", "link", "show", t.ifB)
+                            + Topology.run("ip", "netns", "exec", t.nsB, "grep", "Udp:", "/proc/net/snmp");
+                    assertEquals(n, received, "datagrams the peer's UDP socket received (" + report + ")\n" + stats);
+                }
+                assertEquals(flows, ports.size(), "distinct source ports: " + ports);
+                assertEquals(20000, ports.iterator().next());
+            } finally {
+                if (link >= 0) {
+                    Bpf.close(link);
+                }
+                Bpf.close(prog);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"LIVE", "AFPACKET"})
+    void ratePacingBoundsThePacketCount(String modeName) throws Exception {
+        try (Topology t = Topology.create(1)) {
+            PacketTemplate tpl = PacketTemplate.udp(new byte[6], new byte[] {-1, -1, -1, -1, -1, -1}, IP_A, IP_B, 1, 9, 60);
+            TrafficGenerator.Config c = new TrafficGenerator.Config(t.ifA, t.nsA, tpl, 1, 5000, 2.5, 0, 1,
+                    TrafficGenerator.Mode.valueOf(modeName));
+            java.util.List<TrafficGenerator.Report> seconds = new java.util.ArrayList<>();
+            TrafficGenerator.Report r = TrafficGenerator.run(c, seconds::add);
+            assertTrue(r.packets() <= 5000 * r.seconds() + 50, r.toString());
+            assertTrue(r.packets() >= 5000 * 2.5 * 0.8, r.toString());
+            assertTrue(r.seconds() >= 2.49 && r.seconds() < 5, r.toString());
+            assertEquals(2, seconds.size(), "one progress report per whole second: " + seconds);
+            for (TrafficGenerator.Report s : seconds) {
+                assertTrue(s.seconds() > 0.5 && s.seconds() < 1.5 && s.pps() > 2000 && s.pps() < 8000, s.toString());
+            }
+        }
+    }
+
+    @Test
+    void badConfigurationIsRefused() {
+        PacketTemplate tpl = PacketTemplate.udp(new byte[6], new byte[6], IP_A, IP_B, 1, 9, 60);
+        assertThrows(IllegalArgumentException.class, () -> new TrafficGenerator.Config("x", null, tpl, 0, 0, 1, 0, 1, TrafficGenerator.Mode.AUTO));
+        assertThrows(IllegalArgumentException.class, () -> new TrafficGenerator.Config("x", null, tpl, 1, 0, 601, 0, 1, TrafficGenerator.Mode.AUTO));
+        assertThrows(IllegalArgumentException.class, () -> new TrafficGenerator.Config("x", null, tpl, 1, -1, 1, 0, 1, TrafficGenerator.Mode.AUTO));
+        assertThrows(IllegalArgumentException.class, () -> new TrafficGenerator.Config("x", null, tpl, 1, 0, 1, 0, 0, TrafficGenerator.Mode.AUTO));
+        assertThrows(IllegalArgumentException.class, () -> PacketTemplate.udp(new byte[6], new byte[6], IP_A, IP_B, 1, 9, 59));
+        assertThrows(IllegalArgumentException.class, () -> PacketTemplate.udp(new byte[5], new byte[6], IP_A, IP_B, 1, 9, 60));
+    }
+}

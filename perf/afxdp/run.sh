@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# AF_XDP speed comparison: libxdp C reference (xsk_ref.c) against jxdp (`./jxdp xsk-bench`), rxdrop
+# and l2fwd, same ring sizes / batch / frame size / copy mode, alternating C and jxdp ROUNDS times
+# in one run. Load: `./jxdp gen` (XDP live frames, max rate) from the peer namespace.
+#
+# usage: perf/afxdp/run.sh [SECONDS (default 5)] [ROUNDS (default 2)]
+# Needs root, gcc, libxdp-dev, libbpf-dev, iproute2, taskset, and 2 CPUs (gen on CPU 0, receiver on CPU 1).
+# Builds only inside two private namespaces (veth, 198.18.0.0/30); the trap removes them and any
+# process started here, even on failure or Ctrl-C.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+secs="${1:-5}"
+rounds="${2:-2}"
+warm=2
+(( secs >= 1 && secs <= 120 )) || { echo "SECONDS must be 1..120" >&2; exit 2; }
+(( rounds >= 1 && rounds <= 10 )) || { echo "ROUNDS must be 1..10" >&2; exit 2; }
+[[ $(id -u) == 0 ]] || { echo "run.sh: needs root (namespaces, XDP, AF_XDP)" >&2; exit 1; }
+
+tag=$(printf '%04x' $((RANDOM)))
+nsA="jxdp-perf$tag-a"; nsB="jxdp-perf$tag-b"; ifA="jpf${tag}a"; ifB="jpf${tag}b"
+build="$(mktemp -d /tmp/jxdp-perf.XXXXXX)"
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    ip netns del "$nsA" 2>/dev/null || true
+    ip netns del "$nsB" 2>/dev/null || true
+    rm -rf "$build"
+}
+trap cleanup EXIT INT TERM
+
+gcc -O2 -Wall -o "$build/xsk_ref" "$here/xsk_ref.c" -lxdp -lbpf
+# Build jxdp once (the launcher rebuilds when sources are newer than its jar), then run a snapshot
+# of the jar so that nothing rebuilds in the middle of a measurement.
+( cd "$root" && ./jxdp --version >/dev/null )
+mkdir "$build/jxdp"
+cp -r "$root/dataplane/target/jxdp.jar" "$root/dataplane/target/lib" "$build/jxdp/"
+java=""
+[[ -n "${JAVA_HOME:-}" ]] && java="$JAVA_HOME/bin/java"
+[[ -x "$java" ]] || java=$(ls -d /usr/lib/jvm/*25*/bin/java 2>/dev/null | head -1)
+[[ -x "$java" ]] || { echo "run.sh: set JAVA_HOME to a JDK >= 22" >&2; exit 1; }
+jxdp=("$java" --enable-native-access=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED
+      --sun-misc-unsafe-memory-access=allow -jar "$build/jxdp/jxdp.jar")
+
+ip netns add "$nsA"; ip netns add "$nsB"
+for ns in "$nsA" "$nsB"; do
+    ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+ip -n "$nsA" link add "$ifA" type veth peer name "$ifB" netns "$nsB"
+ip -n "$nsA" addr add 198.18.0.1/30 dev "$ifA"
+ip -n "$nsB" addr add 198.18.0.2/30 dev "$ifB"
+ip -n "$nsA" link set "$ifA" up
+ip -n "$nsB" link set "$ifB" up
+macB=$(ip -n "$nsB" -o link show "$ifB" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+
+common=(-b 64 -r 2048 -n 4096 -s 2048)
+# JXDP_PERF_RT=1 runs generator and receiver SCHED_FIFO (chrt -f 50): steadier figures on a busy
+# machine, at the expense of everything else on CPUs 0 and 1 for the run (RT throttling still
+# leaves 5%). Off by default: the machine may be shared.
+rt=()
+[[ "${JXDP_PERF_RT:-0}" == 1 ]] && rt=(chrt -f 50)
+# One measurement: receiver IMPL in MODE while gen loads the link; prints pps.
+measure() {
+    local impl=$1 mode=$2 out
+    local gen_secs=$((secs + warm + 3))
+    ( exec "${rt[@]}" taskset -c 0 "${jxdp[@]}" gen --dev "$ifA" --netns "$nsA" --udp --dst-mac "$macB" \
+        --rate max --duration "$gen_secs" --threads 1 --mode live --quiet ) >"$build/gen.out" 2>&1 &
+    local gen=$!
+    pids+=("$gen")
+    if [[ $impl == c ]]; then
+        out=$(timeout $((secs + warm + 20)) "${rt[@]}" taskset -c 1 ip netns exec "$nsB" "$build/xsk_ref" -i "$ifB" -m "$mode" \
+            -d "$secs" -w "$warm" "${common[@]}")
+    else
+        out=$(timeout $((secs + warm + 30)) "${rt[@]}" taskset -c 1 "${jxdp[@]}" xsk-bench --dev "$ifB" --netns "$nsB" \
+            --mode "$mode" --duration "$secs" --warmup "$warm" --batch 64 --ring 2048 --frames 4096 --frame-size 2048)
+    fi
+    wait "$gen" || { echo "gen failed:" >&2; cat "$build/gen.out" >&2; exit 1; }
+    echo "  $impl $mode: $out | $(tail -1 "$build/gen.out")" >&2
+    sed -n 's/.* pps \([0-9]*\).*/\1/p' <<<"$out"
+}
+
+declare -A sum
+for mode in rxdrop l2fwd; do sum[c,$mode]=0; sum[jxdp,$mode]=0; done
+echo "AF_XDP rxdrop/l2fwd on veth, copy mode, ${secs}s measured (+${warm}s warm-up), $rounds rounds, $(uname -r)" >&2
+for ((r = 1; r <= rounds; r++)); do
+    for mode in rxdrop l2fwd; do
+        for impl in c jxdp; do
+            pps=$(measure "$impl" "$mode")
+            sum[$impl,$mode]=$((sum[$impl,$mode] + pps))
+        done
+    done
+done
+
+printf '\n| mode   | C (libxdp) pps | jxdp pps   | jxdp / C |\n|--------|----------------|------------|----------|\n'
+for mode in rxdrop l2fwd; do
+    c=$((sum[c,$mode] / rounds)); j=$((sum[jxdp,$mode] / rounds))
+    printf '| %-6s | %14d | %10d | %7.1f%% |\n' "$mode" "$c" "$j" "$(awk -v a="$j" -v b="$c" 'BEGIN { print b ? 100 * a / b : 0 }')"
+done
