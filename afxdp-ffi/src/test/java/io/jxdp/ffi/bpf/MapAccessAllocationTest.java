@@ -31,7 +31,10 @@ class MapAccessAllocationTest {
         int fd = Bpf.mapCreate(MapCreateAttr.of(MapType.BPF_MAP_TYPE_HASH, 4, 8, 1024));
         try (MapAccess m = MapAccess.of(fd)) {
             long sum = 0;
-            for (int round = 0; round < 3; round++) { // rounds 0 and 1 warm up the JIT
+            // Warm up, then measure windows of 40,000 calls until one is quiet: a window may catch a
+            // JIT (re)compilation on a loaded machine, per-call allocation would show in every window.
+            long best = Long.MAX_VALUE;
+            for (int round = 0; round < 40 && best >= 1024; round++) {
                 long before = (long) allocatedBytes.invoke(tid);
                 for (int i = 0; i < 20_000; i++) {
                     m.key().set(ValueLayout.JAVA_INT, 0, i & 511);
@@ -42,11 +45,12 @@ class MapAccessAllocationTest {
                     }
                 }
                 long allocated = (long) allocatedBytes.invoke(tid) - before;
-                if (round == 2) {
-                    // a few hundred bytes of slack for the measurement itself
-                    assertTrue(allocated < 1024, "40000 map calls allocated " + allocated + " bytes");
+                if (round >= 2) { // rounds 0 and 1 warm up the JIT
+                    best = Math.min(best, allocated);
                 }
             }
+            // a few hundred bytes of slack for the measurement itself; one object per call would be >= 640,000
+            assertTrue(best < 1024, "the quietest window of 40000 map calls allocated " + best + " bytes");
             assertTrue(sum > 0);
             assertEquals(512, countKeys(m));
         } finally {

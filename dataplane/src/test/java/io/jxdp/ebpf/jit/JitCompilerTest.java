@@ -343,11 +343,15 @@ class JitCompilerTest {
             for (int i = 0; i < 20_000; i++) {
                 sum += jit.run(ctx, addr, 8, 0, 0, 0);
             }
-            long before = allocatedBytes();
-            for (int i = 0; i < 20_000; i++) {
-                sum += jit.run(ctx, addr, 8, 0, 0, 0);
+            // the quietest of up to ten windows: one may catch a JIT recompilation on a loaded machine
+            long allocated = Long.MAX_VALUE;
+            for (int w = 0; w < 10 && allocated >= 20_000; w++) {
+                long before = allocatedBytes();
+                for (int i = 0; i < 20_000; i++) {
+                    sum += jit.run(ctx, addr, 8, 0, 0, 0);
+                }
+                allocated = Math.min(allocated, allocatedBytes() - before);
             }
-            long allocated = allocatedBytes() - before;
             // the counter itself costs a few hundred bytes (reflection); one object per run would be >= 320,000
             assertTrue(allocated < 20_000, allocated + " bytes allocated by 20,000 runs (checksum " + sum + ")");
         }

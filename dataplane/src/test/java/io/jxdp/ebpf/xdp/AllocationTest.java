@@ -46,15 +46,21 @@ class AllocationTest {
             for (int i = 0; i < RUNS; i++) {
                 want += action[i % ps.length];
             }
-            long sum = 0;
-            long before = (long) allocatedBytes.invoke(mx, tid);
-            for (int i = 0; i < RUNS; i++) {
-                sum += e.runInPlace(ps[i % ps.length], ps[i % ps.length].length);
+            // the quietest of up to ten windows: a window may catch a JIT recompilation on a loaded
+            // machine, per-run allocation would show in every window
+            long allocated = Long.MAX_VALUE;
+            int windows = 0;
+            for (; windows < 10 && allocated >= ALLOWED_BYTES; windows++) {
+                long sum = 0;
+                long before = (long) allocatedBytes.invoke(mx, tid);
+                for (int i = 0; i < RUNS; i++) {
+                    sum += e.runInPlace(ps[i % ps.length], ps[i % ps.length].length);
+                }
+                allocated = Math.min(allocated, (long) allocatedBytes.invoke(mx, tid) - before);
+                assertEquals(want, sum, "every run gave its packet's verdict");
             }
-            long allocated = (long) allocatedBytes.invoke(mx, tid) - before;
             assertTrue(allocated < ALLOWED_BYTES, allocated + " bytes allocated over " + RUNS + " runs");
-            assertEquals(want, sum, "every run gave its packet's verdict");
-            assertTrue(counted(e) >= countedBefore + RUNS / ps.length, "the parser's counters advanced");
+            assertTrue(counted(e) >= countedBefore + (long) windows * RUNS / ps.length, "the parser's counters advanced");
         }
     }
 }
