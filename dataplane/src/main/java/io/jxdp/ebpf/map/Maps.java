@@ -53,7 +53,7 @@ public final class Maps {
                 checkArray(def);
                 yield new ArrayMap(def, nCpus, rcu);
             }
-            case HASH, PERCPU_HASH -> {
+            case HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH -> {
                 checkHash(def);
                 yield new HashTab(def, nCpus, rcu);
             }
@@ -99,12 +99,18 @@ public final class Maps {
 
     // htab_map_alloc_check()
     private static void checkHash(MapDefinition d) {
-        boolean percpu = d.type() == MapType.PERCPU_HASH;
+        boolean percpu = d.type().perCpu();
+        boolean lru = d.type() == MapType.LRU_HASH || d.type() == MapType.LRU_PERCPU_HASH;
+        boolean percpuLru = (d.flags() & MapFlags.BPF_F_NO_COMMON_LRU) != 0;
         checkFlags(d, HASH_FLAGS);
-        if ((d.flags() & MapFlags.BPF_F_NO_COMMON_LRU) != 0) {
+        if (!lru && percpuLru) {
             throw invalid(d, "BPF_F_NO_COMMON_LRU is for LRU hash maps only");
         }
-        if (percpu && (d.flags() & MapFlags.BPF_F_NUMA_NODE) != 0) {
+        if (lru && (d.flags() & MapFlags.BPF_F_NO_PREALLOC) != 0) {
+            // "LRU implementation is much complicated than other maps. Hence, limit to the default prealloc."
+            throw new MapException(d.name(), BpfMap.ENOTSUPP, "LRU hash maps must be preallocated (no BPF_F_NO_PREALLOC)");
+        }
+        if ((percpu || percpuLru) && (d.flags() & MapFlags.BPF_F_NUMA_NODE) != 0) {
             throw invalid(d, "per-CPU hash maps take no NUMA node");
         }
         if (d.maxEntries() == 0 || d.keySize() == 0 || d.valueSize() == 0) {

@@ -31,6 +31,10 @@ final class Native {
         return ALL.get(ValueLayout.JAVA_BYTE, addr);
     }
 
+    static void putByte(long addr, byte v) {
+        ALL.set(ValueLayout.JAVA_BYTE, addr, v);
+    }
+
     static void putLong(long addr, long v) {
         ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, addr, v);
     }
