@@ -57,6 +57,10 @@ public final class Maps {
                 checkHash(def);
                 yield new HashTab(def, nCpus, rcu);
             }
+            case LPM_TRIE -> {
+                checkLpm(def);
+                yield new LpmTrie(def, nCpus, rcu);
+            }
             default -> throw new AssertionError(t);
         };
     }
@@ -133,6 +137,32 @@ public final class Maps {
         if (nBuckets > 0xFFFF_FFFFL / 16) {
             throw new MapException(d.name(), Errno.E2BIG, "max_entries " + Integer.toUnsignedString(d.maxEntries())
                     + " needs " + nBuckets + " buckets, more than the kernel's " + (0xFFFF_FFFFL / 16));
+        }
+    }
+
+    /** sizeof(struct lpm_trie_node) without data: two child pointers, prefixlen, flags. */
+    static final long LPM_NODE_SIZE = 24;
+    private static final int LPM_FLAGS = MapFlags.BPF_F_NO_PREALLOC | MapFlags.BPF_F_NUMA_NODE | MapFlags.ACCESS_MASK;
+
+    // trie_alloc(): every refusal is EINVAL
+    private static void checkLpm(MapDefinition d) {
+        if (d.maxEntries() == 0) {
+            throw invalid(d, "max_entries must be positive");
+        }
+        if ((d.flags() & MapFlags.BPF_F_NO_PREALLOC) == 0) {
+            throw invalid(d, "LPM tries must be created with BPF_F_NO_PREALLOC");
+        }
+        checkFlags(d, LPM_FLAGS);
+        if (d.keySize() < 4 + 1 || d.keySize() > 4 + 256) {
+            throw invalid(d, "LPM key_size must be 4 (prefixlen) + 1..256 data bytes, got " + d.keySize());
+        }
+        if (d.valueSize() < 1 || d.valueSize() > KMALLOC_MAX_SIZE - 256 - LPM_NODE_SIZE) {
+            throw invalid(d, "LPM value_size must be 1.." + (KMALLOC_MAX_SIZE - 256 - LPM_NODE_SIZE) + ", got "
+                    + Integer.toUnsignedString(d.valueSize()));
+        }
+        if (d.maxEntries() < 0) {
+            throw new MapException(d.name(), Errno.ENOMEM, "max_entries " + Integer.toUnsignedString(d.maxEntries())
+                    + " is beyond what jxdp maps (2^31 - 1)");
         }
     }
 
