@@ -61,6 +61,10 @@ public final class Maps {
                 checkLpm(def);
                 yield new LpmTrie(def, nCpus, rcu);
             }
+            case QUEUE, STACK -> {
+                checkQueueStack(def);
+                yield new QueueStack(def, nCpus, rcu);
+            }
             default -> throw new AssertionError(t);
         };
     }
@@ -163,6 +167,21 @@ public final class Maps {
         if (d.maxEntries() < 0) {
             throw new MapException(d.name(), Errno.ENOMEM, "max_entries " + Integer.toUnsignedString(d.maxEntries())
                     + " is beyond what jxdp maps (2^31 - 1)");
+        }
+    }
+
+    // queue_stack_map_alloc_check()
+    private static void checkQueueStack(MapDefinition d) {
+        if (d.maxEntries() == 0 || d.keySize() != 0 || d.valueSize() == 0) {
+            throw invalid(d, "queue and stack maps need key_size 0 and positive value_size and max_entries");
+        }
+        checkFlags(d, MapFlags.BPF_F_NUMA_NODE | MapFlags.ACCESS_MASK);
+        if (Integer.toUnsignedLong(d.valueSize()) > KMALLOC_MAX_SIZE) {
+            throw new MapException(d.name(), Errno.E2BIG, "value_size " + Integer.toUnsignedString(d.valueSize())
+                    + " exceeds " + KMALLOC_MAX_SIZE);
+        }
+        if (d.maxEntries() < 0 || (Integer.toUnsignedLong(d.maxEntries()) + 1) * d.valueSize() > 1L << 40) {
+            throw new MapException(d.name(), Errno.ENOMEM, "(max_entries + 1) x value_size is more than jxdp maps");
         }
     }
 

@@ -14,6 +14,7 @@ class MapCreateParityTest {
     static Stream<Arguments> definitions() {
         MapType A = MapType.ARRAY, PA = MapType.PERCPU_ARRAY, H = MapType.HASH, PH = MapType.PERCPU_HASH;
         MapType LH = MapType.LRU_HASH, LPH = MapType.LRU_PERCPU_HASH, L = MapType.LPM_TRIE;
+        MapType Q = MapType.QUEUE, S = MapType.STACK;
         return Stream.of(
                 d(A, 4, 8, 16, 0), d(A, 8, 8, 16, 0), d(A, 4, 0, 16, 0), d(A, 4, 8, 0, 0),
                 d(A, 4, 1, 1, BPF_F_MMAPABLE), d(PA, 4, 8, 4, BPF_F_MMAPABLE), d(A, 4, 8, 4, BPF_F_NO_PREALLOC),
@@ -36,7 +37,10 @@ class MapCreateParityTest {
                 d(L, 8, 0, 16, BPF_F_NO_PREALLOC), d(L, 8, 8, 0, BPF_F_NO_PREALLOC),
                 d(L, 8, (1 << 22) - 256 - 24, 16, BPF_F_NO_PREALLOC), d(L, 8, (1 << 22) - 256 - 23, 16, BPF_F_NO_PREALLOC),
                 d(L, 20, 8, 16, BPF_F_NO_PREALLOC | BPF_F_RDONLY_PROG), d(L, 20, 8, 16, BPF_F_NO_PREALLOC | BPF_F_ZERO_SEED),
-                d(L, 20, 8, 16, BPF_F_NO_PREALLOC | BPF_F_RDONLY | BPF_F_WRONLY));
+                d(L, 20, 8, 16, BPF_F_NO_PREALLOC | BPF_F_RDONLY | BPF_F_WRONLY),
+                d(Q, 0, 8, 16, 0), d(Q, 4, 8, 16, 0), d(Q, 0, 0, 16, 0), d(Q, 0, 8, 0, 0), d(S, 0, 8, 16, 0),
+                d(S, 0, 8, 16, BPF_F_NO_PREALLOC), d(Q, 0, 8, 16, BPF_F_RDONLY_PROG), d(S, 0, (1 << 22) + 1, 1, 0),
+                d(Q, 0, 1 << 22, 1, 0), d(Q, 0, 8, 16, BPF_F_ZERO_SEED));
     }
 
     private static Arguments d(MapType t, int k, int v, int max, int flags) {
