@@ -65,6 +65,10 @@ public final class Maps {
                 checkQueueStack(def);
                 yield new QueueStack(def, nCpus, rcu);
             }
+            case RINGBUF -> {
+                checkRingBuf(def);
+                yield new RingBuf(def, nCpus, rcu);
+            }
             default -> throw new AssertionError(t);
         };
     }
@@ -182,6 +186,19 @@ public final class Maps {
         }
         if (d.maxEntries() < 0 || (Integer.toUnsignedLong(d.maxEntries()) + 1) * d.valueSize() > 1L << 40) {
             throw new MapException(d.name(), Errno.ENOMEM, "(max_entries + 1) x value_size is more than jxdp maps");
+        }
+    }
+
+    // ringbuf_map_alloc(): RINGBUF_CREATE_FLAG_MASK is BPF_F_NUMA_NODE; a power-of-2 number of pages
+    private static void checkRingBuf(MapDefinition d) {
+        if ((d.flags() & ~MapFlags.BPF_F_NUMA_NODE) != 0) {
+            throw invalid(d, "flags 0x" + Integer.toHexString(d.flags() & ~MapFlags.BPF_F_NUMA_NODE)
+                    + " are not valid for BPF_MAP_TYPE_RINGBUF");
+        }
+        long size = Integer.toUnsignedLong(d.maxEntries());
+        if (d.keySize() != 0 || d.valueSize() != 0 || size == 0 || Long.bitCount(size) != 1 || size % RingBuf.PAGE != 0) {
+            throw invalid(d, "ring buffers need key_size 0, value_size 0 and max_entries a power of 2 multiple of the"
+                    + " page size (4096), got " + size);
         }
     }
 

@@ -53,6 +53,16 @@ final class Native {
         LONG.setRelease(ALL, addr, v);
     }
 
+    /** Acquire load of a 4-aligned int: pairs with a release store or {@link #getAndSetInt}. */
+    static int getIntAcquire(long addr) {
+        return (int) INT.getAcquire(ALL, addr);
+    }
+
+    /** Atomic exchange (a full fence, as the kernel's xchg). */
+    static int getAndSetInt(long addr, int v) {
+        return (int) INT.getAndSet(ALL, addr, v);
+    }
+
     static boolean casInt(long addr, int expected, int value) {
         return (boolean) INT.compareAndSet(ALL, addr, expected, value);
     }

@@ -14,7 +14,7 @@ class MapCreateParityTest {
     static Stream<Arguments> definitions() {
         MapType A = MapType.ARRAY, PA = MapType.PERCPU_ARRAY, H = MapType.HASH, PH = MapType.PERCPU_HASH;
         MapType LH = MapType.LRU_HASH, LPH = MapType.LRU_PERCPU_HASH, L = MapType.LPM_TRIE;
-        MapType Q = MapType.QUEUE, S = MapType.STACK;
+        MapType Q = MapType.QUEUE, S = MapType.STACK, R = MapType.RINGBUF;
         return Stream.of(
                 d(A, 4, 8, 16, 0), d(A, 8, 8, 16, 0), d(A, 4, 0, 16, 0), d(A, 4, 8, 0, 0),
                 d(A, 4, 1, 1, BPF_F_MMAPABLE), d(PA, 4, 8, 4, BPF_F_MMAPABLE), d(A, 4, 8, 4, BPF_F_NO_PREALLOC),
@@ -40,7 +40,10 @@ class MapCreateParityTest {
                 d(L, 20, 8, 16, BPF_F_NO_PREALLOC | BPF_F_RDONLY | BPF_F_WRONLY),
                 d(Q, 0, 8, 16, 0), d(Q, 4, 8, 16, 0), d(Q, 0, 0, 16, 0), d(Q, 0, 8, 0, 0), d(S, 0, 8, 16, 0),
                 d(S, 0, 8, 16, BPF_F_NO_PREALLOC), d(Q, 0, 8, 16, BPF_F_RDONLY_PROG), d(S, 0, (1 << 22) + 1, 1, 0),
-                d(Q, 0, 1 << 22, 1, 0), d(Q, 0, 8, 16, BPF_F_ZERO_SEED));
+                d(Q, 0, 1 << 22, 1, 0), d(Q, 0, 8, 16, BPF_F_ZERO_SEED),
+                d(R, 0, 0, 4096, 0), d(R, 0, 0, 1 << 20, 0), d(R, 0, 0, 4096 * 3, 0), d(R, 0, 0, 2048, 0),
+                d(R, 4, 0, 4096, 0), d(R, 0, 4, 4096, 0), d(R, 0, 0, 0, 0), d(R, 0, 0, 4096, BPF_F_NO_PREALLOC),
+                d(R, 0, 0, 4096, BPF_F_RDONLY_PROG), d(R, 0, 0, 4096, BPF_F_NUMA_NODE));
     }
 
     private static Arguments d(MapType t, int k, int v, int max, int flags) {
