@@ -53,7 +53,7 @@ final class HashTab extends BpfMap {
     private static final long B_LOCK = 8;
     private static final long E_NEXT = 0;
     private static final long E_HASH = 8;
-    /** LRU: 1 while the element is linked in a bucket (written under that bucket's lock). */
+    /** 1 while the element is linked in a bucket (written under that bucket's lock): LRU eviction and pinned reopen use it. */
     private static final long E_LIVE = 12;
     /** LRU: the reference bit, set by program-side lookups, cleared by the eviction clock. */
     private static final long E_REF = 13;
@@ -109,8 +109,11 @@ final class HashTab extends BpfMap {
     private long clockHand;
     private final long bookSize;
 
-    HashTab(MapDefinition def, int nCpus, Rcu rcu) {
+    private final Backing backing;
+
+    HashTab(MapDefinition def, int nCpus, Rcu rcu, Backing backing) {
         super(def, nCpus, rcu);
+        this.backing = backing;
         this.keySize = def.keySize();
         this.valueSize = def.valueSize();
         this.maxEntries = def.maxEntries();
@@ -119,21 +122,23 @@ final class HashTab extends BpfMap {
         this.valueStride = Native.roundUp8(valueSize);
         this.valueOffset = E_KEY + Native.roundUp8(keySize);
         this.elemSize = valueOffset + valueStride * (perCpu ? nCpus : 1);
-        this.seed = (def.flags() & MapFlags.BPF_F_ZERO_SEED) != 0 ? 0 : new SecureRandom().nextInt();
+        this.seed = backing.seed((def.flags() & MapFlags.BPF_F_ZERO_SEED) != 0 ? 0 : new SecureRandom().nextInt());
         long nBuckets = Long.highestOneBit(Math.max(1, maxEntries - 1L)) << (maxEntries > 1 ? 1 : 0);
         this.bucketMask = nBuckets - 1;
         this.poolSize = maxEntries + Math.max(MIN_RESERVE, Math.min(MAX_RESERVE, maxEntries));
-        this.bucketMem = Maps.mmap(def, nBuckets * BUCKET_SIZE);
+        // Only the elements persist in a pinned map's file; buckets and free lists are rebuilt on reopen.
+        this.bucketMem = backing.region(def, nBuckets * BUCKET_SIZE, false);
         MemorySegment em = null;
         MemorySegment bm = null;
         try {
-            em = Maps.mmap(def, poolSize * elemSize);
-            bm = Maps.mmap(def, poolSize * 8 + poolSize * 16 + 8); // + the LRU evict lock
+            em = backing.region(def, poolSize * elemSize, true);
+            bm = backing.region(def, poolSize * 8 + poolSize * 16 + 8, false); // + the LRU evict lock
         } catch (RuntimeException e) {
-            Mmap.unmap(bucketMem);
+            backing.release(bucketMem);
             if (em != null) {
-                Mmap.unmap(em);
+                backing.release(em);
             }
+            backing.close();
             throw e;
         }
         this.elemMem = em;
@@ -143,6 +148,46 @@ final class HashTab extends BpfMap {
         this.elems = elemMem.address();
         this.freeStack = bookMem.address();
         this.retireRing = freeStack + poolSize * 8;
+        if (backing.reopened()) {
+            relink();
+        }
+    }
+
+    /**
+     * A pinned map's elements after a restart: the live ones (E_LIVE set while linked) are copied
+     * aside, their slots cleared, and inserted again, which rebuilds buckets, chains and the pool
+     * for this process's addresses. The previous run's pointers are never followed.
+     */
+    private void relink() {
+        long live = 0;
+        for (long i = 0; i < poolSize; i++) {
+            if (Native.getByte(elems + i * elemSize + E_LIVE) == 1) {
+                live++;
+            }
+        }
+        if (live == 0) {
+            return;
+        }
+        MemorySegment aside = Maps.mmap(def, live * elemSize);
+        try {
+            long n = 0;
+            for (long i = 0; i < poolSize; i++) {
+                long e = elems + i * elemSize;
+                if (Native.getByte(e + E_LIVE) == 1) {
+                    Native.copy(e, aside.address() + n++ * elemSize, elemSize);
+                    Native.putByte(e + E_LIVE, (byte) 0);
+                }
+            }
+            for (long i = 0; i < n; i++) {
+                long e = aside.address() + i * elemSize;
+                int rc = doUpdate(e + E_KEY, e + valueOffset, MapFlags.BPF_ANY, -1);
+                if (rc != 0) {
+                    throw new MapException(name(), -rc, "re-inserting element " + i + " of a pinned map failed");
+                }
+            }
+        } finally {
+            Mmap.unmap(aside);
+        }
     }
 
     @Override
@@ -557,8 +602,9 @@ final class HashTab extends BpfMap {
 
     @Override
     void free() {
-        Mmap.unmap(bucketMem);
-        Mmap.unmap(elemMem);
-        Mmap.unmap(bookMem);
+        backing.release(bucketMem);
+        backing.release(elemMem);
+        backing.release(bookMem);
+        backing.close();
     }
 }

@@ -4,6 +4,8 @@ import io.jxdp.ffi.sys.Errno;
 import io.jxdp.ffi.sys.Mmap;
 import io.jxdp.ffi.sys.NativeException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * Creates maps from definitions, validating them as {@code BPF_MAP_CREATE} does (the
@@ -37,6 +39,64 @@ public final class Maps {
      * report quiescent states to.
      */
     public static BpfMap create(MapDefinition def, int nCpus, Rcu rcu) {
+        return create(def, nCpus, rcu, Backing.ANONYMOUS);
+    }
+
+    /**
+     * A pinned map: its contents live in the file {@code pinDir/<name>} and survive a restart of
+     * jxdp, as a map pinned in bpffs survives its loader (libbpf {@code LIBBPF_PIN_BY_NAME}). An
+     * existing file is reopened if it describes the same map (type, key and value size, max_entries,
+     * flags, nCpus), else refused with EINVAL naming each difference; a file another process has
+     * open gives EBUSY. Pinnable: ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH
+     * (others EOPNOTSUPP). The map name must be a plain file name.
+     */
+    public static BpfMap createPinned(MapDefinition def, int nCpus, Rcu rcu, Path pinDir) {
+        switch (def.type()) {
+            case ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH -> { }
+            default -> throw new MapException(def.name(), Errno.EOPNOTSUPP, "pinning " + def.type().kernelName()
+                    + " is not supported by jxdp yet");
+        }
+        String n = def.name();
+        if (n.isEmpty() || n.contains("/") || n.equals(".") || n.equals("..") || n.indexOf('\0') >= 0) {
+            throw new MapException(n, Errno.EINVAL, "a pinned map's name must be a plain file name");
+        }
+        if (!Files.isDirectory(pinDir)) {
+            throw new MapException(n, Errno.ENOENT, "pin directory " + pinDir + " does not exist");
+        }
+        validate(def, nCpus, rcu);
+        Backing.File file = new Backing.File(pinDir.resolve(n), def, nCpus);
+        try {
+            return create(def, nCpus, rcu, file);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    /** Removes a pinned map's file (the map must not be open); whether there was one. */
+    public static boolean unpin(Path pinDir, String name) {
+        try {
+            return Files.deleteIfExists(pinDir.resolve(name));
+        } catch (java.io.IOException e) {
+            throw new MapException(name, Errno.EIO, "cannot remove " + pinDir.resolve(name) + ": " + e.getMessage());
+        }
+    }
+
+    private static void validate(MapDefinition def, int nCpus, Rcu rcu) {
+        if (nCpus <= 0) {
+            throw new IllegalArgumentException("nCpus must be positive: " + nCpus);
+        }
+        if (rcu == null) {
+            throw new IllegalArgumentException("rcu must not be null");
+        }
+        switch (def.type()) {
+            case ARRAY, PERCPU_ARRAY -> checkArray(def);
+            case HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH -> checkHash(def);
+            default -> { }
+        }
+    }
+
+    private static BpfMap create(MapDefinition def, int nCpus, Rcu rcu, Backing backing) {
         if (nCpus <= 0) {
             throw new IllegalArgumentException("nCpus must be positive: " + nCpus);
         }
@@ -51,11 +111,11 @@ public final class Maps {
         return switch (t) {
             case ARRAY, PERCPU_ARRAY -> {
                 checkArray(def);
-                yield new ArrayMap(def, nCpus, rcu);
+                yield new ArrayMap(def, nCpus, rcu, backing);
             }
             case HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH -> {
                 checkHash(def);
-                yield new HashTab(def, nCpus, rcu);
+                yield new HashTab(def, nCpus, rcu, backing);
             }
             case LPM_TRIE -> {
                 checkLpm(def);
