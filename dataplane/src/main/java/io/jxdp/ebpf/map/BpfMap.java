@@ -105,7 +105,7 @@ public abstract class BpfMap implements AutoCloseable {
             case LOOKUP, UPDATE, GET_NEXT_KEY -> true;
             case DELETE -> supportsDelete();
             case LOOKUP_PERCPU -> isPerCpu();
-            case PUSH, POP, PEEK, REDIRECT -> false;
+            case PUSH, POP, PEEK, REDIRECT, RINGBUF -> false;
         };
     }
 

@@ -72,7 +72,7 @@ public enum MapType {
     /** Whether {@link Maps#create} implements this type. */
     public boolean supported() {
         return switch (this) {
-            case HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY -> true;
+            case HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH, LPM_TRIE, QUEUE, STACK, RINGBUF -> true;
             default -> false;
         };
     }

@@ -4,6 +4,8 @@ import io.jxdp.ffi.sys.Errno;
 import io.jxdp.ffi.sys.Mmap;
 import io.jxdp.ffi.sys.NativeException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * Creates maps from definitions, validating them as {@code BPF_MAP_CREATE} does (the
@@ -37,6 +39,64 @@ public final class Maps {
      * report quiescent states to.
      */
     public static BpfMap create(MapDefinition def, int nCpus, Rcu rcu) {
+        return create(def, nCpus, rcu, Backing.ANONYMOUS);
+    }
+
+    /**
+     * A pinned map: its contents live in the file {@code pinDir/<name>} and survive a restart of
+     * jxdp, as a map pinned in bpffs survives its loader (libbpf {@code LIBBPF_PIN_BY_NAME}). An
+     * existing file is reopened if it describes the same map (type, key and value size, max_entries,
+     * flags, nCpus), else refused with EINVAL naming each difference; a file another process has
+     * open gives EBUSY. Pinnable: ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH
+     * (others EOPNOTSUPP). The map name must be a plain file name.
+     */
+    public static BpfMap createPinned(MapDefinition def, int nCpus, Rcu rcu, Path pinDir) {
+        switch (def.type()) {
+            case ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH -> { }
+            default -> throw new MapException(def.name(), Errno.EOPNOTSUPP, "pinning " + def.type().kernelName()
+                    + " is not supported by jxdp yet");
+        }
+        String n = def.name();
+        if (n.isEmpty() || n.contains("/") || n.equals(".") || n.equals("..") || n.indexOf('\0') >= 0) {
+            throw new MapException(n, Errno.EINVAL, "a pinned map's name must be a plain file name");
+        }
+        if (!Files.isDirectory(pinDir)) {
+            throw new MapException(n, Errno.ENOENT, "pin directory " + pinDir + " does not exist");
+        }
+        validate(def, nCpus, rcu);
+        Backing.File file = new Backing.File(pinDir.resolve(n), def, nCpus);
+        try {
+            return create(def, nCpus, rcu, file);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    /** Removes a pinned map's file (the map must not be open); whether there was one. */
+    public static boolean unpin(Path pinDir, String name) {
+        try {
+            return Files.deleteIfExists(pinDir.resolve(name));
+        } catch (java.io.IOException e) {
+            throw new MapException(name, Errno.EIO, "cannot remove " + pinDir.resolve(name) + ": " + e.getMessage());
+        }
+    }
+
+    private static void validate(MapDefinition def, int nCpus, Rcu rcu) {
+        if (nCpus <= 0) {
+            throw new IllegalArgumentException("nCpus must be positive: " + nCpus);
+        }
+        if (rcu == null) {
+            throw new IllegalArgumentException("rcu must not be null");
+        }
+        switch (def.type()) {
+            case ARRAY, PERCPU_ARRAY -> checkArray(def);
+            case HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH -> checkHash(def);
+            default -> { }
+        }
+    }
+
+    private static BpfMap create(MapDefinition def, int nCpus, Rcu rcu, Backing backing) {
         if (nCpus <= 0) {
             throw new IllegalArgumentException("nCpus must be positive: " + nCpus);
         }
@@ -51,11 +111,23 @@ public final class Maps {
         return switch (t) {
             case ARRAY, PERCPU_ARRAY -> {
                 checkArray(def);
-                yield new ArrayMap(def, nCpus, rcu);
+                yield new ArrayMap(def, nCpus, rcu, backing);
             }
-            case HASH, PERCPU_HASH -> {
+            case HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH -> {
                 checkHash(def);
-                yield new HashTab(def, nCpus, rcu);
+                yield new HashTab(def, nCpus, rcu, backing);
+            }
+            case LPM_TRIE -> {
+                checkLpm(def);
+                yield new LpmTrie(def, nCpus, rcu);
+            }
+            case QUEUE, STACK -> {
+                checkQueueStack(def);
+                yield new QueueStack(def, nCpus, rcu);
+            }
+            case RINGBUF -> {
+                checkRingBuf(def);
+                yield new RingBuf(def, nCpus, rcu);
             }
             default -> throw new AssertionError(t);
         };
@@ -99,12 +171,18 @@ public final class Maps {
 
     // htab_map_alloc_check()
     private static void checkHash(MapDefinition d) {
-        boolean percpu = d.type() == MapType.PERCPU_HASH;
+        boolean percpu = d.type().perCpu();
+        boolean lru = d.type() == MapType.LRU_HASH || d.type() == MapType.LRU_PERCPU_HASH;
+        boolean percpuLru = (d.flags() & MapFlags.BPF_F_NO_COMMON_LRU) != 0;
         checkFlags(d, HASH_FLAGS);
-        if ((d.flags() & MapFlags.BPF_F_NO_COMMON_LRU) != 0) {
+        if (!lru && percpuLru) {
             throw invalid(d, "BPF_F_NO_COMMON_LRU is for LRU hash maps only");
         }
-        if (percpu && (d.flags() & MapFlags.BPF_F_NUMA_NODE) != 0) {
+        if (lru && (d.flags() & MapFlags.BPF_F_NO_PREALLOC) != 0) {
+            // "LRU implementation is much complicated than other maps. Hence, limit to the default prealloc."
+            throw new MapException(d.name(), BpfMap.ENOTSUPP, "LRU hash maps must be preallocated (no BPF_F_NO_PREALLOC)");
+        }
+        if ((percpu || percpuLru) && (d.flags() & MapFlags.BPF_F_NUMA_NODE) != 0) {
             throw invalid(d, "per-CPU hash maps take no NUMA node");
         }
         if (d.maxEntries() == 0 || d.keySize() == 0 || d.valueSize() == 0) {
@@ -127,6 +205,60 @@ public final class Maps {
         if (nBuckets > 0xFFFF_FFFFL / 16) {
             throw new MapException(d.name(), Errno.E2BIG, "max_entries " + Integer.toUnsignedString(d.maxEntries())
                     + " needs " + nBuckets + " buckets, more than the kernel's " + (0xFFFF_FFFFL / 16));
+        }
+    }
+
+    /** sizeof(struct lpm_trie_node) without data: two child pointers, prefixlen, flags. */
+    static final long LPM_NODE_SIZE = 24;
+    private static final int LPM_FLAGS = MapFlags.BPF_F_NO_PREALLOC | MapFlags.BPF_F_NUMA_NODE | MapFlags.ACCESS_MASK;
+
+    // trie_alloc(): every refusal is EINVAL
+    private static void checkLpm(MapDefinition d) {
+        if (d.maxEntries() == 0) {
+            throw invalid(d, "max_entries must be positive");
+        }
+        if ((d.flags() & MapFlags.BPF_F_NO_PREALLOC) == 0) {
+            throw invalid(d, "LPM tries must be created with BPF_F_NO_PREALLOC");
+        }
+        checkFlags(d, LPM_FLAGS);
+        if (d.keySize() < 4 + 1 || d.keySize() > 4 + 256) {
+            throw invalid(d, "LPM key_size must be 4 (prefixlen) + 1..256 data bytes, got " + d.keySize());
+        }
+        if (d.valueSize() < 1 || d.valueSize() > KMALLOC_MAX_SIZE - 256 - LPM_NODE_SIZE) {
+            throw invalid(d, "LPM value_size must be 1.." + (KMALLOC_MAX_SIZE - 256 - LPM_NODE_SIZE) + ", got "
+                    + Integer.toUnsignedString(d.valueSize()));
+        }
+        if (d.maxEntries() < 0) {
+            throw new MapException(d.name(), Errno.ENOMEM, "max_entries " + Integer.toUnsignedString(d.maxEntries())
+                    + " is beyond what jxdp maps (2^31 - 1)");
+        }
+    }
+
+    // queue_stack_map_alloc_check()
+    private static void checkQueueStack(MapDefinition d) {
+        if (d.maxEntries() == 0 || d.keySize() != 0 || d.valueSize() == 0) {
+            throw invalid(d, "queue and stack maps need key_size 0 and positive value_size and max_entries");
+        }
+        checkFlags(d, MapFlags.BPF_F_NUMA_NODE | MapFlags.ACCESS_MASK);
+        if (Integer.toUnsignedLong(d.valueSize()) > KMALLOC_MAX_SIZE) {
+            throw new MapException(d.name(), Errno.E2BIG, "value_size " + Integer.toUnsignedString(d.valueSize())
+                    + " exceeds " + KMALLOC_MAX_SIZE);
+        }
+        if (d.maxEntries() < 0 || (Integer.toUnsignedLong(d.maxEntries()) + 1) * d.valueSize() > 1L << 40) {
+            throw new MapException(d.name(), Errno.ENOMEM, "(max_entries + 1) x value_size is more than jxdp maps");
+        }
+    }
+
+    // ringbuf_map_alloc(): RINGBUF_CREATE_FLAG_MASK is BPF_F_NUMA_NODE; a power-of-2 number of pages
+    private static void checkRingBuf(MapDefinition d) {
+        if ((d.flags() & ~MapFlags.BPF_F_NUMA_NODE) != 0) {
+            throw invalid(d, "flags 0x" + Integer.toHexString(d.flags() & ~MapFlags.BPF_F_NUMA_NODE)
+                    + " are not valid for BPF_MAP_TYPE_RINGBUF");
+        }
+        long size = Integer.toUnsignedLong(d.maxEntries());
+        if (d.keySize() != 0 || d.valueSize() != 0 || size == 0 || Long.bitCount(size) != 1 || size % RingBuf.PAGE != 0) {
+            throw invalid(d, "ring buffers need key_size 0, value_size 0 and max_entries a power of 2 multiple of the"
+                    + " page size (4096), got " + size);
         }
     }
 
