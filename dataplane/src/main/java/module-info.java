@@ -17,6 +17,7 @@ module io.jxdp.dataplane {
     exports io.jxdp.ebpf.btf;
     exports io.jxdp.ebpf.loader;
     exports io.jxdp.ebpf.engine;
+    exports io.jxdp.ebpf.kernel;
     exports io.jxdp.ebpf.map;
     exports io.jxdp.ebpf.xdp;
 

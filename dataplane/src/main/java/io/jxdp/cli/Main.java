@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "A user-space, XDP-style packet dataplane: runs clang-compiled eBPF XDP programs.",
         subcommands = {CommandLine.HelpCommand.class, ConformanceCommand.class, AsmCommand.class,
-                DisasmCommand.class, DemoCommand.class, ProgCommand.class, MapCommand.class})
+                DisasmCommand.class, DemoCommand.class, ProgCommand.class, MapCommand.class, ParityCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -2,6 +2,7 @@ package io.jxdp.cli;
 
 import io.jxdp.ebpf.asm.Disassembler;
 import io.jxdp.ebpf.engine.EngineException;
+import io.jxdp.ebpf.engine.MapsYaml;
 import io.jxdp.ebpf.engine.XdpEngine;
 import io.jxdp.ebpf.engine.XdpResult;
 import io.jxdp.ebpf.helper.HelperIds;
@@ -89,14 +90,15 @@ final class ProgCommand implements Runnable {
                 if (!Files.isRegularFile(packets)) {
                     throw new CliErrors.UserError("no such packet file: " + packets);
                 }
-                if (maps != null) {
-                    throw new CliErrors.UserError("--maps is not available yet in this build");
-                }
+                MapsYaml preload = maps == null ? null : MapsYaml.parse(maps);
                 BpfObject obj = CliErrors.load(object);
                 List<byte[]> pkts = PacketFiles.read(packets);
                 try (XdpEngine e = Engines.create(engine, obj, program)) {
                     if (noTrace && e instanceof InterpreterXdpEngine ie) {
                         ie.traceSink(TraceSink.discard());
+                    }
+                    if (preload != null) {
+                        preload.preload(e);
                     }
                     for (int i = 0; i < pkts.size(); i++) {
                         byte[] p = pkts.get(i);

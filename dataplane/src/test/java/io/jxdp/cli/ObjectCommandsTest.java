@@ -116,12 +116,12 @@ class ObjectCommandsTest {
                 "no such packet file");
         assertOneLineError(jxdp("prog", "run", obj("xdp_adjust.o"), "--program", "xdp_nope", "--packet", pcap.toString()),
                 "no program 'xdp_nope'", "xdp_encap, xdp_decap, xdp_tail, xdp_meta, xdp_bytes");
-        assertOneLineError(jxdp("prog", "run", obj("xdp_tx.o"), "--packet", pcap.toString(), "--engine", "kernel"),
-                "kernel", "not available");
+        assertOneLineError(jxdp("prog", "run", obj("xdp_adjust.o"), "--program", "xdp_nope", "--packet", pcap.toString(),
+                "--engine", "kernel"), "no program 'xdp_nope'", "xdp_encap, xdp_decap, xdp_tail, xdp_meta, xdp_bytes");
         assertOneLineError(jxdp("prog", "run", obj("xdp_tx.o"), "--packet", pcap.toString(), "--engine", "jit9"),
                 "unknown engine 'jit9'");
         assertOneLineError(jxdp("prog", "run", obj("xdp_tx.o"), "--packet", pcap.toString(), "--maps", "x.yaml"),
-                "--maps", "not available");
+                "x.yaml", "no such file");
         Path notElf = dir.resolve("x.o");
         Files.writeString(notElf, "not an ELF file");
         Result r = jxdp("prog", "run", notElf.toString(), "--packet", pcap.toString());

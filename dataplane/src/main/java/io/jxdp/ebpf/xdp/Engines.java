@@ -2,12 +2,13 @@ package io.jxdp.ebpf.xdp;
 
 import io.jxdp.ebpf.engine.EngineException;
 import io.jxdp.ebpf.engine.XdpEngine;
+import io.jxdp.ebpf.kernel.KernelXdpEngine;
 import io.jxdp.ebpf.loader.BpfObject;
 import java.util.List;
 
 /**
- * Creates {@link XdpEngine}s by the name the CLI uses. The kernel engine (BPF_PROG_TEST_RUN) is
- * wired in here by the {@code parity} work; until then {@code kernel} is refused with a clear error.
+ * Creates {@link XdpEngine}s by the name the CLI uses: {@code interp} (jxdp's interpreter) and
+ * {@code kernel} (this machine's kernel through BPF_PROG_TEST_RUN, {@link KernelXdpEngine}).
  */
 public final class Engines {
     /** Engine names, in the order {@code --engine} lists them. */
@@ -24,7 +25,7 @@ public final class Engines {
     public static XdpEngine create(String engine, BpfObject obj, String program) {
         return switch (engine == null ? "interp" : engine) {
             case "interp" -> InterpreterXdpEngine.create(obj, program);
-            case "kernel" -> throw new EngineException("engine 'kernel' is not available yet in this build");
+            case "kernel" -> KernelXdpEngine.load(obj, XdpLinker.program(obj, program).name());
             default -> throw new EngineException("unknown engine '" + engine + "' (engines: " + String.join(", ", NAMES)
                     + ")");
         };

@@ -1,0 +1,97 @@
+package io.jxdp.programs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.jxdp.ebpf.engine.EngineException;
+import io.jxdp.ebpf.engine.MapEntry;
+import io.jxdp.ebpf.engine.MapsYaml;
+import io.jxdp.ebpf.engine.XdpEngine;
+import io.jxdp.ebpf.engine.XdpResult;
+import io.jxdp.ebpf.kernel.KernelXdpEngine;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Guards the recorded expectations: the kernel engine, run as kernel-expect.sh runs bpftool, must
+ * reproduce expected/NAME.txt line for line and expected/NAME.maps.yaml map for map (minus the
+ * nondeterministic entries), and show exactly corpus.yaml's verdict set. A failure here means either
+ * the kernel engine or the committed expectations are wrong, and the parity test cannot be trusted.
+ */
+class KernelExpectationTest {
+    static final HexFormat HEX = HexFormat.of();
+
+    static List<Corpus.Entry> entries() {
+        return Corpus.entries();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("entries")
+    void kernelEngineReproducesTheExpectedFiles(Corpus.Entry e) throws Exception {
+        List<String> expected = Files.readAllLines(e.expectedRuns()).stream().filter(l -> !l.isBlank()).toList();
+        List<byte[]> packets = e.packets();
+        assertEquals(packets.size(), expected.size(), e.expectedRuns() + " lines vs " + e.pcap() + " packets");
+        List<String> actual = new ArrayList<>();
+        Set<String> verdicts = new TreeSet<>();
+        try (XdpEngine k = KernelXdpEngine.load(e.load(), e.program())) {
+            MapsYaml preload = e.preload();
+            if (preload != null) {
+                preload.preload(k);
+            }
+            for (int i = 0; i < packets.size(); i++) {
+                try {
+                    XdpResult r = k.run(packets.get(i), 1);
+                    String out = r.output().length == 0 ? "-" : HEX.formatHex(r.output());
+                    actual.add(i + " " + r.actionName() + " " + out);
+                    verdicts.add(r.actionName());
+                } catch (EngineException ex) {
+                    assertTrue(ex.getMessage().startsWith("EINVAL"), ex.getMessage());
+                    actual.add(i + " EINVAL -");
+                }
+            }
+            for (int i = 0; i < packets.size(); i++) {
+                assertEquals(expected.get(i), actual.get(i), e.name() + " packet " + i);
+            }
+            assertEquals(new TreeSet<>(e.verdicts()), verdicts, e.name() + ": verdicts vs corpus.yaml");
+
+            Map<String, List<MapEntry>> want = new TreeMap<>();
+            MapsYaml.parse(e.expectedMaps()).maps().forEach((name, list) ->
+                    want.put(name, list.stream().map(MapsYaml.Entry::toMapEntry).toList()));
+            Map<String, List<MapEntry>> got = MapsYaml.snapshot(k, Set.of());
+            assertEquals(want.keySet(), got.keySet(), e.name() + ": map names");
+            Set<String> skip = new TreeSet<>(e.exclusions().maps());
+            for (String map : want.keySet()) {
+                if (skip.contains(map)) {
+                    continue;
+                }
+                String w = render(map, want.get(map), e);
+                String g = render(map, got.get(map), e);
+                if (!w.equals(g)) {
+                    fail(e.name() + " map " + map + " after the last packet:\nexpected " + w + "\nactual   " + g);
+                }
+            }
+        }
+    }
+
+    /** Entries sorted by key, excluded keys left out. */
+    static String render(String map, List<MapEntry> entries, Corpus.Entry e) {
+        Map<String, String> sorted = new TreeMap<>();
+        Set<String> skipKeys = e.exclusions().keys().getOrDefault(map, Set.of());
+        for (MapEntry m : entries) {
+            String key = HEX.formatHex(m.key());
+            if (!skipKeys.contains(key)) {
+                sorted.put(key, m.values().stream().map(HEX::formatHex).toList().toString());
+            }
+        }
+        return sorted.toString();
+    }
+}
