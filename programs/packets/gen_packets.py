@@ -355,6 +355,18 @@ def entries():
         ("truncated UDP header: DROP", truncated(ipv4_udp(), 14 + 20 + 4)),
         ("truncated IPv4 header: DROP", truncated(ipv4_udp(), 24)),
     ]
+    yield "xdp_loop", [
+        ("IPv4 UDP, 46 bytes of payload", pad_to(ipv4_udp(), 60)),
+        ("IPv4 TCP SYN", ipv4_tcp()),
+        ("IPv6 UDP", ipv6_udp()),
+        ("stop index 3 from byte 0", bytes([3, 1, 2]) + pad_to(ipv4_udp(), 60)[3:]),
+        ("stop index 0 from byte 0, array walk stops at key 0", bytes([0, 5, 0]) + ipv4_icmp()[3:]),
+        ("64-byte frame: no loop iterations", pad_to(ipv4_udp(), 64)),
+        ("IPv4 UDP again: same length", pad_to(ipv4_udp(), 60)),
+        ("ARP", arp()),
+        ("stop at 20, 63 iterations", bytes([20, 7, 6]) + pad_to(ipv4_udp(), 63)[3:]),
+        ("IPv4 UDP, 1500 bytes", frame_1500()),
+    ]
 
 
 def ipv4_udp_nocsum():

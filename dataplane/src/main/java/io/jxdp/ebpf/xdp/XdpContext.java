@@ -1,8 +1,12 @@
 package io.jxdp.ebpf.xdp;
 
 import io.jxdp.ebpf.helper.CallContext;
+import io.jxdp.ebpf.interp.Interpreter;
 import io.jxdp.ebpf.interp.MemoryRegions;
 import io.jxdp.ebpf.map.BpfMap;
+import io.jxdp.ebpf.map.MapOp;
+import io.jxdp.ebpf.map.MapType;
+import io.jxdp.ebpf.map.RingBuf;
 import io.jxdp.ffi.sys.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -43,6 +47,10 @@ final class XdpContext extends CallContext {
     private int mark;
     /** The interpreter's regions in checked mode (null otherwise); CallContext.regions() is only set during a run. */
     private MemoryRegions runRegions;
+    /** Runs callbacks; set by the engine once the interpreter exists. */
+    private Interpreter interpreter;
+    /** Per map, the key that bpf_for_each_map_elem passes its callback (the kernel's is on its stack). */
+    private final MemorySegment[] callbackKeys;
 
     XdpContext(Arena arena, BpfMap[] maps) {
         this.frame = arena.allocate(XdpLayout.FRAME_SIZE, 4096);
@@ -57,6 +65,10 @@ final class XdpContext extends CallContext {
             handles.set(ValueLayout.JAVA_LONG, 8L * i, i); // a descriptor holding the map table index
         }
         this.mapHandles = handles.address();
+        this.callbackKeys = new MemorySegment[maps.length];
+        for (int i = 0; i < maps.length; i++) {
+            callbackKeys[i] = arena.allocate(Math.max(8, maps[i].keySize()), 8);
+        }
         this.timespec = arena.allocate(16, 8);
         this.random = System.nanoTime() ^ 0x9e3779b97f4a7c15L;
     }
@@ -216,10 +228,228 @@ final class XdpContext extends CallContext {
         return m.delete(key, cpu());
     }
 
+    long mapLookupPercpu(long handle, long key, long targetCpu) {
+        BpfMap m = map("bpf_map_lookup_percpu_elem", handle);
+        checkMemory("bpf_map_lookup_percpu_elem", "key", key, m.keySize(), false);
+        // kernel: cpu >= nr_cpu_ids returns NULL; r3 is a u32
+        long v = m.lookupPercpu(key, (int) Math.min(targetCpu & 0xffff_ffffL, Integer.MAX_VALUE));
+        if (v != 0) {
+            allowValue(m, v);
+        }
+        return v;
+    }
+
+    private void allowValue(BpfMap m, long v) {
+        if (checked && regions() != null) {
+            boolean writable = (m.flags() & io.jxdp.ebpf.map.MapFlags.BPF_F_RDONLY_PROG) == 0;
+            if (!regions().allows(v, m.valueSize(), writable)) {
+                regions().add(m.name(), v, m.valueSize(), writable);
+            }
+        }
+    }
+
+    /** bpf_map_push_elem(): QUEUE/STACK (kernel queue_stack_map_push_elem); -EOPNOTSUPP... from the map otherwise. */
+    long mapPush(long handle, long value, long flags) {
+        BpfMap m = map("bpf_map_push_elem", handle);
+        requireOp(m, MapOp.PUSH, "bpf_map_push_elem");
+        checkMemory("bpf_map_push_elem", "value", value, m.valueSize(), false);
+        return m.push(value, flags, cpu());
+    }
+
+    long mapPop(long handle, long value) {
+        BpfMap m = map("bpf_map_pop_elem", handle);
+        requireOp(m, MapOp.POP, "bpf_map_pop_elem");
+        checkMemory("bpf_map_pop_elem", "value", value, m.valueSize(), true);
+        return m.pop(value, cpu());
+    }
+
+    long mapPeek(long handle, long value) {
+        BpfMap m = map("bpf_map_peek_elem", handle);
+        requireOp(m, MapOp.PEEK, "bpf_map_peek_elem");
+        checkMemory("bpf_map_peek_elem", "value", value, m.valueSize(), true);
+        return m.peek(value, cpu());
+    }
+
+    /** The kernel's verifier refuses these calls on other map types; jxdp ends the run naming the map. */
+    private static void requireOp(BpfMap m, MapOp op, String helper) {
+        if (!m.supports(op)) {
+            throw new HelperFault(helper + ": map '" + m.name() + "' (" + m.type().kernelName()
+                    + ") does not support it");
+        }
+    }
+
+    // ------------------------------------------------------------------ ring buffer
+
+    private RingBuf ringbuf(String helper, long handle) {
+        BpfMap m = map(helper, handle);
+        if (!(m instanceof RingBuf rb)) {
+            throw new HelperFault(helper + ": map '" + m.name() + "' (" + m.type().kernelName()
+                    + ") is not a BPF_MAP_TYPE_RINGBUF");
+        }
+        return rb;
+    }
+
+    /** bpf_ringbuf_output() (kernel/bpf/ringbuf.c): 0, -EINVAL for unknown flags, -EAGAIN when full. */
+    long ringbufOutput(long handle, long data, long size, long flags) {
+        RingBuf rb = ringbuf("bpf_ringbuf_output", handle);
+        checkMemory("bpf_ringbuf_output", "data", data, size, false);
+        return rb.output(data, size, flags);
+    }
+
+    /** bpf_ringbuf_reserve(): the record's address (writable by the program until submitted), or 0. */
+    long ringbufReserve(long handle, long size, long flags) {
+        RingBuf rb = ringbuf("bpf_ringbuf_reserve", handle);
+        long rec = rb.reserve(size, flags);
+        if (rec != 0 && checked && regions() != null) {
+            regions().add(rb.name() + " record", rec, size, true);
+        }
+        return rec;
+    }
+
+    /** bpf_ringbuf_submit()/discard(): the verifier proved {@code sample} is a live reservation. */
+    long ringbufCommit(long sample, long flags, boolean discard) {
+        String helper = discard ? "bpf_ringbuf_discard" : "bpf_ringbuf_submit";
+        if (sample == 0) {
+            throw new HelperFault(helper + ": NULL record (the verifier requires a reserved one)");
+        }
+        checkMemory(helper, "data", sample, 1, true);
+        if (discard) {
+            RingBuf.discard(sample, flags);
+        } else {
+            RingBuf.submit(sample, flags);
+        }
+        return 0;
+    }
+
+    long ringbufQuery(long handle, long flags) {
+        return ringbuf("bpf_ringbuf_query", handle).query(flags);
+    }
+
+    // ------------------------------------------------------------------ callbacks (bpf_loop, for_each)
+
+    /** kernel/bpf/bpf_iter.c BPF_MAX_LOOPS. */
+    static final long BPF_MAX_LOOPS = 8L * 1024 * 1024;
+
+    void interpreter(Interpreter interpreter) {
+        this.interpreter = interpreter;
+    }
+
+    private int callbackPc(String helper, long fn) {
+        int pc = Callbacks.pc(fn);
+        if (pc < 0 || interpreter == null) {
+            throw new HelperFault(helper + ": r2 0x" + Long.toHexString(fn) + " is not a callback function"
+                    + " (ld_imm64 with BPF_PSEUDO_FUNC)");
+        }
+        return pc;
+    }
+
+    /**
+     * bpf_loop() (kernel/bpf/bpf_iter.c): -EINVAL for flags, -E2BIG past BPF_MAX_LOOPS, else calls
+     * callback(i, ctx) for i from 0 and returns the number of calls made; a non-zero callback result
+     * (the verifier allows 0 or 1) stops after that call.
+     */
+    long loop(long nrLoops, long fn, long callbackCtx, long flags) {
+        int pc = callbackPc("bpf_loop", fn);
+        if (flags != 0) {
+            return -Errno.EINVAL;
+        }
+        long n = nrLoops & 0xffff_ffffL;
+        if (n > BPF_MAX_LOOPS) {
+            // flags 0 is what lets the verifier inline bpf_loop (inline_bpf_loop() in
+            // kernel/bpf/verifier.c), whose "BPF_MOV32_IMM(BPF_REG_0, -E2BIG)" zero-extends:
+            // the program sees 0xfffffff9, not -7 (checked against this machine's kernel).
+            return -Errno.E2BIG & 0xffff_ffffL;
+        }
+        Interpreter in = interpreter;
+        for (long i = 0; i < n; i++) {
+            if (in.callFunction(this, pc, i, callbackCtx, 0, 0, 0) != 0) {
+                return i + 1;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * bpf_for_each_map_elem() (kernel/bpf/bpf_iter.c and each map's map_for_each_callback):
+     * -EINVAL for flags; arrays call callback(map, &key, value, ctx) for every index (this CPU's
+     * slot for per-CPU arrays), hash maps for every element in get_next_key order (the kernel's
+     * bucket walk); returns the number of elements visited, counting the one whose callback
+     * returned non-zero and stopped the walk. Other map types are refused as the verifier does.
+     */
+    long forEachMapElem(long handle, long fn, long callbackCtx, long flags) {
+        BpfMap m = map("bpf_for_each_map_elem", handle);
+        int pc = callbackPc("bpf_for_each_map_elem", fn);
+        if (flags != 0) {
+            return -Errno.EINVAL;
+        }
+        MapType t = m.type();
+        int mapIndex = (int) ((handle - mapHandles) >>> 3);
+        MemorySegment key = callbackKeys[mapIndex];
+        Interpreter in = interpreter;
+        MemoryRegions r = checked ? regions() : null;
+        long visited = 0;
+        if (t == MapType.ARRAY || t == MapType.PERCPU_ARRAY) {
+            for (int i = 0; i < m.maxEntries(); i++) {
+                key.set(ValueLayout.JAVA_INT, 0, i);
+                long v = m.lookup(key.address(), cpu());
+                visited++;
+                if (callElement(in, pc, r, m, handle, key, v, callbackCtx) != 0) {
+                    break;
+                }
+            }
+            return visited;
+        }
+        if (t != MapType.HASH && t != MapType.PERCPU_HASH && t != MapType.LRU_HASH && t != MapType.LRU_PERCPU_HASH) {
+            throw new HelperFault("bpf_for_each_map_elem: map '" + m.name() + "' (" + t.kernelName()
+                    + ") has no map_for_each_callback; the kernel's verifier refuses it");
+        }
+        // User-side get_next_key walk: allocates a key array per element (documented limit).
+        byte[] k = m.getNextKey(null).orElse(null);
+        while (k != null) {
+            MemorySegment.copy(k, 0, key, ValueLayout.JAVA_BYTE, 0, k.length);
+            long v = m.lookup(key.address(), cpu());
+            byte[] next = m.getNextKey(k).orElse(null);
+            if (v != 0) {
+                visited++;
+                if (callElement(in, pc, r, m, handle, key, v, callbackCtx) != 0) {
+                    break;
+                }
+            }
+            k = next;
+        }
+        return visited;
+    }
+
+    private long callElement(Interpreter in, int pc, MemoryRegions r, BpfMap m, long handle, MemorySegment key,
+            long value, long callbackCtx) {
+        int mark = r == null ? 0 : r.count();
+        if (r != null) {
+            r.add(m.name() + " key", key.address(), m.keySize(), false);
+            r.add(m.name(), value, m.valueSize(), (m.flags() & io.jxdp.ebpf.map.MapFlags.BPF_F_RDONLY_PROG) == 0);
+        }
+        try {
+            return in.callFunction(this, pc, handle, key.address(), value, callbackCtx, 0);
+        } finally {
+            if (r != null) {
+                r.truncate(mark);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ time, random, cpu
 
     long ktimeGetNs() {
         return Clocks.nanos(Clocks.MONOTONIC, timespec);
+    }
+
+    /** bpf_ktime_get_coarse_ns(): ktime_get_coarse_ns(), CLOCK_MONOTONIC_COARSE. */
+    long ktimeGetCoarseNs() {
+        return Clocks.nanos(Clocks.MONOTONIC_COARSE, timespec);
+    }
+
+    /** bpf_get_numa_node_id(): numa_node_id() of the CPU the program runs on. */
+    long numaNodeId() {
+        return Numa.nodeOf(cpu());
     }
 
     long ktimeGetBootNs() {

@@ -182,10 +182,20 @@ final class XdpLinker {
         for (int i = 0; i < s.length; i++) {
             if ((s[i] & 0xff) == 0x18) {
                 int src = (int) ((s[i] >>> 12) & 0xf);
-                if (src != 0) {
-                    throw new EngineException(where + ": insn " + i + ": ld_imm64 with src_reg " + src + (src == 4
-                            ? " (BPF_PSEUDO_FUNC: a callback function pointer, as bpf_loop takes)"
-                            : " (an unresolved pseudo reference)") + " is not supported");
+                if (src == 4 && i + 1 < s.length) {
+                    // BPF_PSEUDO_FUNC: imm is the callee's offset from the next instruction, as for
+                    // a bpf-to-bpf call (kernel verifier check_ld_imm / libbpf reloc_code).
+                    long target = i + 1L + (int) (s[i] >>> 32);
+                    if (target < 0 || target >= s.length) {
+                        throw new EngineException(where + ": insn " + i + ": callback function at " + target
+                                + " is outside the program (0.." + (s.length - 1) + ")");
+                    }
+                    long value = Callbacks.encode((int) target);
+                    s[i] = (s[i] & 0xffff_0fffL) | (value << 32);
+                    s[i + 1] = (s[i + 1] & 0xffff_ffffL) | (value & 0xffff_ffff_0000_0000L);
+                } else if (src != 0) {
+                    throw new EngineException(where + ": insn " + i + ": ld_imm64 with src_reg " + src
+                            + " (an unresolved pseudo reference) is not supported");
                 }
                 i++;
             }

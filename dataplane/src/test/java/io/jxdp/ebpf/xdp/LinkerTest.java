@@ -41,8 +41,9 @@ class LinkerTest {
 
     @Test
     void unimplementedHelperNamesIdNameAndInstruction() throws Exception {
-        String m = error(fixture("subprogs.o"), "xdp_loop");
-        assertTrue(m.contains("program 'xdp_loop'") && m.contains("helper 181 (bpf_loop)") && m.matches(".*insn \\d+.*"), m);
+        String m = assertThrows(EngineException.class, () -> InterpreterXdpEngine.ofInstructions(
+                new Insns().movImm(0, 2).call(12).exit().build(), Interpreter.Mode.CHECKED)).getMessage();
+        assertTrue(m.contains("insn 1") && m.contains("helper 12 (bpf_tail_call)"), m);
         long[] s = new Insns().call(9999).exit().build();
         m = assertThrows(EngineException.class,
                 () -> InterpreterXdpEngine.ofInstructions(s, Interpreter.Mode.CHECKED)).getMessage();
@@ -103,10 +104,18 @@ class LinkerTest {
     }
 
     @Test
-    void pseudoFuncReferencesAreRefused() {
-        long[] s = new Insns().raw(0x18, 1, 4, 0, 2).raw(0, 0, 0, 0, 0).movImm(0, 2).exit().build();
+    void pseudoFuncReferencesOutsideTheProgramAreRefused() {
+        long[] s = new Insns().raw(0x18, 1, 4, 0, 9).raw(0, 0, 0, 0, 0).movImm(0, 2).exit().build();
         String m = assertThrows(EngineException.class,
                 () -> InterpreterXdpEngine.ofInstructions(s, Interpreter.Mode.CHECKED)).getMessage();
-        assertTrue(m.contains("insn 0") && m.contains("BPF_PSEUDO_FUNC"), m);
+        assertTrue(m.contains("insn 0") && m.contains("callback function at 10") && m.contains("outside"), m);
+    }
+
+    @Test
+    void otherPseudoLoadsAreRefused() {
+        long[] s = new Insns().raw(0x18, 1, 3, 0, 9).raw(0, 0, 0, 0, 0).movImm(0, 2).exit().build();
+        String m = assertThrows(EngineException.class,
+                () -> InterpreterXdpEngine.ofInstructions(s, Interpreter.Mode.CHECKED)).getMessage();
+        assertTrue(m.contains("insn 0") && m.contains("src_reg 3"), m);
     }
 }
