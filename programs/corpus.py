@@ -116,20 +116,21 @@ KEYLESS = ("queue", "stack", "ringbuf", "bloom_filter", "user_ringbuf")
 def cmd_dump_maps(mapdir, objname):
     out = {}
     for pinned in sorted(os.listdir(mapdir)):
-        show = subprocess.run(["bpftool", "-j", "map", "show", "pinned", os.path.join(mapdir, pinned)],
-                              capture_output=True, text=True)
-        if show.returncode == 0 and json.loads(show.stdout).get("type") in KEYLESS:
-            continue  # no get_next_key: bpftool cannot dump them (the README says how they are checked)
-        res = subprocess.run(["bpftool", "-j", "map", "dump", "pinned", os.path.join(mapdir, pinned)],
-                             capture_output=True, text=True)
-        if res.returncode != 0:
-            die(f"bpftool map dump {pinned}: {res.stdout}{res.stderr}")
         name = pinned
         # libbpf names global-data maps "<first 8 chars of the object>.<section>" and pins them with
         # '.' replaced by '_'; use the section name, which is what the object's ELF calls them.
         for sec in SECTIONS:
             if pinned == (objname[:8] + sec).replace(".", "_"):
                 name = sec
+        show = subprocess.run(["bpftool", "-j", "map", "show", "pinned", os.path.join(mapdir, pinned)],
+                              capture_output=True, text=True)
+        if show.returncode == 0 and json.loads(show.stdout).get("type") in KEYLESS:
+            out[name] = []  # no get_next_key: nothing to walk (the engines' dumps are empty too)
+            continue
+        res = subprocess.run(["bpftool", "-j", "map", "dump", "pinned", os.path.join(mapdir, pinned)],
+                             capture_output=True, text=True)
+        if res.returncode != 0:
+            die(f"bpftool map dump {pinned}: {res.stdout}{res.stderr}")
         entries = []
         for e in json.loads(res.stdout):
             item = {"key": hexstr(e["key"])}

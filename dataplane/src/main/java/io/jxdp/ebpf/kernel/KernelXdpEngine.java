@@ -66,6 +66,9 @@ public final class KernelXdpEngine implements XdpEngine {
     private final int cpus;
     private boolean closed;
 
+    /** QUEUE, STACK, RINGBUF, BLOOM_FILTER, USER_RINGBUF (include/uapi/linux/bpf.h): no keys. */
+    private static final java.util.Set<Integer> KEYLESS = java.util.Set.of(22, 23, 27, 30, 31);
+
     private record KernelMap(String name, int fd, int type, int keySize, int valueSize, boolean perCpu) {
         int slotSize() {
             return (valueSize + 7) & ~7;
@@ -206,7 +209,14 @@ public final class KernelXdpEngine implements XdpEngine {
         String kname = prog.name().length() > MAX_NAME ? prog.name().substring(0, MAX_NAME) : prog.name();
         ProgLoadAttr attr = ProgLoadAttr.xdp(insns).withLicense(object.license()).withName(kname)
                 .withProgFlags(prog.xdpFrags() ? BpfFlags.BPF_F_XDP_HAS_FRAGS : 0);
+        int btfFd = -1;
         try {
+            if (hasCallbacks(insns) && !prog.funcInfo().isEmpty()) {
+                // callbacks (bpf_loop, bpf_for_each_map_elem) need func_info: see FuncInfoBtf
+                FuncInfoBtf fb = FuncInfoBtf.of(prog.funcInfo());
+                btfFd = Bpf.btfLoad(fb.btf);
+                attr = attr.withBtf(btfFd, fb.funcInfo, FuncInfoBtf.FUNC_INFO_REC_SIZE, null, 0);
+            }
             return Bpf.progLoad(attr);
         } catch (BpfLoadException e) {
             throw new EngineException("the kernel verifier refused program '" + prog.name() + "' of object '"
@@ -214,7 +224,24 @@ public final class KernelXdpEngine implements XdpEngine {
         } catch (IllegalArgumentException e) {
             throw new EngineException("program '" + prog.name() + "' of object '" + object.name() + "': "
                     + e.getMessage(), e);
+        } finally {
+            if (btfFd >= 0) {
+                Bpf.close(btfFd); // the loaded program holds its own reference
+            }
         }
+    }
+
+    /** True when an ld_imm64 loads a function pointer (src_reg BPF_PSEUDO_FUNC, 4). */
+    private static boolean hasCallbacks(long[] insns) {
+        for (int i = 0; i < insns.length; i++) {
+            if ((insns[i] & 0xff) == 0x18) {
+                if (((insns[i] >>> 12) & 0xf) == 4) {
+                    return true;
+                }
+                i++;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -278,6 +305,9 @@ public final class KernelXdpEngine implements XdpEngine {
     public List<MapEntry> dumpMap(String mapName) {
         KernelMap m = map(mapName);
         List<MapEntry> out = new ArrayList<>();
+        if (KEYLESS.contains(m.type())) {
+            return out; // no map_get_next_key (EINVAL): nothing to walk, as jxdp's dump of them
+        }
         byte[] key = null;
         byte[] next = new byte[m.keySize()];
         byte[] raw = new byte[Bpf.userValueSize(m.type(), m.valueSize())];
