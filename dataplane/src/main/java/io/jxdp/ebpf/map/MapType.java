@@ -72,7 +72,8 @@ public enum MapType {
     /** Whether {@link Maps#create} implements this type. */
     public boolean supported() {
         return switch (this) {
-            case HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH, LPM_TRIE, QUEUE, STACK, RINGBUF -> true;
+            case HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH, LPM_TRIE, QUEUE, STACK, RINGBUF,
+                    PROG_ARRAY, DEVMAP, CPUMAP, XSKMAP -> true;
             default -> false;
         };
     }

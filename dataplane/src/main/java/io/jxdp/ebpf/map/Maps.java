@@ -129,6 +129,10 @@ public final class Maps {
                 checkRingBuf(def);
                 yield new RingBuf(def, nCpus, rcu);
             }
+            case PROG_ARRAY, DEVMAP, CPUMAP, XSKMAP -> {
+                checkSlotArray(def);
+                yield new SlotArray(def, nCpus, rcu);
+            }
             default -> throw new AssertionError(t);
         };
     }
@@ -259,6 +263,47 @@ public final class Maps {
         if (d.keySize() != 0 || d.valueSize() != 0 || size == 0 || Long.bitCount(size) != 1 || size % RingBuf.PAGE != 0) {
             throw invalid(d, "ring buffers need key_size 0, value_size 0 and max_entries a power of 2 multiple of the"
                     + " page size (4096), got " + size);
+        }
+    }
+
+    /** NR_CPUS of the kernel this was checked against (CONFIG_NR_CPUS=256): cpu_map_alloc()'s bound. */
+    static final int NR_CPUS = 256;
+
+    // fd_array_map_alloc_check(), dev_map_init_map(), cpu_map_alloc(), xsk_map_alloc()
+    private static void checkSlotArray(MapDefinition d) {
+        int v = d.valueSize();
+        switch (d.type()) {
+            case PROG_ARRAY -> {
+                if (v != 4 || (d.flags() & (MapFlags.BPF_F_RDONLY_PROG | MapFlags.BPF_F_WRONLY_PROG)) != 0) {
+                    throw invalid(d, "prog arrays need value_size 4 (a program id) and take no program access flags");
+                }
+                checkArray(d);
+            }
+            case DEVMAP, XSKMAP -> {
+                boolean dev = d.type() == MapType.DEVMAP;
+                if (d.maxEntries() == 0 || d.keySize() != 4 || (dev ? v != 4 && v != 8 : v != 4)
+                        || (d.flags() & ~(MapFlags.BPF_F_NUMA_NODE | MapFlags.BPF_F_RDONLY | MapFlags.BPF_F_WRONLY)) != 0) {
+                    throw invalid(d, dev ? "devmaps need key_size 4, value_size 4 or 8 (struct bpf_devmap_val) and"
+                            + " only NUMA, RDONLY or WRONLY flags" : "xskmaps need key_size 4, value_size 4 and only NUMA,"
+                            + " RDONLY or WRONLY flags");
+                }
+            }
+            case CPUMAP -> {
+                if (d.maxEntries() == 0 || d.keySize() != 4 || v != 4 && v != 8
+                        || (d.flags() & ~MapFlags.BPF_F_NUMA_NODE) != 0) {
+                    throw invalid(d, "cpumaps need key_size 4, value_size 4 or 8 (struct bpf_cpumap_val) and no flags"
+                            + " but NUMA");
+                }
+                if (Integer.compareUnsigned(d.maxEntries(), NR_CPUS) > 0) {
+                    throw new MapException(d.name(), Errno.E2BIG, "cpumap max_entries " + Integer.toUnsignedString(
+                            d.maxEntries()) + " exceeds NR_CPUS " + NR_CPUS);
+                }
+            }
+            default -> throw new AssertionError(d.type());
+        }
+        if (d.maxEntries() < 0) {
+            throw new MapException(d.name(), Errno.ENOMEM, "max_entries " + Integer.toUnsignedString(d.maxEntries())
+                    + " is beyond what jxdp maps (2^31 - 1)");
         }
     }
 
