@@ -73,6 +73,39 @@ public final class Maps {
         }
     }
 
+    /**
+     * ARRAY_OF_MAPS or HASH_OF_MAPS whose inner maps must be like {@code innerTemplate} (what
+     * BPF_MAP_CREATE's {@code inner_map_fd} describes). Checks as fd_array_map_alloc_check(),
+     * fd_htab_map_alloc_check() and bpf_map_meta_alloc(): value_size 4, a template that is a
+     * supported map type and not itself a map-in-map.
+     */
+    public static MapInMap createMapInMap(MapDefinition def, int nCpus, Rcu rcu, MapDefinition innerTemplate) {
+        validate(def, 1, rcu);
+        if (def.type() != MapType.ARRAY_OF_MAPS && def.type() != MapType.HASH_OF_MAPS) {
+            throw invalid(def, def.type().kernelName() + " is not a map-in-map type");
+        }
+        if (innerTemplate == null) {
+            throw invalid(def, "an inner map template is required");
+        }
+        MapType it = innerTemplate.type();
+        if (it == MapType.ARRAY_OF_MAPS || it == MapType.HASH_OF_MAPS || it == MapType.PROG_ARRAY || !it.supported()) {
+            throw invalid(def, "inner map type " + it.kernelName() + " cannot be an inner map");
+        }
+        if (def.valueSize() != 4) {
+            throw invalid(def, "map-in-map value_size must be 4 (an inner map id), got " + def.valueSize());
+        }
+        if (def.type() == MapType.ARRAY_OF_MAPS) {
+            if ((def.flags() & (MapFlags.BPF_F_RDONLY_PROG | MapFlags.BPF_F_WRONLY_PROG)) != 0) {
+                throw invalid(def, "map-in-map takes no program access flags");
+            }
+            checkArray(new MapDefinition(def.name(), MapType.ARRAY, def.keySize(), def.valueSize(), def.maxEntries(),
+                    def.flags() & ~MapFlags.BPF_F_INNER_MAP));
+        } else {
+            checkHash(new MapDefinition(def.name(), MapType.HASH, def.keySize(), def.valueSize(), def.maxEntries(), def.flags()));
+        }
+        return new MapInMap(def, nCpus, rcu, innerTemplate);
+    }
+
     /** Removes a pinned map's file (the map must not be open); whether there was one. */
     public static boolean unpin(Path pinDir, String name) {
         try {
@@ -133,6 +166,8 @@ public final class Maps {
                 checkSlotArray(def);
                 yield new SlotArray(def, nCpus, rcu);
             }
+            case ARRAY_OF_MAPS, HASH_OF_MAPS -> throw invalid(def, t.kernelName() + " needs an inner map template:"
+                    + " Maps.createMapInMap(def, nCpus, rcu, innerTemplate)");
             default -> throw new AssertionError(t);
         };
     }
