@@ -45,6 +45,8 @@ public abstract class BpfMap implements AutoCloseable {
     final boolean rdonlyProg;
     private volatile boolean frozen;
     private volatile boolean closed;
+    /** Slot in {@link MapHandles}, -1 until the map is first used as an inner map; guarded by MapHandles. */
+    int handleSlot = -1;
 
     BpfMap(MapDefinition def, int nCpus, Rcu rcu) {
         this.def = def;
@@ -359,6 +361,7 @@ public abstract class BpfMap implements AutoCloseable {
             return;
         }
         closed = true;
+        MapHandles.unregister(this);
         rcu.synchronize(CLOSE_GRACE_NANOS);
         free();
     }

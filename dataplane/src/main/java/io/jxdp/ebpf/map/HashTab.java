@@ -318,6 +318,27 @@ final class HashTab extends BpfMap {
         }
     }
 
+    /**
+     * Overwrites the first 8 value bytes of an existing key in place, under its bucket lock (the
+     * kernel's fd hash maps replace an inner map so, keeping the element's place in its chain).
+     * Returns whether the key was there.
+     */
+    boolean replaceLongInPlace(long keyAddr, long v) {
+        int hash = Jhash.jhash(keyAddr, keySize, seed);
+        long bucket = bucketOf(hash);
+        Native.lock(bucket + B_LOCK);
+        try {
+            long e = find(bucket, hash, keyAddr);
+            if (e == 0) {
+                return false;
+            }
+            Native.putLongRelease(valueAddr(e, 0), v);
+            return true;
+        } finally {
+            Native.unlock(bucket + B_LOCK);
+        }
+    }
+
     private void writeValue(long elem, long valueAddr, int cpu) {
         if (!perCpu) {
             Native.copy(valueAddr, valueAddr(elem, 0), valueSize);

@@ -73,6 +73,39 @@ public final class Maps {
         }
     }
 
+    /**
+     * ARRAY_OF_MAPS or HASH_OF_MAPS whose inner maps must be like {@code innerTemplate} (what
+     * BPF_MAP_CREATE's {@code inner_map_fd} describes). Checks as fd_array_map_alloc_check(),
+     * fd_htab_map_alloc_check() and bpf_map_meta_alloc(): value_size 4, a template that is a
+     * supported map type and not itself a map-in-map.
+     */
+    public static MapInMap createMapInMap(MapDefinition def, int nCpus, Rcu rcu, MapDefinition innerTemplate) {
+        validate(def, 1, rcu);
+        if (def.type() != MapType.ARRAY_OF_MAPS && def.type() != MapType.HASH_OF_MAPS) {
+            throw invalid(def, def.type().kernelName() + " is not a map-in-map type");
+        }
+        if (innerTemplate == null) {
+            throw invalid(def, "an inner map template is required");
+        }
+        MapType it = innerTemplate.type();
+        if (it == MapType.ARRAY_OF_MAPS || it == MapType.HASH_OF_MAPS || it == MapType.PROG_ARRAY || !it.supported()) {
+            throw invalid(def, "inner map type " + it.kernelName() + " cannot be an inner map");
+        }
+        if (def.valueSize() != 4) {
+            throw invalid(def, "map-in-map value_size must be 4 (an inner map id), got " + def.valueSize());
+        }
+        if (def.type() == MapType.ARRAY_OF_MAPS) {
+            if ((def.flags() & (MapFlags.BPF_F_RDONLY_PROG | MapFlags.BPF_F_WRONLY_PROG)) != 0) {
+                throw invalid(def, "map-in-map takes no program access flags");
+            }
+            checkArray(new MapDefinition(def.name(), MapType.ARRAY, def.keySize(), def.valueSize(), def.maxEntries(),
+                    def.flags() & ~MapFlags.BPF_F_INNER_MAP));
+        } else {
+            checkHash(new MapDefinition(def.name(), MapType.HASH, def.keySize(), def.valueSize(), def.maxEntries(), def.flags()));
+        }
+        return new MapInMap(def, nCpus, rcu, innerTemplate);
+    }
+
     /** Removes a pinned map's file (the map must not be open); whether there was one. */
     public static boolean unpin(Path pinDir, String name) {
         try {
@@ -129,6 +162,12 @@ public final class Maps {
                 checkRingBuf(def);
                 yield new RingBuf(def, nCpus, rcu);
             }
+            case PROG_ARRAY, DEVMAP, CPUMAP, XSKMAP -> {
+                checkSlotArray(def);
+                yield new SlotArray(def, nCpus, rcu);
+            }
+            case ARRAY_OF_MAPS, HASH_OF_MAPS -> throw invalid(def, t.kernelName() + " needs an inner map template:"
+                    + " Maps.createMapInMap(def, nCpus, rcu, innerTemplate)");
             default -> throw new AssertionError(t);
         };
     }
@@ -259,6 +298,47 @@ public final class Maps {
         if (d.keySize() != 0 || d.valueSize() != 0 || size == 0 || Long.bitCount(size) != 1 || size % RingBuf.PAGE != 0) {
             throw invalid(d, "ring buffers need key_size 0, value_size 0 and max_entries a power of 2 multiple of the"
                     + " page size (4096), got " + size);
+        }
+    }
+
+    /** NR_CPUS of the kernel this was checked against (CONFIG_NR_CPUS=256): cpu_map_alloc()'s bound. */
+    static final int NR_CPUS = 256;
+
+    // fd_array_map_alloc_check(), dev_map_init_map(), cpu_map_alloc(), xsk_map_alloc()
+    private static void checkSlotArray(MapDefinition d) {
+        int v = d.valueSize();
+        switch (d.type()) {
+            case PROG_ARRAY -> {
+                if (v != 4 || (d.flags() & (MapFlags.BPF_F_RDONLY_PROG | MapFlags.BPF_F_WRONLY_PROG)) != 0) {
+                    throw invalid(d, "prog arrays need value_size 4 (a program id) and take no program access flags");
+                }
+                checkArray(d);
+            }
+            case DEVMAP, XSKMAP -> {
+                boolean dev = d.type() == MapType.DEVMAP;
+                if (d.maxEntries() == 0 || d.keySize() != 4 || (dev ? v != 4 && v != 8 : v != 4)
+                        || (d.flags() & ~(MapFlags.BPF_F_NUMA_NODE | MapFlags.BPF_F_RDONLY | MapFlags.BPF_F_WRONLY)) != 0) {
+                    throw invalid(d, dev ? "devmaps need key_size 4, value_size 4 or 8 (struct bpf_devmap_val) and"
+                            + " only NUMA, RDONLY or WRONLY flags" : "xskmaps need key_size 4, value_size 4 and only NUMA,"
+                            + " RDONLY or WRONLY flags");
+                }
+            }
+            case CPUMAP -> {
+                if (d.maxEntries() == 0 || d.keySize() != 4 || v != 4 && v != 8
+                        || (d.flags() & ~MapFlags.BPF_F_NUMA_NODE) != 0) {
+                    throw invalid(d, "cpumaps need key_size 4, value_size 4 or 8 (struct bpf_cpumap_val) and no flags"
+                            + " but NUMA");
+                }
+                if (Integer.compareUnsigned(d.maxEntries(), NR_CPUS) > 0) {
+                    throw new MapException(d.name(), Errno.E2BIG, "cpumap max_entries " + Integer.toUnsignedString(
+                            d.maxEntries()) + " exceeds NR_CPUS " + NR_CPUS);
+                }
+            }
+            default -> throw new AssertionError(d.type());
+        }
+        if (d.maxEntries() < 0) {
+            throw new MapException(d.name(), Errno.ENOMEM, "max_entries " + Integer.toUnsignedString(d.maxEntries())
+                    + " is beyond what jxdp maps (2^31 - 1)");
         }
     }
 

@@ -15,6 +15,7 @@ class MapCreateParityTest {
         MapType A = MapType.ARRAY, PA = MapType.PERCPU_ARRAY, H = MapType.HASH, PH = MapType.PERCPU_HASH;
         MapType LH = MapType.LRU_HASH, LPH = MapType.LRU_PERCPU_HASH, L = MapType.LPM_TRIE;
         MapType Q = MapType.QUEUE, S = MapType.STACK, R = MapType.RINGBUF;
+        MapType PR = MapType.PROG_ARRAY, DM = MapType.DEVMAP, CM = MapType.CPUMAP, X = MapType.XSKMAP;
         return Stream.of(
                 d(A, 4, 8, 16, 0), d(A, 8, 8, 16, 0), d(A, 4, 0, 16, 0), d(A, 4, 8, 0, 0),
                 d(A, 4, 1, 1, BPF_F_MMAPABLE), d(PA, 4, 8, 4, BPF_F_MMAPABLE), d(A, 4, 8, 4, BPF_F_NO_PREALLOC),
@@ -43,7 +44,15 @@ class MapCreateParityTest {
                 d(Q, 0, 1 << 22, 1, 0), d(Q, 0, 8, 16, BPF_F_ZERO_SEED),
                 d(R, 0, 0, 4096, 0), d(R, 0, 0, 1 << 20, 0), d(R, 0, 0, 4096 * 3, 0), d(R, 0, 0, 2048, 0),
                 d(R, 4, 0, 4096, 0), d(R, 0, 4, 4096, 0), d(R, 0, 0, 0, 0), d(R, 0, 0, 4096, BPF_F_NO_PREALLOC),
-                d(R, 0, 0, 4096, BPF_F_RDONLY_PROG), d(R, 0, 0, 4096, BPF_F_NUMA_NODE));
+                d(R, 0, 0, 4096, BPF_F_RDONLY_PROG), d(R, 0, 0, 4096, BPF_F_NUMA_NODE),
+                d(PR, 4, 4, 8, 0), d(PR, 4, 8, 8, 0), d(PR, 8, 4, 8, 0), d(PR, 4, 4, 0, 0), d(PR, 4, 4, 8, BPF_F_RDONLY_PROG),
+                d(PR, 4, 4, 8, BPF_F_RDONLY), d(PR, 4, 4, 8, BPF_F_MMAPABLE), d(PR, 4, 4, 8, BPF_F_NO_PREALLOC),
+                d(DM, 4, 4, 8, 0), d(DM, 4, 8, 8, 0), d(DM, 4, 12, 8, 0), d(DM, 8, 4, 8, 0), d(DM, 4, 4, 0, 0),
+                d(DM, 4, 4, 8, BPF_F_RDONLY), d(DM, 4, 4, 8, BPF_F_RDONLY_PROG), d(DM, 4, 4, 8, BPF_F_NO_PREALLOC),
+                d(CM, 4, 4, 8, 0), d(CM, 4, 8, 8, 0), d(CM, 4, 12, 8, 0), d(CM, 4, 4, 256, 0), d(CM, 4, 4, 257, 0),
+                d(CM, 4, 4, 8, BPF_F_RDONLY), d(CM, 4, 4, 0, 0), d(CM, 2, 4, 8, 0),
+                d(X, 4, 4, 8, 0), d(X, 4, 8, 8, 0), d(X, 4, 4, 0, 0), d(X, 4, 4, 8, BPF_F_WRONLY),
+                d(X, 4, 4, 8, BPF_F_RDONLY_PROG));
     }
 
     private static Arguments d(MapType t, int k, int v, int max, int flags) {
