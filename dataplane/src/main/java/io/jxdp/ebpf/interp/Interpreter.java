@@ -210,13 +210,25 @@ public final class Interpreter {
 
     /** Runs the program with the given argument registers and context; returns r0. */
     public long run(CallContext ctx, long r1, long r2, long r3, long r4, long r5) {
+        return run(ctx, 0, r1, r2, r3, r4, r5);
+    }
+
+    /**
+     * Runs from instruction {@code entryPc} in a fresh main frame: how a tail call enters the next
+     * program of an image that holds several (the kernel's interpreter jumps to the new program's
+     * first instruction with the same frame, kernel/bpf/core.c JMP_TAIL_CALL).
+     */
+    public long run(CallContext ctx, int entryPc, long r1, long r2, long r3, long r4, long r5) {
+        if (entryPc < 0 || entryPc >= ops.length || ops[entryPc] == null) {
+            throw fault(entryPc, "entry " + entryPc + " is not an instruction of the program");
+        }
         ctx.regions(checked ? regions : null);
         ctx.clearStop();
         java.util.Arrays.fill(reg, 0);
         calleeCount = 0;
         long r0 = 0;
         try {
-            r0 = execute(ctx, 0, 0, r1, r2, r3, r4, r5);
+            r0 = execute(ctx, entryPc, 0, r1, r2, r3, r4, r5);
         } finally {
             count += calleeCount;
         }

@@ -128,6 +128,9 @@ final class XdpContext extends CallContext {
 
     /** Called before each run of the program: drops last run's map-value regions, re-points the packet. */
     void beginRun() {
+        clearRedirect();
+        tailCalls = 0;
+        pendingTailCall = 0;
         MemoryRegions r = runRegions;
         if (r != null) {
             r.truncate(mark);
@@ -323,6 +326,144 @@ final class XdpContext extends CallContext {
 
     long ringbufQuery(long handle, long flags) {
         return ringbuf("bpf_ringbuf_query", handle).query(flags);
+    }
+
+    // ------------------------------------------------------------------ redirect (net/core/filter.c)
+
+    /** Redirect target kinds, as the kernel's bpf_redirect_info map_type says them. */
+    static final int REDIRECT_NONE = 0;
+    static final int REDIRECT_IFINDEX = 1;
+    static final int REDIRECT_DEVMAP = 2;
+    static final int REDIRECT_CPUMAP = 3;
+    static final int REDIRECT_XSKMAP = 4;
+    /** include/uapi/linux/bpf.h: BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS (DEVMAP only). */
+    static final long BPF_F_BROADCAST = 1L << 3;
+    static final long BPF_F_EXCLUDE_INGRESS = 1L << 4;
+    private static final long XDP_ACTION_MASK = 3; // XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX
+    static final long XDP_ABORTED = 0;
+    static final long XDP_REDIRECT = 4;
+
+    private int redirectKind;
+    private long redirectTarget;
+    private int redirectMap = -1;
+    private long redirectFlags;
+
+    int redirectKind() {
+        return redirectKind;
+    }
+
+    long redirectTarget() {
+        return redirectTarget;
+    }
+
+    int redirectMap() {
+        return redirectMap;
+    }
+
+    long redirectFlags() {
+        return redirectFlags;
+    }
+
+    private void clearRedirect() {
+        redirectKind = REDIRECT_NONE;
+        redirectTarget = 0;
+        redirectMap = -1;
+        redirectFlags = 0;
+    }
+
+    /** bpf_xdp_redirect(ifindex, flags): XDP_ABORTED for any flag, else records the ifindex. */
+    long redirect(long ifindex, long flags) {
+        if (flags != 0) {
+            return XDP_ABORTED;
+        }
+        redirectKind = REDIRECT_IFINDEX;
+        redirectTarget = ifindex & 0xffff_ffffL;
+        redirectMap = -1;
+        redirectFlags = 0;
+        return XDP_REDIRECT;
+    }
+
+    /**
+     * bpf_xdp_redirect_map(map, key, flags), as __bpf_xdp_redirect_map(): unknown flag bits give
+     * XDP_ABORTED; a missing key (unless BPF_F_BROADCAST) clears the target and returns the
+     * fallback action {@code flags & 3}; else the target is recorded and XDP_REDIRECT returned.
+     * DEVMAP allows BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS, CPUMAP and XSKMAP no flags.
+     */
+    long redirectMap(long handle, long key, long flags) {
+        BpfMap m = map("bpf_redirect_map", handle);
+        int kind;
+        long flagMask;
+        switch (m.type()) {
+            case DEVMAP -> {
+                kind = REDIRECT_DEVMAP;
+                flagMask = BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS;
+            }
+            case CPUMAP -> {
+                kind = REDIRECT_CPUMAP;
+                flagMask = 0;
+            }
+            case XSKMAP -> {
+                kind = REDIRECT_XSKMAP;
+                flagMask = 0;
+            }
+            default -> throw new HelperFault("bpf_redirect_map: map '" + m.name() + "' (" + m.type().kernelName()
+                    + ") is not a DEVMAP, CPUMAP or XSKMAP; the kernel's verifier refuses it");
+        }
+        if ((flags & ~(XDP_ACTION_MASK | flagMask)) != 0) {
+            return XDP_ABORTED;
+        }
+        // lookup_elem(map, u32 key): the key is truncated to 32 bits
+        long target = ((io.jxdp.ebpf.map.SlotArray) m).redirectTarget(key & 0xffff_ffffL);
+        if (target < 0 && (flags & BPF_F_BROADCAST) == 0) {
+            clearRedirect();
+            return flags & XDP_ACTION_MASK;
+        }
+        redirectKind = kind;
+        redirectTarget = (flags & BPF_F_BROADCAST) != 0 ? key : target;
+        redirectMap = (int) ((handle - mapHandles) >>> 3);
+        redirectFlags = (flags & BPF_F_BROADCAST) != 0 ? flags : 0;
+        return XDP_REDIRECT;
+    }
+
+    // ------------------------------------------------------------------ tail calls (kernel/bpf/core.c)
+
+    /** include/linux/bpf.h MAX_TAIL_CALL_CNT. */
+    static final int MAX_TAIL_CALL_CNT = 33;
+    private int tailCalls;
+    private int pendingTailCall;
+
+    int pendingTailCall() {
+        return pendingTailCall;
+    }
+
+    void clearPendingTailCall() {
+        pendingTailCall = 0;
+    }
+
+    int tailCalls() {
+        return tailCalls;
+    }
+
+    /**
+     * bpf_tail_call(ctx, prog_array, index): when the slot holds a program and fewer than
+     * MAX_TAIL_CALL_CNT tail calls were made this run, ends this program (the engine then runs the
+     * target with the same context); otherwise execution goes on after the call. The kernel leaves
+     * r0 as it was there (the verifier treats it as unknown); jxdp sets it to 0.
+     */
+    long tailCall(long handle, long index) {
+        BpfMap m = map("bpf_tail_call", handle);
+        if (m.type() != MapType.PROG_ARRAY) {
+            throw new HelperFault("bpf_tail_call: map '" + m.name() + "' (" + m.type().kernelName()
+                    + ") is not a BPF_MAP_TYPE_PROG_ARRAY");
+        }
+        int id = ((io.jxdp.ebpf.map.SlotArray) m).tailCallTarget(index & 0xffff_ffffL);
+        if (id == 0 || tailCalls >= MAX_TAIL_CALL_CNT) {
+            return 0;
+        }
+        tailCalls++;
+        pendingTailCall = id;
+        stop();
+        return 0;
     }
 
     // ------------------------------------------------------------------ callbacks (bpf_loop, for_each)

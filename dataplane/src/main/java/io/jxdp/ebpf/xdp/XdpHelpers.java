@@ -9,7 +9,7 @@ import io.jxdp.ebpf.helper.HelperRegistry;
  */
 public final class XdpHelpers {
     /** Helper ids jxdp implements for XDP, in id order. */
-    public static final int[] IDS = {1, 2, 3, 5, 6, 7, 8, 28, 42, 44, 54, 65, 87, 88, 89, 118, 125, 130, 131, 132,
+    public static final int[] IDS = {1, 2, 3, 5, 6, 7, 8, 12, 23, 28, 42, 51, 44, 54, 65, 87, 88, 89, 118, 125, 130, 131, 132,
         133, 134, 160, 164, 181, 188, 189, 190, 195};
 
     private XdpHelpers() {
@@ -25,9 +25,12 @@ public final class XdpHelpers {
         r.register(6, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).traceprintk(r1, r2, r3, r4, r5));
         r.register(7, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).prandomU32());
         r.register(8, (c, r1, r2, r3, r4, r5) -> c.cpu());
+        r.register(12, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).tailCall(r2, r3));
+        r.register(23, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).redirect(r1, r2));
         r.register(28, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).csumDiff(r1, r2, r3, r4, r5));
         r.register(42, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).numaNodeId());
         r.register(44, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).adjustHead(r2));
+        r.register(51, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).redirectMap(r1, r2, r3));
         r.register(54, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).adjustMeta(r2));
         r.register(65, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).adjustTail(r2));
         r.register(87, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).mapPush(r1, r2, r3));

@@ -158,6 +158,22 @@ final class XdpLinker {
         return checkAndRewrite(where, s, helpers);
     }
 
+    /** Moves the callback values of a linked program placed at {@code base} in a larger image. */
+    static void rebaseCallbacks(long[] s, int base) {
+        for (int i = 0; i + 1 < s.length; i++) {
+            if ((s[i] & 0xff) == 0x18) {
+                long value = (s[i] >>> 32) | (s[i + 1] & 0xffff_ffff_0000_0000L);
+                int pc = Callbacks.pc(value);
+                if (pc >= 0) {
+                    long moved = Callbacks.encode(pc + base);
+                    s[i] = (s[i] & 0xffff_ffffL) | (moved << 32);
+                    s[i + 1] = (s[i + 1] & 0xffff_ffffL) | (moved & 0xffff_ffff_0000_0000L);
+                }
+                i++;
+            }
+        }
+    }
+
     /** Checks every call against helpers and rewrites the context loads, in place; returns s. */
     static long[] checkAndRewrite(String where, long[] s, HelperRegistry helpers) {
         for (int i = 0; i < s.length; i++) {
