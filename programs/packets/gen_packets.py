@@ -367,6 +367,15 @@ def entries():
         ("stop at 20, 63 iterations", bytes([20, 7, 6]) + pad_to(ipv4_udp(), 63)[3:]),
         ("IPv4 UDP, 1500 bytes", frame_1500()),
     ]
+    yield "xdp_ringbuf", [
+        ("IPv4 UDP: output with BPF_RB_FORCE_WAKEUP (byte 0 = 2), record submitted", pad_to(ipv4_udp(), 60)),
+        ("byte 0 = 4: output flags refused (-EINVAL); byte 1 odd: record discarded",
+         bytes([4, 1]) + pad_to(ipv4_udp(), 60)[2:]),
+        ("byte 0 = 3: both wakeup flags", bytes([3, 0]) + pad_to(ipv4_udp(), 60)[2:]),
+        ("IPv6 UDP: the ring is full now", ipv6_udp()),
+        ("byte 0 = 1: BPF_RB_NO_WAKEUP, ring full", bytes([1, 0]) + pad_to(ipv4_udp(), 60)[2:]),
+        ("ARP", arp()),
+    ]
 
 
 def ipv4_udp_nocsum():
