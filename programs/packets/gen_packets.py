@@ -376,6 +376,33 @@ def entries():
         ("byte 0 = 1: BPF_RB_NO_WAKEUP, ring full", bytes([1, 0]) + pad_to(ipv4_udp(), 60)[2:]),
         ("ARP", arp()),
     ]
+    yield "xdp_firewall", [
+        ("IPv4 UDP 198.18.0.10 (allow hole /24): new flow", ipv4_udp()),
+        ("IPv4 UDP, same flow again", ipv4_udp()),
+        ("IPv4 TCP SYN 198.18.0.10: new flow", ipv4_tcp()),
+        ("IPv4 UDP from 198.18.0.66 (/32 deny, rule 2)", ipv4_udp(src=IP_BLOCKED)),
+        ("IPv4 UDP from 198.18.1.5 (/24 deny, rule 3)", ipv4_udp(src="198.18.1.5")),
+        ("IPv4 UDP from 198.18.7.7 (/16 deny, rule 1)", ipv4_udp(src="198.18.7.7")),
+        ("IPv4 UDP from 198.19.0.1 (no match): new flow", ipv4_udp(src="198.19.0.1")),
+        ("IPv4 ICMP 198.18.0.10: passed, no flow", ipv4_icmp()),
+        ("IPv4 non-first fragment: flow without ports", ipv4_fragment()),
+        ("IPv6 UDP: not IPv4", ipv6_udp()),
+        ("ARP: not IPv4", arp()),
+        ("truncated IPv4 header: malformed", truncated(ipv4_udp(), 24)),
+        ("IPv4 UDP cut inside the ports: malformed", truncated(ipv4_udp(), 14 + 20 + 2)),
+        ("IPv4 UDP 198.18.0.10 to port 80: new flow", ipv4_udp(dport=80)),
+    ]
+    def tenant(n, frame):
+        return bytes([n]) + frame[1:]
+    yield "xdp_mapinmap", [
+        ("tenant 2 (tenant_b): IPv4 UDP", pad_to(ipv4_udp(), 60)),
+        ("tenant 0 (tenant_a): IPv4 TCP", tenant(0, ipv4_tcp())),
+        ("tenant 1: empty slot, DROP", tenant(1, ipv4_udp())),
+        ("tenant 0: IPv6 UDP", tenant(0, ipv6_udp())),
+        ("tenant 3: empty slot, DROP", tenant(3, arp())),
+        ("tenant 2: ARP", arp()),
+        ("tenant 0: 1500-byte frame", tenant(4, frame_1500())),
+    ]
 
 
 def ipv4_udp_nocsum():

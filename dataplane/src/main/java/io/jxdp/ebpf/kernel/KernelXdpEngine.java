@@ -113,6 +113,25 @@ public final class KernelXdpEngine implements XdpEngine {
                     throw new EngineException("object '" + object.name() + "' has two maps named '" + m.name() + "'");
                 }
             }
+            // libbpf bpf_object__init_map_in_map_slots(): static ".values = { [i] = &inner }"
+            for (int i = 0; i < specs.size(); i++) {
+                for (MapSpec.InnerSlot slot : specs.get(i).innerSlots()) {
+                    if (slot.mapIndex() < 0 || slot.mapIndex() >= fds.length) {
+                        throw new EngineException("object '" + object.name() + "' map '" + specs.get(i).name()
+                                + "': slot " + slot.slot() + " names no map of the object");
+                    }
+                    try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                        MemorySegment k = a.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+                        k.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, slot.slot());
+                        MemorySegment v = a.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+                        v.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fds[slot.mapIndex()]);
+                        Bpf.mapUpdate(fds[i], k, v, BpfFlags.BPF_ANY);
+                    } catch (NativeException e) {
+                        throw new EngineException("object '" + object.name() + "' map '" + specs.get(i).name()
+                                + "' slot " + slot.slot() + ": " + e.getMessage(), e);
+                    }
+                }
+            }
             long[] insns = prog.instructions();
             for (MapReloc r : prog.mapRelocs()) {
                 patch(insns, r, fds, programName);
@@ -147,9 +166,7 @@ public final class KernelXdpEngine implements XdpEngine {
         if (spec.kind() == MapSpec.Kind.KCONFIG) {
             throw new EngineException(where + ": .kconfig externs are not supported by the kernel engine");
         }
-        if (spec.innerMap().isPresent()) {
-            throw new EngineException(where + ": map-in-map is not supported by the kernel engine");
-        }
+
         if (spec.type() <= 0 || spec.keySize() > Integer.MAX_VALUE || spec.valueSize() > Integer.MAX_VALUE
                 || spec.maxEntries() > 0xffff_ffffL || spec.flags() > 0xffff_ffffL) {
             throw new EngineException(where + ": bad definition " + spec);
@@ -158,10 +175,22 @@ public final class KernelXdpEngine implements XdpEngine {
         MapCreateAttr attr = new MapCreateAttr(spec.type(), (int) spec.keySize(), (int) spec.valueSize(),
                 (int) spec.maxEntries(), (int) spec.flags(), kname, 0, (int) spec.numaNode(), 0, 0, 0, spec.mapExtra());
         int fd;
+        int template = -1;
         try {
+            if (spec.innerMap().isPresent()) {
+                // libbpf: a throw-away map built like the inner one is the outer map's inner_map_fd
+                MapSpec in = spec.innerMap().get();
+                template = Bpf.mapCreate(new MapCreateAttr(in.type(), (int) in.keySize(), (int) in.valueSize(),
+                        (int) in.maxEntries(), (int) in.flags(), "inner_tmpl", 0, 0, 0, 0, 0, in.mapExtra()));
+                attr = attr.withInnerMapFd(template);
+            }
             fd = Bpf.mapCreate(attr);
         } catch (NativeException | IllegalArgumentException e) {
             throw new EngineException(where + ": the kernel refused the map: " + e.getMessage(), e);
+        } finally {
+            if (template >= 0) {
+                Bpf.close(template);
+            }
         }
         try {
             if (spec.isGlobalData()) {

@@ -51,6 +51,8 @@ final class XdpContext extends CallContext {
     private Interpreter interpreter;
     /** Per map, the key that bpf_for_each_map_elem passes its callback (the kernel's is on its stack). */
     private final MemorySegment[] callbackKeys;
+    /** The callback key of inner maps (reached through a map-in-map). */
+    private final MemorySegment innerKey;
 
     XdpContext(Arena arena, BpfMap[] maps) {
         this.frame = arena.allocate(XdpLayout.FRAME_SIZE, 4096);
@@ -65,6 +67,7 @@ final class XdpContext extends CallContext {
             handles.set(ValueLayout.JAVA_LONG, 8L * i, i); // a descriptor holding the map table index
         }
         this.mapHandles = handles.address();
+        this.innerKey = arena.allocate(512, 8);
         this.callbackKeys = new MemorySegment[maps.length];
         for (int i = 0; i < maps.length; i++) {
             callbackKeys[i] = arena.allocate(Math.max(8, maps[i].keySize()), 8);
@@ -197,9 +200,20 @@ final class XdpContext extends CallContext {
     BpfMap map(String helper, long handle) {
         long rel = handle - mapHandles;
         if (rel < 0 || rel >= 8L * maps.length || (rel & 7) != 0) {
+            // an inner map a map-in-map lookup returned (MapHandles: O(1), allocation-free)
+            BpfMap inner = io.jxdp.ebpf.map.MapHandles.map(handle);
+            if (inner != null) {
+                return inner;
+            }
             throw new HelperFault(helper + ": r1 0x" + Long.toHexString(handle) + " is not a map of this program");
         }
         return maps[(int) (rel >>> 3)];
+    }
+
+    /** The program's map table index of handle, or -1 for an inner map reached through a map-in-map. */
+    private int mapIndex(long handle) {
+        long rel = handle - mapHandles;
+        return rel >= 0 && rel < 8L * maps.length && (rel & 7) == 0 ? (int) (rel >>> 3) : -1;
     }
 
     // ------------------------------------------------------------------ map helpers
@@ -208,7 +222,8 @@ final class XdpContext extends CallContext {
         BpfMap m = map("bpf_map_lookup_elem", handle);
         checkMemory("bpf_map_lookup_elem", "key", key, m.keySize(), false);
         long v = m.lookup(key, cpu());
-        if (v != 0 && checked && regions() != null) {
+        // a map-in-map gives an inner map's handle: a map pointer to pass to helpers, not memory
+        if (v != 0 && checked && regions() != null && !(m instanceof io.jxdp.ebpf.map.MapInMap)) {
             // the verifier lets the program use the value (read-only for BPF_F_RDONLY_PROG maps)
             boolean writable = (m.flags() & io.jxdp.ebpf.map.MapFlags.BPF_F_RDONLY_PROG) == 0;
             if (!regions().allows(v, m.valueSize(), writable)) {
@@ -420,7 +435,7 @@ final class XdpContext extends CallContext {
         }
         redirectKind = kind;
         redirectTarget = (flags & BPF_F_BROADCAST) != 0 ? key : target;
-        redirectMap = (int) ((handle - mapHandles) >>> 3);
+        redirectMap = mapIndex(handle);
         redirectFlags = (flags & BPF_F_BROADCAST) != 0 ? flags : 0;
         return XDP_REDIRECT;
     }
@@ -524,8 +539,12 @@ final class XdpContext extends CallContext {
             return -Errno.EINVAL;
         }
         MapType t = m.type();
-        int mapIndex = (int) ((handle - mapHandles) >>> 3);
-        MemorySegment key = callbackKeys[mapIndex];
+        int mapIndex = mapIndex(handle);
+        MemorySegment key = mapIndex >= 0 ? callbackKeys[mapIndex] : innerKey;
+        if (key.byteSize() < m.keySize()) {
+            throw new HelperFault("bpf_for_each_map_elem: inner map '" + m.name() + "' has " + m.keySize()
+                    + "-byte keys, more than jxdp's " + innerKey.byteSize() + "-byte callback key buffer");
+        }
         Interpreter in = interpreter;
         MemoryRegions r = checked ? regions() : null;
         long visited = 0;
