@@ -133,6 +133,8 @@ def cmd_dump_maps(mapdir, objname):
             die(f"bpftool map dump {pinned}: {res.stdout}{res.stderr}")
         entries = []
         for e in json.loads(res.stdout):
+            if "error" in e or isinstance(e.get("value"), dict):
+                continue  # DEVMAP/CPUMAP walk every index; an empty slot's lookup fails (ENOENT)
             item = {"key": hexstr(e["key"])}
             if "values" in e:
                 item["values"] = [hexstr(v["value"]) for v in sorted(e["values"], key=lambda v: v["cpu"])]

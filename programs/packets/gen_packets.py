@@ -403,6 +403,20 @@ def entries():
         ("tenant 2: ARP", arp()),
         ("tenant 0: 1500-byte frame", tenant(4, frame_1500())),
     ]
+    yield "xdp_redirect", [
+        ("UDP to port 52: DEVMAP slot 0 (lo), REDIRECT", ipv4_udp(dport=52)),
+        ("UDP to port 54: DEVMAP slot 2, REDIRECT", ipv4_udp(dport=54)),
+        ("UDP to port 53: slot 1 empty, fallback 0 = ABORTED", ipv4_udp(dport=53)),
+        ("UDP sport 40001 to 53: fallback DROP", ipv4_udp(dport=53, sport=40001)),
+        ("UDP sport 40002 to 53: fallback PASS", ipv4_udp(dport=53, sport=40002)),
+        ("UDP sport 40003 to 55: fallback TX", ipv4_udp(dport=55, sport=40003)),
+        ("UDP sport 40004 to 53: BPF_F_BROADCAST, REDIRECT without the key", ipv4_udp(dport=53, sport=40004)),
+        ("TCP to port 80: CPUMAP slot 0 empty, fallback PASS", ipv4_tcp()),
+        ("ICMP id 1: bpf_redirect with flags, ABORTED", ipv4_icmp()),
+        ("ICMP id 2: bpf_redirect(1, 0), REDIRECT",
+         b(eth() / IP(src=IP_A, dst=IP_B) / ICMP(type=8, id=2, seq=1) / Raw(b"ping"))),
+        ("ARP: PASS", arp()),
+    ]
 
 
 def ipv4_udp_nocsum():
