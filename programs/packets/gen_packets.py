@@ -417,6 +417,12 @@ def entries():
          b(eth() / IP(src=IP_A, dst=IP_B) / ICMP(type=8, id=2, seq=1) / Raw(b"ping"))),
         ("ARP: PASS", arp()),
     ]
+    yield "xdp_snprintf", [
+        ("IPv4 UDP", ipv4_udp()),
+        ("first bytes 01 ff 7f 80", bytes([1, 0xff, 0x7f, 0x80]) + ipv4_udp()[4:]),
+        ("first bytes 03 00 0a 00, 1500 bytes", bytes([3, 0, 10, 0]) + frame_1500()[4:]),
+        ("ARP", arp()),
+    ]
 
 
 def ipv4_udp_nocsum():

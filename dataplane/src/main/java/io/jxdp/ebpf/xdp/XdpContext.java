@@ -640,6 +640,53 @@ final class XdpContext extends CallContext {
         return n;
     }
 
+    /** MAX_BPRINTF_VARARGS, include/linux/bpf.h. */
+    static final int MAX_BPRINTF_VARARGS = 12;
+    private final TracePrintk.Out snprintfOut = new TracePrintk.Out(new byte[SNPRINTF_BUF]);
+    /** jxdp formats into this buffer first: a str_size above it gets at most this many bytes. */
+    static final int SNPRINTF_BUF = 4096;
+
+    /**
+     * bpf_snprintf(str, str_size, fmt, data, data_len) (kernel/bpf/helpers.c): -EINVAL when data_len
+     * is not a multiple of 8, over 12 * 8, or data is NULL with data_len > 0, or the format is bad
+     * (the trace_printk rules, with data_len / 8 arguments); else writes at most str_size - 1 bytes
+     * and a NUL and returns the untruncated length plus one. The verifier proved fmt is a
+     * NUL-terminated string in a read-only map.
+     */
+    long snprintf(long str, long strSize, long fmt, long data, long dataLen) {
+        long size = strSize & 0xffff_ffffL;
+        long dl = dataLen & 0xffff_ffffL;
+        if (dl % 8 != 0 || dl > MAX_BPRINTF_VARARGS * 8L || (dl != 0 && data == 0)) {
+            return -Errno.EINVAL;
+        }
+        checkMemory("bpf_snprintf", "str", str, size, true);
+        checkMemory("bpf_snprintf", "data", data, dl, false);
+        checkMemory("bpf_snprintf", "fmt", fmt, 1, false);
+        int n = (int) (dl / 8);
+        long[] args = snprintfOut.args;
+        for (int i = 0; i < n; i++) {
+            args[i] = MEM.get(ValueLayout.JAVA_LONG_UNALIGNED, data + 8L * i);
+        }
+        int fmtLen = 0;
+        while (fmtLen < SNPRINTF_BUF && MEM.get(ValueLayout.JAVA_BYTE, fmt + fmtLen) != 0) {
+            fmtLen++;
+            if (checked && !readable(fmt + fmtLen)) {
+                throw new HelperFault("bpf_snprintf: fmt 0x" + Long.toHexString(fmt) + " is not NUL-terminated"
+                        + " within the program's memory");
+            }
+        }
+        int len = TracePrintk.format(this, fmt, fmtLen + 1, args, n, snprintfOut);
+        if (len < 0) {
+            return len;
+        }
+        if (size > 0) {
+            int copy = (int) Math.min(Math.min(len, size - 1), SNPRINTF_BUF - 1);
+            MemorySegment.copy(snprintfOut.buf, 0, MEM, ValueLayout.JAVA_BYTE, str, copy);
+            MEM.set(ValueLayout.JAVA_BYTE, str + copy, (byte) 0);
+        }
+        return len + 1L;
+    }
+
     // ------------------------------------------------------------------ checksum
 
     /**

@@ -9,8 +9,8 @@ import io.jxdp.ebpf.helper.HelperRegistry;
  */
 public final class XdpHelpers {
     /** Helper ids jxdp implements for XDP, in id order. */
-    public static final int[] IDS = {1, 2, 3, 5, 6, 7, 8, 12, 23, 28, 42, 51, 44, 54, 65, 87, 88, 89, 118, 125, 130, 131, 132,
-        133, 134, 160, 164, 181, 188, 189, 190, 195};
+    public static final int[] IDS = {1, 2, 3, 5, 6, 7, 8, 12, 23, 28, 42, 44, 51, 54, 65, 87, 88, 89, 118, 125, 130, 131, 132,
+        133, 134, 160, 164, 165, 181, 188, 189, 190, 195};
 
     private XdpHelpers() {
     }
@@ -45,6 +45,7 @@ public final class XdpHelpers {
         r.register(134, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).ringbufQuery(r1, r2));
         r.register(160, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).ktimeGetCoarseNs());
         r.register(164, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).forEachMapElem(r1, r2, r3, r4));
+        r.register(165, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).snprintf(r1, r2, r3, r4, r5));
         r.register(181, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).loop(r1, r2, r3, r4));
         r.register(188, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).buffLen());
         r.register(189, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).loadStoreBytes(r2, r3, r4, false));
