@@ -166,6 +166,15 @@ public final class Maps {
                 checkSlotArray(def);
                 yield new SlotArray(def, nCpus, rcu);
             }
+            case DEVMAP_HASH -> {
+                checkSlotArray(new MapDefinition(def.name(), MapType.DEVMAP, def.keySize(), def.valueSize(),
+                        def.maxEntries() < 0 ? 1 : def.maxEntries(), def.flags()));
+                if (Integer.toUnsignedLong(def.maxEntries()) > 1L << 31) {
+                    throw invalid(def, "max_entries " + Integer.toUnsignedString(def.maxEntries())
+                            + " overflows roundup_pow_of_two");
+                }
+                yield new DevMapHash(def, nCpus, rcu);
+            }
             case PERF_EVENT_ARRAY -> {
                 // perf_event_array_map_alloc_check(): max_entries 0 means one per possible CPU
                 MapDefinition d = def.maxEntries() != 0 ? def : new MapDefinition(def.name(), t, def.keySize(),
