@@ -87,6 +87,7 @@ public final class DevMapHash extends BpfMap {
     // ------------------------------------------------------------------ program side
 
     /** {@code bpf_redirect_map}'s lookup: the ifindex for {@code key}, or -1 (the helper then returns {@code flags & 3}). */
+    @Override
     public long redirectTarget(long key) {
         if (Long.compareUnsigned(key, 0xffff_ffffL) > 0) {
             return -1;
