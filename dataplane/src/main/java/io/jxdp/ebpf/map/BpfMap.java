@@ -168,6 +168,16 @@ public abstract class BpfMap implements AutoCloseable {
         return -Errno.EOPNOTSUPP;
     }
 
+    /**
+     * {@code bpf_redirect_map(map, key, flags)}'s lookup for maps that {@link #supports}(REDIRECT):
+     * the target of {@code key} (DEVMAP, DEVMAP_HASH: the ifindex; CPUMAP: the cpu; XSKMAP: the
+     * queue index), or -1 when there is none, in which case the helper returns the fallback action
+     * {@code flags & 3} as the kernel's __bpf_xdp_redirect_map(). Other maps: -1.
+     */
+    public long redirectTarget(long key) {
+        return -1;
+    }
+
     // ------------------------------------------------------------------ user side hooks (native)
 
     /** Copies the user-side value of the key into {@code out}; 0 or -errno. */

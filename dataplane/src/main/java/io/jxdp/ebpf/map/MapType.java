@@ -73,7 +73,8 @@ public enum MapType {
     public boolean supported() {
         return switch (this) {
             case HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH, LPM_TRIE, QUEUE, STACK, RINGBUF,
-                    PROG_ARRAY, DEVMAP, CPUMAP, XSKMAP, ARRAY_OF_MAPS, HASH_OF_MAPS -> true;
+                    PROG_ARRAY, DEVMAP, CPUMAP, XSKMAP, ARRAY_OF_MAPS, HASH_OF_MAPS, PERF_EVENT_ARRAY,
+                    DEVMAP_HASH -> true;
             default -> false;
         };
     }

@@ -166,6 +166,26 @@ public final class Maps {
                 checkSlotArray(def);
                 yield new SlotArray(def, nCpus, rcu);
             }
+            case DEVMAP_HASH -> {
+                checkSlotArray(new MapDefinition(def.name(), MapType.DEVMAP, def.keySize(), def.valueSize(),
+                        def.maxEntries() < 0 ? 1 : def.maxEntries(), def.flags()));
+                if (Integer.toUnsignedLong(def.maxEntries()) > 1L << 31) {
+                    throw invalid(def, "max_entries " + Integer.toUnsignedString(def.maxEntries())
+                            + " overflows roundup_pow_of_two");
+                }
+                yield new DevMapHash(def, nCpus, rcu);
+            }
+            case PERF_EVENT_ARRAY -> {
+                // perf_event_array_map_alloc_check(): max_entries 0 means one per possible CPU
+                MapDefinition d = def.maxEntries() != 0 ? def : new MapDefinition(def.name(), t, def.keySize(),
+                        def.valueSize(), nCpus, def.flags());
+                if (d.valueSize() != 4 || (d.flags() & (MapFlags.BPF_F_RDONLY_PROG | MapFlags.BPF_F_WRONLY_PROG)) != 0) {
+                    throw invalid(d, "perf event arrays need value_size 4 and take no program access flags");
+                }
+                checkArray(new MapDefinition(d.name(), t, d.keySize(), d.valueSize(), d.maxEntries(),
+                        d.flags() & ~MapFlags.BPF_F_PRESERVE_ELEMS));
+                yield new PerfEventArray(d, nCpus, rcu);
+            }
             case ARRAY_OF_MAPS, HASH_OF_MAPS -> throw invalid(def, t.kernelName() + " needs an inner map template:"
                     + " Maps.createMapInMap(def, nCpus, rcu, innerTemplate)");
             default -> throw new AssertionError(t);

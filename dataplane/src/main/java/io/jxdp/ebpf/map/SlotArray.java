@@ -96,6 +96,7 @@ public final class SlotArray extends BpfMap {
      * in which case the helper returns the fallback action {@code flags & 3} (XDP_ABORTED, DROP, PASS
      * or TX), as __bpf_xdp_redirect_map(). The runtime records the target and returns XDP_REDIRECT.
      */
+    @Override
     public long redirectTarget(long key) {
         if (Long.compareUnsigned(key, Integer.toUnsignedLong(maxEntries)) >= 0 || !present((int) key)) {
             return -1;

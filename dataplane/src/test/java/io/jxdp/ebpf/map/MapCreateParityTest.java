@@ -15,6 +15,7 @@ class MapCreateParityTest {
         MapType A = MapType.ARRAY, PA = MapType.PERCPU_ARRAY, H = MapType.HASH, PH = MapType.PERCPU_HASH;
         MapType LH = MapType.LRU_HASH, LPH = MapType.LRU_PERCPU_HASH, L = MapType.LPM_TRIE;
         MapType Q = MapType.QUEUE, S = MapType.STACK, R = MapType.RINGBUF;
+        MapType PE = MapType.PERF_EVENT_ARRAY, DH = MapType.DEVMAP_HASH;
         MapType PR = MapType.PROG_ARRAY, DM = MapType.DEVMAP, CM = MapType.CPUMAP, X = MapType.XSKMAP;
         return Stream.of(
                 d(A, 4, 8, 16, 0), d(A, 8, 8, 16, 0), d(A, 4, 0, 16, 0), d(A, 4, 8, 0, 0),
@@ -52,7 +53,11 @@ class MapCreateParityTest {
                 d(CM, 4, 4, 8, 0), d(CM, 4, 8, 8, 0), d(CM, 4, 12, 8, 0), d(CM, 4, 4, 256, 0), d(CM, 4, 4, 257, 0),
                 d(CM, 4, 4, 8, BPF_F_RDONLY), d(CM, 4, 4, 0, 0), d(CM, 2, 4, 8, 0),
                 d(X, 4, 4, 8, 0), d(X, 4, 8, 8, 0), d(X, 4, 4, 0, 0), d(X, 4, 4, 8, BPF_F_WRONLY),
-                d(X, 4, 4, 8, BPF_F_RDONLY_PROG));
+                d(X, 4, 4, 8, BPF_F_RDONLY_PROG),
+                d(PE, 4, 4, 4, 0), d(PE, 4, 8, 4, 0), d(PE, 8, 4, 4, 0), d(PE, 4, 4, 4, BPF_F_PRESERVE_ELEMS),
+                d(PE, 4, 4, 4, BPF_F_MMAPABLE), d(PE, 4, 4, 4, BPF_F_RDONLY_PROG), d(PE, 4, 4, 4, BPF_F_NO_PREALLOC),
+                d(DH, 4, 4, 8, 0), d(DH, 4, 8, 8, 0), d(DH, 4, 12, 8, 0), d(DH, 8, 4, 8, 0), d(DH, 4, 4, 0, 0),
+                d(DH, 4, 4, 8, BPF_F_RDONLY), d(DH, 4, 4, 8, BPF_F_NO_PREALLOC), d(DH, 4, 4, 7, 0));
     }
 
     private static Arguments d(MapType t, int k, int v, int max, int flags) {

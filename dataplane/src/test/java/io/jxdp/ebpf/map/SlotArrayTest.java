@@ -26,19 +26,19 @@ class SlotArrayTest {
 
     /** DEVMAP (ifindex 1 is lo, present in every namespace) and CPUMAP with queue sizes: same results as the kernel. */
     @ParameterizedTest
-    @CsvSource({"DEVMAP, 4", "DEVMAP, 8", "CPUMAP, 4", "CPUMAP, 8"})
+    @CsvSource({"DEVMAP, 4", "DEVMAP, 8", "CPUMAP, 4", "CPUMAP, 8", "DEVMAP_HASH, 4", "DEVMAP_HASH, 8"})
     void sameResultsAsKernel(MapType type, int valueSize) throws Exception {
         int nCpus = MapOpsParityTest.possibleCpus();
         MapDefinition def = MapDefinition.of("slot_parity", type, 4, valueSize, 6);
         Random rnd = new Random(valueSize * 31L + type.id());
         try (KernelMap k = KernelMap.create(def); BpfMap j = Maps.create(def, nCpus)) {
             for (int op = 0; op < 3000; op++) {
-                byte[] key = le32(rnd.nextInt(8));
+                byte[] key = le32(type == MapType.DEVMAP_HASH ? rnd.nextInt(24) * 5 : rnd.nextInt(8));
                 String where = type + " op " + op;
                 switch (rnd.nextInt(4)) {
                     case 0 -> {
                         ByteBuffer b = ByteBuffer.allocate(valueSize).order(ByteOrder.LITTLE_ENDIAN);
-                        int first = type == MapType.DEVMAP
+                        int first = type != MapType.CPUMAP
                                 ? new int[] {0, 1, 1, 1, 999_999}[rnd.nextInt(5)]
                                 : new int[] {0, 1, 64, 16384, 16385, rnd.nextInt(20000)}[rnd.nextInt(6)];
                         b.putInt(0, first);
@@ -120,13 +120,19 @@ class SlotArrayTest {
         }
     }
 
-    /** A program reading a DEVMAP entry while user space rewrites it sees whole values only. */
-    @Test
-    void readersNeverSeeHalfAnUpdate() throws Exception {
-        try (SlotArray dev = (SlotArray) Maps.create(MapDefinition.of("tx", MapType.DEVMAP, 4, 8, 2), 1)) {
+    /**
+     * A program (a registered RCU worker) reading an entry while user space rewrites and deletes it
+     * sees whole values only, and a DEVMAP_HASH node is not reused under it.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = MapType.class, names = {"DEVMAP", "DEVMAP_HASH"})
+    void readersNeverSeeHalfAnUpdate(MapType type) throws Exception {
+        Rcu rcu = new Rcu(1);
+        try (BpfMap dev = Maps.create(MapDefinition.of("tx", type, 4, 8, 2), 1, rcu)) {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread reader = new Thread(() -> {
+                rcu.register(0);
                 try (Arena a = Arena.ofConfined()) {
                     MemorySegment key = a.allocate(4, 4);
                     for (long i = 0; i < 50_000_000 && !stop.get(); i++) {
@@ -136,10 +142,19 @@ class SlotArrayTest {
                             if ((int) pair != 1 || (pair >>> 32) % 2 != 0) { // written: ifindex 1, even prog ids
                                 throw new AssertionError("torn value " + Long.toHexString(pair));
                             }
+                            for (int spin = 0; spin < 20; spin++) {
+                                Thread.onSpinWait();
+                            }
+                            if (Native.getLong(v) != pair && type == MapType.DEVMAP_HASH) {
+                                throw new AssertionError("node reused while a reader held it");
+                            }
                         }
+                        rcu.quiescent(0);
                     }
                 } catch (Throwable e) {
                     failure.set(e);
+                } finally {
+                    rcu.unregister(0);
                 }
             });
             reader.start();
