@@ -113,6 +113,37 @@ class ParityTest {
     }
 
     @Test
+    void anEngineThatCannotRunIsAFailureNamingItsError() throws Exception {
+        BpfObject o = obj("xdp_pass.o");
+        List<byte[]> pkts = new java.util.ArrayList<>(packets("xdp_pass"));
+        pkts.add(new byte[10]); // a runt: EINVAL on the live side, "closed" on the other, still a failure
+        XdpEngine closed = new Renamed(KernelXdpEngine.load(o, "xdp_pass"), "gone");
+        closed.close();
+        try (XdpEngine live = new Renamed(KernelXdpEngine.load(o, "xdp_pass"), "live")) {
+            Parity.Report r = Parity.compare(live, new Renamed(closedRunsOnly(closed, live), "gone"), pkts,
+                    Parity.Exclusions.NONE);
+            assertEquals(pkts.size(), r.failed(), r.text());
+            assertTrue(r.failures().getLast().line().contains("run: live failed (EINVAL"), r.text());
+            Parity.Failure f = r.failures().get(0);
+            assertTrue(f.line().contains("run: live returned XDP_PASS vs gone failed (the kernel engine for 'xdp_pass'"
+                    + " is closed)"), f.line());
+        }
+    }
+
+    /** A closed engine's runs with the live engine's maps, so only the run outcome differs. */
+    static XdpEngine closedRunsOnly(XdpEngine closed, XdpEngine live) {
+        return new XdpEngine() {
+            @Override public String name() { return closed.name(); }
+            @Override public int cpus() { return live.cpus(); }
+            @Override public XdpResult run(byte[] packet, int repeat) { return closed.run(packet, repeat); }
+            @Override public List<String> mapNames() { return live.mapNames(); }
+            @Override public List<MapEntry> dumpMap(String mapName) { return live.dumpMap(mapName); }
+            @Override public void updateMap(String m, byte[] k, List<byte[]> v) { live.updateMap(m, k, v); }
+            @Override public void close() { }
+        };
+    }
+
+    @Test
     void exclusionsParse() {
         Parity.Exclusions e = Parity.Exclusions.parse(List.of("last_seen", ".bss/00000000", "m/C612"));
         assertEquals(Set.of("last_seen"), e.maps());
