@@ -423,6 +423,11 @@ def entries():
         ("first bytes 03 00 0a 00, 1500 bytes", bytes([3, 0, 10, 0]) + frame_1500()[4:]),
         ("ARP", arp()),
     ]
+    yield "xdp_perf", [
+        ("IPv4 UDP", ipv4_udp()),
+        ("ARP", arp()),
+        ("IPv6 UDP", ipv6_udp()),
+    ]
 
 
 def ipv4_udp_nocsum():

@@ -66,8 +66,11 @@ public final class KernelXdpEngine implements XdpEngine {
     private final int cpus;
     private boolean closed;
 
-    /** QUEUE, STACK, RINGBUF, BLOOM_FILTER, USER_RINGBUF (include/uapi/linux/bpf.h): no keys. */
-    private static final java.util.Set<Integer> KEYLESS = java.util.Set.of(22, 23, 27, 30, 31);
+    /**
+     * QUEUE, STACK, RINGBUF, BLOOM_FILTER, USER_RINGBUF (include/uapi/linux/bpf.h): no keys; and
+     * PERF_EVENT_ARRAY, whose values user space cannot read (lookup: ENOTSUPP). Dumped empty.
+     */
+    private static final java.util.Set<Integer> KEYLESS = java.util.Set.of(4, 22, 23, 27, 30, 31);
 
     private record KernelMap(String name, int fd, int type, int keySize, int valueSize, boolean perCpu) {
         int slotSize() {

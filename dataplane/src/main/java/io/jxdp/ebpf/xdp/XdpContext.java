@@ -417,18 +417,22 @@ final class XdpContext extends CallContext {
                 kind = REDIRECT_CPUMAP;
                 flagMask = 0;
             }
+            case DEVMAP_HASH -> {
+                kind = REDIRECT_DEVMAP;
+                flagMask = BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS;
+            }
             case XSKMAP -> {
                 kind = REDIRECT_XSKMAP;
                 flagMask = 0;
             }
             default -> throw new HelperFault("bpf_redirect_map: map '" + m.name() + "' (" + m.type().kernelName()
-                    + ") is not a DEVMAP, CPUMAP or XSKMAP; the kernel's verifier refuses it");
+                    + ") is not a DEVMAP, DEVMAP_HASH, CPUMAP or XSKMAP; the kernel's verifier refuses it");
         }
         if ((flags & ~(XDP_ACTION_MASK | flagMask)) != 0) {
             return XDP_ABORTED;
         }
         // lookup_elem(map, u32 key): the key is truncated to 32 bits
-        long target = ((io.jxdp.ebpf.map.SlotArray) m).redirectTarget(key & 0xffff_ffffL);
+        long target = m.redirectTarget(key & 0xffff_ffffL);
         if (target < 0 && (flags & BPF_F_BROADCAST) == 0) {
             clearRedirect();
             return flags & XDP_ACTION_MASK;
@@ -438,6 +442,25 @@ final class XdpContext extends CallContext {
         redirectMap = mapIndex(handle);
         redirectFlags = (flags & BPF_F_BROADCAST) != 0 ? flags : 0;
         return XDP_REDIRECT;
+    }
+
+    // ------------------------------------------------------------------ perf events
+
+    /**
+     * bpf_perf_event_output(ctx, map, flags, data, size) for XDP (bpf_xdp_event_output(),
+     * net/core/filter.c): the sample is {@code data} followed by the first {@code flags >> 32} bytes
+     * of the frame; {@link io.jxdp.ebpf.map.PerfEventArray#output} gives the kernel's errors. Limit:
+     * only the linear part can be appended (a longer ctx length is -EFAULT here; the kernel also
+     * copies fragments).
+     */
+    long perfEventOutput(long handle, long flags, long data, long size) {
+        BpfMap m = map("bpf_perf_event_output", handle);
+        if (!(m instanceof io.jxdp.ebpf.map.PerfEventArray pa)) {
+            throw new HelperFault("bpf_perf_event_output: map '" + m.name() + "' (" + m.type().kernelName()
+                    + ") is not a BPF_MAP_TYPE_PERF_EVENT_ARRAY");
+        }
+        checkMemory("bpf_perf_event_output", "data", data, size, false);
+        return pa.output(flags, data, size, data(), dataEnd() - data(), cpu());
     }
 
     // ------------------------------------------------------------------ tail calls (kernel/bpf/core.c)

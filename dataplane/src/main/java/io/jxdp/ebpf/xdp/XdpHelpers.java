@@ -9,7 +9,7 @@ import io.jxdp.ebpf.helper.HelperRegistry;
  */
 public final class XdpHelpers {
     /** Helper ids jxdp implements for XDP, in id order. */
-    public static final int[] IDS = {1, 2, 3, 5, 6, 7, 8, 12, 23, 28, 42, 44, 51, 54, 65, 87, 88, 89, 118, 125, 130, 131, 132,
+    public static final int[] IDS = {1, 2, 3, 5, 6, 7, 8, 12, 23, 25, 28, 42, 44, 51, 54, 65, 87, 88, 89, 118, 125, 130, 131, 132,
         133, 134, 160, 164, 165, 181, 188, 189, 190, 195};
 
     private XdpHelpers() {
@@ -27,6 +27,7 @@ public final class XdpHelpers {
         r.register(8, (c, r1, r2, r3, r4, r5) -> c.cpu());
         r.register(12, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).tailCall(r2, r3));
         r.register(23, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).redirect(r1, r2));
+        r.register(25, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).perfEventOutput(r2, r3, r4, r5));
         r.register(28, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).csumDiff(r1, r2, r3, r4, r5));
         r.register(42, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).numaNodeId());
         r.register(44, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).adjustHead(r2));

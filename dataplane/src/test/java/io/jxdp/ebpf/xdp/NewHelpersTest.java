@@ -62,6 +62,31 @@ class NewHelpersTest {
     }
 
     @Test
+    void perfEventSamplesReachTheConsumerWithTheFrameBytes() throws Exception {
+        Path obj = Corpus.root().resolve("obj/xdp_perf.o");
+        try (InterpreterXdpEngine e = InterpreterXdpEngine.create(BpfObjectLoader.load(obj), "xdp_perf",
+                Interpreter.Mode.CHECKED, 1)) {
+            io.jxdp.ebpf.map.PerfEventArray pa = (io.jxdp.ebpf.map.PerfEventArray) e.map("events");
+            pa.open(0, 4096); // the run's CPU is 0: BPF_F_CURRENT_CPU and index 0 now reach a buffer
+            byte[] f = new byte[42];
+            new Random(7).nextBytes(f);
+            assertEquals(2, e.run(f, 1).action());
+            byte[] row = e.dumpMap("results").get(0).values().get(0);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(row).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            long[] v = {b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong()};
+            assertEquals("[0, -22, -7, -14, 0]", java.util.Arrays.toString(v), "opened: the two outputs succeed");
+            List<byte[]> got = new ArrayList<>();
+            pa.poll(0, (addr, len) -> got.add(MEM.asSlice(addr, len).toArray(ValueLayout.JAVA_BYTE)), 10);
+            assertEquals(2, got.size());
+            long sample = 0x1122334455667788L ^ f.length;
+            assertEquals(sample, java.nio.ByteBuffer.wrap(got.get(0)).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong());
+            byte[] second = got.get(1);
+            assertEquals(java.util.HexFormat.of().formatHex(f),
+                    java.util.HexFormat.of().formatHex(second, 8, 8 + f.length), "the frame follows the sample");
+        }
+    }
+
+    @Test
     void helpersOnMapsOfTheWrongTypeFaultNamingTheMap() {
         try (Arena a = Arena.ofConfined();
                 BpfMap hash = Maps.create(MapDefinition.of("h", MapType.HASH, 4, 8, 4), 1)) {
@@ -76,7 +101,7 @@ class NewHelpersTest {
             for (Runnable r : new Runnable[] {
                 () -> c.mapPush(h, v, 0), () -> c.mapPop(h, v), () -> c.mapPeek(h, v),
                 () -> c.ringbufOutput(h, v, 8, 0), () -> c.ringbufReserve(h, 8, 0), () -> c.ringbufQuery(h, 0),
-                () -> c.redirectMap(h, 0, 0), () -> c.tailCall(h, 0)}) {
+                () -> c.redirectMap(h, 0, 0), () -> c.tailCall(h, 0), () -> c.perfEventOutput(h, 0, v, 8)}) {
                 HelperFault f = assertThrows(HelperFault.class, r::run);
                 assertTrue(f.getMessage().contains("'h'") && f.getMessage().contains("BPF_MAP_TYPE_HASH"), f.getMessage());
             }
