@@ -109,21 +109,32 @@ def hexstr(byte_list):
     return "".join(x[2:] if x.startswith("0x") else x for x in byte_list)
 
 
+# Map types without keys to walk (kernel: no map_get_next_key), left out of the map YAML.
+KEYLESS = ("queue", "stack", "ringbuf", "bloom_filter", "user_ringbuf")
+
+
 def cmd_dump_maps(mapdir, objname):
     out = {}
     for pinned in sorted(os.listdir(mapdir)):
-        res = subprocess.run(["bpftool", "-j", "map", "dump", "pinned", os.path.join(mapdir, pinned)],
-                             capture_output=True, text=True)
-        if res.returncode != 0:
-            die(f"bpftool map dump {pinned}: {res.stdout}{res.stderr}")
         name = pinned
         # libbpf names global-data maps "<first 8 chars of the object>.<section>" and pins them with
         # '.' replaced by '_'; use the section name, which is what the object's ELF calls them.
         for sec in SECTIONS:
             if pinned == (objname[:8] + sec).replace(".", "_"):
                 name = sec
+        show = subprocess.run(["bpftool", "-j", "map", "show", "pinned", os.path.join(mapdir, pinned)],
+                              capture_output=True, text=True)
+        if show.returncode == 0 and json.loads(show.stdout).get("type") in KEYLESS:
+            out[name] = []  # no get_next_key: nothing to walk (the engines' dumps are empty too)
+            continue
+        res = subprocess.run(["bpftool", "-j", "map", "dump", "pinned", os.path.join(mapdir, pinned)],
+                             capture_output=True, text=True)
+        if res.returncode != 0:
+            die(f"bpftool map dump {pinned}: {res.stdout}{res.stderr}")
         entries = []
         for e in json.loads(res.stdout):
+            if "error" in e or isinstance(e.get("value"), dict):
+                continue  # DEVMAP/CPUMAP walk every index; an empty slot's lookup fails (ENOENT)
             item = {"key": hexstr(e["key"])}
             if "values" in e:
                 item["values"] = [hexstr(v["value"]) for v in sorted(e["values"], key=lambda v: v["cpu"])]

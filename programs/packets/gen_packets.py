@@ -355,6 +355,79 @@ def entries():
         ("truncated UDP header: DROP", truncated(ipv4_udp(), 14 + 20 + 4)),
         ("truncated IPv4 header: DROP", truncated(ipv4_udp(), 24)),
     ]
+    yield "xdp_loop", [
+        ("IPv4 UDP, 46 bytes of payload", pad_to(ipv4_udp(), 60)),
+        ("IPv4 TCP SYN", ipv4_tcp()),
+        ("IPv6 UDP", ipv6_udp()),
+        ("stop index 3 from byte 0", bytes([3, 1, 2]) + pad_to(ipv4_udp(), 60)[3:]),
+        ("stop index 0 from byte 0, array walk stops at key 0", bytes([0, 5, 0]) + ipv4_icmp()[3:]),
+        ("64-byte frame: no loop iterations", pad_to(ipv4_udp(), 64)),
+        ("IPv4 UDP again: same length", pad_to(ipv4_udp(), 60)),
+        ("ARP", arp()),
+        ("stop at 20, 63 iterations", bytes([20, 7, 6]) + pad_to(ipv4_udp(), 63)[3:]),
+        ("IPv4 UDP, 1500 bytes", frame_1500()),
+    ]
+    yield "xdp_ringbuf", [
+        ("IPv4 UDP: output with BPF_RB_FORCE_WAKEUP (byte 0 = 2), record submitted", pad_to(ipv4_udp(), 60)),
+        ("byte 0 = 4: output flags refused (-EINVAL); byte 1 odd: record discarded",
+         bytes([4, 1]) + pad_to(ipv4_udp(), 60)[2:]),
+        ("byte 0 = 3: both wakeup flags", bytes([3, 0]) + pad_to(ipv4_udp(), 60)[2:]),
+        ("IPv6 UDP: the ring is full now", ipv6_udp()),
+        ("byte 0 = 1: BPF_RB_NO_WAKEUP, ring full", bytes([1, 0]) + pad_to(ipv4_udp(), 60)[2:]),
+        ("ARP", arp()),
+    ]
+    yield "xdp_firewall", [
+        ("IPv4 UDP 198.18.0.10 (allow hole /24): new flow", ipv4_udp()),
+        ("IPv4 UDP, same flow again", ipv4_udp()),
+        ("IPv4 TCP SYN 198.18.0.10: new flow", ipv4_tcp()),
+        ("IPv4 UDP from 198.18.0.66 (/32 deny, rule 2)", ipv4_udp(src=IP_BLOCKED)),
+        ("IPv4 UDP from 198.18.1.5 (/24 deny, rule 3)", ipv4_udp(src="198.18.1.5")),
+        ("IPv4 UDP from 198.18.7.7 (/16 deny, rule 1)", ipv4_udp(src="198.18.7.7")),
+        ("IPv4 UDP from 198.19.0.1 (no match): new flow", ipv4_udp(src="198.19.0.1")),
+        ("IPv4 ICMP 198.18.0.10: passed, no flow", ipv4_icmp()),
+        ("IPv4 non-first fragment: flow without ports", ipv4_fragment()),
+        ("IPv6 UDP: not IPv4", ipv6_udp()),
+        ("ARP: not IPv4", arp()),
+        ("truncated IPv4 header: malformed", truncated(ipv4_udp(), 24)),
+        ("IPv4 UDP cut inside the ports: malformed", truncated(ipv4_udp(), 14 + 20 + 2)),
+        ("IPv4 UDP 198.18.0.10 to port 80: new flow", ipv4_udp(dport=80)),
+    ]
+    def tenant(n, frame):
+        return bytes([n]) + frame[1:]
+    yield "xdp_mapinmap", [
+        ("tenant 2 (tenant_b): IPv4 UDP", pad_to(ipv4_udp(), 60)),
+        ("tenant 0 (tenant_a): IPv4 TCP", tenant(0, ipv4_tcp())),
+        ("tenant 1: empty slot, DROP", tenant(1, ipv4_udp())),
+        ("tenant 0: IPv6 UDP", tenant(0, ipv6_udp())),
+        ("tenant 3: empty slot, DROP", tenant(3, arp())),
+        ("tenant 2: ARP", arp()),
+        ("tenant 0: 1500-byte frame", tenant(4, frame_1500())),
+    ]
+    yield "xdp_redirect", [
+        ("UDP to port 52: DEVMAP slot 0 (lo), REDIRECT", ipv4_udp(dport=52)),
+        ("UDP to port 54: DEVMAP slot 2, REDIRECT", ipv4_udp(dport=54)),
+        ("UDP to port 53: slot 1 empty, fallback 0 = ABORTED", ipv4_udp(dport=53)),
+        ("UDP sport 40001 to 53: fallback DROP", ipv4_udp(dport=53, sport=40001)),
+        ("UDP sport 40002 to 53: fallback PASS", ipv4_udp(dport=53, sport=40002)),
+        ("UDP sport 40003 to 55: fallback TX", ipv4_udp(dport=55, sport=40003)),
+        ("UDP sport 40004 to 53: BPF_F_BROADCAST, REDIRECT without the key", ipv4_udp(dport=53, sport=40004)),
+        ("TCP to port 80: CPUMAP slot 0 empty, fallback PASS", ipv4_tcp()),
+        ("ICMP id 1: bpf_redirect with flags, ABORTED", ipv4_icmp()),
+        ("ICMP id 2: bpf_redirect(1, 0), REDIRECT",
+         b(eth() / IP(src=IP_A, dst=IP_B) / ICMP(type=8, id=2, seq=1) / Raw(b"ping"))),
+        ("ARP: PASS", arp()),
+    ]
+    yield "xdp_snprintf", [
+        ("IPv4 UDP", ipv4_udp()),
+        ("first bytes 01 ff 7f 80", bytes([1, 0xff, 0x7f, 0x80]) + ipv4_udp()[4:]),
+        ("first bytes 03 00 0a 00, 1500 bytes", bytes([3, 0, 10, 0]) + frame_1500()[4:]),
+        ("ARP", arp()),
+    ]
+    yield "xdp_perf", [
+        ("IPv4 UDP", ipv4_udp()),
+        ("ARP", arp()),
+        ("IPv6 UDP", ipv6_udp()),
+    ]
 
 
 def ipv4_udp_nocsum():

@@ -81,6 +81,8 @@ public final class Interpreter {
     private final CallContext defaultContext = new CallContext();
     private long budget;
     private long count;
+    /** Instructions callbacks ({@link #callFunction}) executed during the current run. */
+    private long calleeCount;
 
     /** Decodes and validates program; throws {@link VmException} naming the first bad instruction. */
     public Interpreter(Program program, HelperRegistry helpers, Mode mode) {
@@ -215,6 +217,65 @@ public final class Interpreter {
 
     /** Runs the program with the given argument registers and context; returns r0. */
     public long run(CallContext ctx, long r1, long r2, long r3, long r4, long r5) {
+        return run(ctx, 0, r1, r2, r3, r4, r5);
+    }
+
+    /**
+     * Runs from instruction {@code entryPc} in a fresh main frame: how a tail call enters the next
+     * program of an image that holds several (the kernel's interpreter jumps to the new program's
+     * first instruction with the same frame, kernel/bpf/core.c JMP_TAIL_CALL).
+     */
+    public long run(CallContext ctx, int entryPc, long r1, long r2, long r3, long r4, long r5) {
+        if (entryPc < 0 || entryPc >= ops.length || ops[entryPc] == null) {
+            throw fault(entryPc, "entry " + entryPc + " is not an instruction of the program");
+        }
+        ctx.regions(checked ? regions : null);
+        ctx.clearStop();
+        java.util.Arrays.fill(reg, 0);
+        calleeCount = 0;
+        long r0 = 0;
+        try {
+            r0 = execute(ctx, entryPc, 0, r1, r2, r3, r4, r5);
+        } finally {
+            count += calleeCount;
+        }
+        return r0;
+    }
+
+    /**
+     * Calls the bpf-to-bpf function starting at {@code pc} as a callee of the frame that is calling
+     * a helper right now, with r1-r5 as its arguments, and returns its r0: how bpf_loop and
+     * bpf_for_each_map_elem run their callbacks (kernel/bpf/bpf_iter.c, helpers.c; the verifier
+     * treats a callback as one more call frame, so it counts against {@value #MAX_FRAMES}). Only
+     * valid from a helper during a run; the caller's r6-r10 are preserved. The callee gets this
+     * interpreter's instruction budget for itself; its instructions count in
+     * {@link #instructionCount()}.
+     */
+    public long callFunction(CallContext ctx, int pc, long r1, long r2, long r3, long r4, long r5) {
+        final long[] r = reg;
+        int depth = (int) ((stackTop - r[10]) / STACK_SIZE);
+        if (pc < 0 || pc >= ops.length || ops[pc] == null) {
+            throw fault(pc, "callback target " + pc + " is not an instruction of the program");
+        }
+        if (depth + 1 >= MAX_FRAMES) {
+            throw fault(pc, "call depth limit of " + MAX_FRAMES + " frames exceeded by a callback");
+        }
+        long s6 = r[6];
+        long s7 = r[7];
+        long s8 = r[8];
+        long s9 = r[9];
+        long s10 = r[10];
+        long r0 = execute(ctx, pc, depth + 1, r1, r2, r3, r4, r5);
+        r[6] = s6;
+        r[7] = s7;
+        r[8] = s8;
+        r[9] = s9;
+        r[10] = s10;
+        return r0;
+    }
+
+    /** Runs from pc in frame entryDepth until that frame exits; returns r0. */
+    private long execute(CallContext ctx, int entryPc, int entryDepth, long r1, long r2, long r3, long r4, long r5) {
         final long[] r = reg;
         final Op[] ops = this.ops;
         final byte[] dst = this.dst;
@@ -223,20 +284,18 @@ public final class Interpreter {
         final long[] imm = this.imm;
         final boolean checked = this.checked;
         final long budget = this.budget;
-        ctx.regions(checked ? regions : null);
-        ctx.clearStop();
-        java.util.Arrays.fill(r, 0);
+        r[0] = 0;
         r[1] = r1;
         r[2] = r2;
         r[3] = r3;
         r[4] = r4;
         r[5] = r5;
-        r[10] = stackTop;
-        int depth = 0;
-        long stackLow = stackTop - STACK_SIZE;
+        r[10] = stackTop - (long) entryDepth * STACK_SIZE;
+        int depth = entryDepth;
+        long stackLow = r[10] - STACK_SIZE;
         final int regionMark = regions.count();
         long n = 0;
-        int pc = 0;
+        int pc = entryPc;
         try {
             while (true) {
                 if (++n > budget) {
@@ -413,7 +472,7 @@ public final class Interpreter {
                     }
                     case CALL_KFUNC -> throw fault(pc, "unsupported: kfunc calls");
                     case EXIT -> {
-                        if (depth == 0) {
+                        if (depth == entryDepth) {
                             return r[0];
                         }
                         depth--;
@@ -498,7 +557,11 @@ public final class Interpreter {
                 pc = next;
             }
         } finally {
-            count = n;
+            if (entryDepth == 0) {
+                count = n;
+            } else {
+                calleeCount += n;
+            }
             if (regions.count() > regionMark) {
                 regions.truncate(regionMark); // regions helpers added during this run end with it
             }

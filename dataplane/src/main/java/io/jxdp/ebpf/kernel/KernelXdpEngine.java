@@ -69,6 +69,12 @@ public final class KernelXdpEngine implements XdpEngine {
     private final int cpus;
     private boolean closed;
 
+    /**
+     * QUEUE, STACK, RINGBUF, BLOOM_FILTER, USER_RINGBUF (include/uapi/linux/bpf.h): no keys; and
+     * PERF_EVENT_ARRAY, whose values user space cannot read (lookup: ENOTSUPP). Dumped empty.
+     */
+    private static final java.util.Set<Integer> KEYLESS = java.util.Set.of(4, 22, 23, 27, 30, 31);
+
     private record KernelMap(String name, int fd, int type, int keySize, int valueSize, boolean perCpu) {
         int slotSize() {
             return (valueSize + 7) & ~7;
@@ -113,6 +119,25 @@ public final class KernelXdpEngine implements XdpEngine {
                     throw new EngineException("object '" + object.name() + "' has two maps named '" + m.name() + "'");
                 }
             }
+            // libbpf bpf_object__init_map_in_map_slots(): static ".values = { [i] = &inner }"
+            for (int i = 0; i < specs.size(); i++) {
+                for (MapSpec.InnerSlot slot : specs.get(i).innerSlots()) {
+                    if (slot.mapIndex() < 0 || slot.mapIndex() >= fds.length) {
+                        throw new EngineException("object '" + object.name() + "' map '" + specs.get(i).name()
+                                + "': slot " + slot.slot() + " names no map of the object");
+                    }
+                    try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                        MemorySegment k = a.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+                        k.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, slot.slot());
+                        MemorySegment v = a.allocate(java.lang.foreign.ValueLayout.JAVA_INT);
+                        v.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fds[slot.mapIndex()]);
+                        Bpf.mapUpdate(fds[i], k, v, BpfFlags.BPF_ANY);
+                    } catch (NativeException e) {
+                        throw new EngineException("object '" + object.name() + "' map '" + specs.get(i).name()
+                                + "' slot " + slot.slot() + ": " + e.getMessage(), e);
+                    }
+                }
+            }
             long[] insns = prog.instructions();
             for (MapReloc r : prog.mapRelocs()) {
                 patch(insns, r, fds, programName);
@@ -147,9 +172,7 @@ public final class KernelXdpEngine implements XdpEngine {
         if (spec.kind() == MapSpec.Kind.KCONFIG) {
             throw new EngineException(where + ": .kconfig externs are not supported by the kernel engine");
         }
-        if (spec.innerMap().isPresent()) {
-            throw new EngineException(where + ": map-in-map is not supported by the kernel engine");
-        }
+
         if (spec.type() <= 0 || spec.keySize() > Integer.MAX_VALUE || spec.valueSize() > Integer.MAX_VALUE
                 || spec.maxEntries() > 0xffff_ffffL || spec.flags() > 0xffff_ffffL) {
             throw new EngineException(where + ": bad definition " + spec);
@@ -158,10 +181,22 @@ public final class KernelXdpEngine implements XdpEngine {
         MapCreateAttr attr = new MapCreateAttr(spec.type(), (int) spec.keySize(), (int) spec.valueSize(),
                 (int) spec.maxEntries(), (int) spec.flags(), kname, 0, (int) spec.numaNode(), 0, 0, 0, spec.mapExtra());
         int fd;
+        int template = -1;
         try {
+            if (spec.innerMap().isPresent()) {
+                // libbpf: a throw-away map built like the inner one is the outer map's inner_map_fd
+                MapSpec in = spec.innerMap().get();
+                template = Bpf.mapCreate(new MapCreateAttr(in.type(), (int) in.keySize(), (int) in.valueSize(),
+                        (int) in.maxEntries(), (int) in.flags(), "inner_tmpl", 0, 0, 0, 0, 0, in.mapExtra()));
+                attr = attr.withInnerMapFd(template);
+            }
             fd = Bpf.mapCreate(attr);
         } catch (NativeException | IllegalArgumentException e) {
             throw new EngineException(where + ": the kernel refused the map: " + e.getMessage(), e);
+        } finally {
+            if (template >= 0) {
+                Bpf.close(template);
+            }
         }
         try {
             if (spec.isGlobalData()) {
@@ -209,7 +244,14 @@ public final class KernelXdpEngine implements XdpEngine {
         String kname = prog.name().length() > MAX_NAME ? prog.name().substring(0, MAX_NAME) : prog.name();
         ProgLoadAttr attr = ProgLoadAttr.xdp(insns).withLicense(object.license()).withName(kname)
                 .withProgFlags(prog.xdpFrags() ? BpfFlags.BPF_F_XDP_HAS_FRAGS : 0);
+        int btfFd = -1;
         try {
+            if (hasCallbacks(insns) && !prog.funcInfo().isEmpty()) {
+                // callbacks (bpf_loop, bpf_for_each_map_elem) need func_info: see FuncInfoBtf
+                FuncInfoBtf fb = FuncInfoBtf.of(prog.funcInfo());
+                btfFd = Bpf.btfLoad(fb.btf);
+                attr = attr.withBtf(btfFd, fb.funcInfo, FuncInfoBtf.FUNC_INFO_REC_SIZE, null, 0);
+            }
             return Bpf.progLoad(attr);
         } catch (BpfLoadException e) {
             throw new EngineException("the kernel verifier refused program '" + prog.name() + "' of object '"
@@ -217,7 +259,24 @@ public final class KernelXdpEngine implements XdpEngine {
         } catch (IllegalArgumentException e) {
             throw new EngineException("program '" + prog.name() + "' of object '" + object.name() + "': "
                     + e.getMessage(), e);
+        } finally {
+            if (btfFd >= 0) {
+                Bpf.close(btfFd); // the loaded program holds its own reference
+            }
         }
+    }
+
+    /** True when an ld_imm64 loads a function pointer (src_reg BPF_PSEUDO_FUNC, 4). */
+    private static boolean hasCallbacks(long[] insns) {
+        for (int i = 0; i < insns.length; i++) {
+            if ((insns[i] & 0xff) == 0x18) {
+                if (((insns[i] >>> 12) & 0xf) == 4) {
+                    return true;
+                }
+                i++;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -281,6 +340,9 @@ public final class KernelXdpEngine implements XdpEngine {
     public List<MapEntry> dumpMap(String mapName) {
         KernelMap m = map(mapName);
         List<MapEntry> out = new ArrayList<>();
+        if (KEYLESS.contains(m.type())) {
+            return out; // no map_get_next_key (EINVAL): nothing to walk, as jxdp's dump of them
+        }
         byte[] key = null;
         byte[] next = new byte[m.keySize()];
         byte[] raw = new byte[Bpf.userValueSize(m.type(), m.valueSize())];

@@ -1,7 +1,6 @@
 package io.jxdp.ebpf.map;
 
 import io.jxdp.ffi.sys.Errno;
-import io.jxdp.ffi.sys.Mmap;
 import java.lang.foreign.MemorySegment;
 import java.util.Optional;
 
@@ -26,15 +25,17 @@ final class ArrayMap extends BpfMap {
     private final long cpuStride;
     private final int maxEntries;
     private final int valueSize;
+    private final Backing backing;
 
-    ArrayMap(MapDefinition def, int nCpus, Rcu rcu) {
+    ArrayMap(MapDefinition def, int nCpus, Rcu rcu, Backing backing) {
         super(def, nCpus, rcu);
+        this.backing = backing;
         this.maxEntries = def.maxEntries();
         this.valueSize = def.valueSize();
         this.elemSize = Native.roundUp8(def.valueSize());
         this.cpuStride = Integer.toUnsignedLong(def.maxEntries()) * elemSize;
         long copies = def.type().perCpu() ? nCpus : 1;
-        this.memory = Maps.mmap(def, cpuStride * copies);
+        this.memory = backing.region(def, cpuStride * copies, true); // a pinned array's file holds it as it is
         this.base = memory.address();
     }
 
@@ -169,6 +170,7 @@ final class ArrayMap extends BpfMap {
 
     @Override
     void free() {
-        Mmap.unmap(memory);
+        backing.release(memory);
+        backing.close();
     }
 }

@@ -45,6 +45,8 @@ public abstract class BpfMap implements AutoCloseable {
     final boolean rdonlyProg;
     private volatile boolean frozen;
     private volatile boolean closed;
+    /** Slot in {@link MapHandles}, -1 until the map is first used as an inner map; guarded by MapHandles. */
+    int handleSlot = -1;
 
     BpfMap(MapDefinition def, int nCpus, Rcu rcu) {
         this.def = def;
@@ -105,7 +107,7 @@ public abstract class BpfMap implements AutoCloseable {
             case LOOKUP, UPDATE, GET_NEXT_KEY -> true;
             case DELETE -> supportsDelete();
             case LOOKUP_PERCPU -> isPerCpu();
-            case PUSH, POP, PEEK, REDIRECT -> false;
+            case PUSH, POP, PEEK, REDIRECT, RINGBUF -> false;
         };
     }
 
@@ -164,6 +166,16 @@ public abstract class BpfMap implements AutoCloseable {
     /** {@code bpf_map_peek_elem} into {@code valueAddr}: 0 or -errno; -EOPNOTSUPP unless {@link #supports}(PEEK). */
     public int peek(long valueAddr, int cpu) {
         return -Errno.EOPNOTSUPP;
+    }
+
+    /**
+     * {@code bpf_redirect_map(map, key, flags)}'s lookup for maps that {@link #supports}(REDIRECT):
+     * the target of {@code key} (DEVMAP, DEVMAP_HASH: the ifindex; CPUMAP: the cpu; XSKMAP: the
+     * queue index), or -1 when there is none, in which case the helper returns the fallback action
+     * {@code flags & 3} as the kernel's __bpf_xdp_redirect_map(). Other maps: -1.
+     */
+    public long redirectTarget(long key) {
+        return -1;
     }
 
     // ------------------------------------------------------------------ user side hooks (native)
@@ -359,6 +371,7 @@ public abstract class BpfMap implements AutoCloseable {
             return;
         }
         closed = true;
+        MapHandles.unregister(this);
         rcu.synchronize(CLOSE_GRACE_NANOS);
         free();
     }

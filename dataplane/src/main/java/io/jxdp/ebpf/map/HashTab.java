@@ -8,8 +8,8 @@ import java.lang.invoke.VarHandle;
 import java.security.SecureRandom;
 
 /**
- * BPF_MAP_TYPE_HASH and BPF_MAP_TYPE_PERCPU_HASH ({@code kernel/bpf/hashtab.c}): a chained hash table
- * of preallocated elements in anonymous mmap'd memory.
+ * BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH ({@code kernel/bpf/hashtab.c}): a
+ * chained hash table of preallocated elements in anonymous mmap'd memory.
  *
  * <pre>
  * buckets: round_up_pow2(max_entries) x 16 bytes       element (elemSize bytes, 8-aligned):
@@ -32,6 +32,15 @@ import java.security.SecureRandom;
  * standing on it walks on, and is reused only after an {@link Rcu} grace period: a value address
  * a program obtained stays valid until its worker's next quiescent state.
  *
+ * <p>LRU types: an insert into a full map evicts instead of failing with E2BIG. Each element has a
+ * live flag (set while linked, under its bucket lock) and a reference bit that program-side lookups
+ * set; a second-chance clock over the element slots evicts the first live, unreferenced element,
+ * clearing reference bits as it passes. The kernel's LRU ({@code kernel/bpf/bpf_lru_list.c}: active
+ * and inactive lists, per-CPU local free lists, a reference bit) is approximate too; what both
+ * promise is tested: no update fails for lack of room, the map never exceeds max_entries, and a key
+ * used since the clock last passed survives. BPF_F_NO_COMMON_LRU is accepted (the clock is shared;
+ * the kernel's per-CPU lists would round max_entries up to a multiple of the CPU count).
+ *
  * <p>Differences from the kernel, deliberate: elements are always preallocated (BPF_F_NO_PREALLOC is
  * accepted and ignored, and lazily-touched memory gives its benefit); the pool holds a reserve
  * beyond max_entries for elements still in their grace period, and if that reserve is used up an
@@ -44,6 +53,10 @@ final class HashTab extends BpfMap {
     private static final long B_LOCK = 8;
     private static final long E_NEXT = 0;
     private static final long E_HASH = 8;
+    /** 1 while the element is linked in a bucket (written under that bucket's lock): LRU eviction and pinned reopen use it. */
+    private static final long E_LIVE = 12;
+    /** LRU: the reference bit, set by program-side lookups, cleared by the eviction clock. */
+    private static final long E_REF = 13;
     private static final long E_KEY = 16;
     /**
      * Reserve beyond max_entries for elements waiting out a grace period: max_entries clamped to
@@ -70,6 +83,7 @@ final class HashTab extends BpfMap {
     private final long elemSize;
     private final int maxEntries;
     private final boolean perCpu;
+    private final boolean lru;
     private final int seed;
     private final long bucketMask;
     private final long poolSize;
@@ -91,39 +105,89 @@ final class HashTab extends BpfMap {
     private long retireHead;
     private long retireTail;
     private long count;
+    /** LRU clock position in element slots, guarded by the evict lock. */
+    private long clockHand;
+    private final long bookSize;
 
-    HashTab(MapDefinition def, int nCpus, Rcu rcu) {
+    private final Backing backing;
+
+    HashTab(MapDefinition def, int nCpus, Rcu rcu, Backing backing) {
         super(def, nCpus, rcu);
+        this.backing = backing;
         this.keySize = def.keySize();
         this.valueSize = def.valueSize();
         this.maxEntries = def.maxEntries();
         this.perCpu = def.type().perCpu();
+        this.lru = def.type() == MapType.LRU_HASH || def.type() == MapType.LRU_PERCPU_HASH;
         this.valueStride = Native.roundUp8(valueSize);
         this.valueOffset = E_KEY + Native.roundUp8(keySize);
         this.elemSize = valueOffset + valueStride * (perCpu ? nCpus : 1);
-        this.seed = (def.flags() & MapFlags.BPF_F_ZERO_SEED) != 0 ? 0 : new SecureRandom().nextInt();
+        this.seed = backing.seed((def.flags() & MapFlags.BPF_F_ZERO_SEED) != 0 ? 0 : new SecureRandom().nextInt());
         long nBuckets = Long.highestOneBit(Math.max(1, maxEntries - 1L)) << (maxEntries > 1 ? 1 : 0);
         this.bucketMask = nBuckets - 1;
         this.poolSize = maxEntries + Math.max(MIN_RESERVE, Math.min(MAX_RESERVE, maxEntries));
-        this.bucketMem = Maps.mmap(def, nBuckets * BUCKET_SIZE);
+        // Only the elements persist in a pinned map's file; buckets and free lists are rebuilt on reopen.
+        this.bucketMem = backing.region(def, nBuckets * BUCKET_SIZE, false);
         MemorySegment em = null;
         MemorySegment bm = null;
         try {
-            em = Maps.mmap(def, poolSize * elemSize);
-            bm = Maps.mmap(def, poolSize * 8 + poolSize * 16);
+            em = backing.region(def, poolSize * elemSize, true);
+            bm = backing.region(def, poolSize * 8 + poolSize * 16 + 8, false); // + the LRU evict lock
         } catch (RuntimeException e) {
-            Mmap.unmap(bucketMem);
+            backing.release(bucketMem);
             if (em != null) {
-                Mmap.unmap(em);
+                backing.release(em);
             }
+            backing.close();
             throw e;
         }
         this.elemMem = em;
         this.bookMem = bm;
+        this.bookSize = poolSize * 24 + 8;
         this.buckets = bucketMem.address();
         this.elems = elemMem.address();
         this.freeStack = bookMem.address();
         this.retireRing = freeStack + poolSize * 8;
+        if (backing.reopened()) {
+            relink();
+        }
+    }
+
+    /**
+     * A pinned map's elements after a restart: the live ones (E_LIVE set while linked) are copied
+     * aside, their slots cleared, and inserted again, which rebuilds buckets, chains and the pool
+     * for this process's addresses. The previous run's pointers are never followed.
+     */
+    private void relink() {
+        long live = 0;
+        for (long i = 0; i < poolSize; i++) {
+            if (Native.getByte(elems + i * elemSize + E_LIVE) == 1) {
+                live++;
+            }
+        }
+        if (live == 0) {
+            return;
+        }
+        MemorySegment aside = Maps.mmap(def, live * elemSize);
+        try {
+            long n = 0;
+            for (long i = 0; i < poolSize; i++) {
+                long e = elems + i * elemSize;
+                if (Native.getByte(e + E_LIVE) == 1) {
+                    Native.copy(e, aside.address() + n++ * elemSize, elemSize);
+                    Native.putByte(e + E_LIVE, (byte) 0);
+                }
+            }
+            for (long i = 0; i < n; i++) {
+                long e = aside.address() + i * elemSize;
+                int rc = doUpdate(e + E_KEY, e + valueOffset, MapFlags.BPF_ANY, -1);
+                if (rc != 0) {
+                    throw new MapException(name(), -rc, "re-inserting element " + i + " of a pinned map failed");
+                }
+            }
+        } finally {
+            Mmap.unmap(aside);
+        }
     }
 
     @Override
@@ -170,7 +234,13 @@ final class HashTab extends BpfMap {
     public long lookup(long keyAddr, int cpu) {
         int hash = Jhash.jhash(keyAddr, keySize, seed);
         long e = find(bucketOf(hash), hash, keyAddr);
-        return e == 0 ? 0 : valueAddr(e, perCpu ? cpu : 0);
+        if (e == 0) {
+            return 0;
+        }
+        if (lru && Native.getByte(e + E_REF) == 0) {
+            Native.putByte(e + E_REF, (byte) 1); // bpf_lru_node_set_ref(): only written when clear
+        }
+        return valueAddr(e, perCpu ? cpu : 0);
     }
 
     @Override
@@ -211,9 +281,15 @@ final class HashTab extends BpfMap {
             }
             if (perCpu && old != 0) {
                 writeValue(old, valueAddr, cpu); // in place, as pcpu_copy_value()
+                if (lru) {
+                    Native.putByte(old + E_REF, (byte) 1); // htab_lru_percpu_map_update_elem() marks it used
+                }
                 return 0;
             }
             long e = allocElem(old != 0);
+            if (e == 0 && lru) {
+                e = evictAndAlloc(bucket);
+            }
             if (e <= 0) {
                 return e == 0 ? -Errno.E2BIG : -Errno.ENOMEM;
             }
@@ -228,6 +304,8 @@ final class HashTab extends BpfMap {
                 }
             }
             writeValue(e, valueAddr, cpu);
+            Native.putByte(e + E_REF, (byte) 0);
+            Native.putByte(e + E_LIVE, (byte) 1);
             Native.putLong(e + E_NEXT, Native.getLong(bucket));
             Native.putLongRelease(bucket, e); // publish: readers now see a complete element
             if (old != 0) {
@@ -235,6 +313,27 @@ final class HashTab extends BpfMap {
                 retireElem(old, false);
             }
             return 0;
+        } finally {
+            Native.unlock(bucket + B_LOCK);
+        }
+    }
+
+    /**
+     * Overwrites the first 8 value bytes of an existing key in place, under its bucket lock (the
+     * kernel's fd hash maps replace an inner map so, keeping the element's place in its chain).
+     * Returns whether the key was there.
+     */
+    boolean replaceLongInPlace(long keyAddr, long v) {
+        int hash = Jhash.jhash(keyAddr, keySize, seed);
+        long bucket = bucketOf(hash);
+        Native.lock(bucket + B_LOCK);
+        try {
+            long e = find(bucket, hash, keyAddr);
+            if (e == 0) {
+                return false;
+            }
+            Native.putLongRelease(valueAddr(e, 0), v);
+            return true;
         } finally {
             Native.unlock(bucket + B_LOCK);
         }
@@ -271,6 +370,7 @@ final class HashTab extends BpfMap {
 
     /** Unlinks {@code elem} from its chain (bucket lock held); its own next stays for readers on it. */
     private static void unlink(long bucket, long elem) {
+        Native.putByte(elem + E_LIVE, (byte) 0);
         long link = bucket;
         long cur = Native.getLong(link);
         while (cur != elem) {
@@ -322,6 +422,82 @@ final class HashTab extends BpfMap {
         } finally {
             unlockPool();
         }
+    }
+
+    /**
+     * LRU: evicts one element the clock finds unreferenced and takes a slot; called with
+     * {@code heldBucket} locked, so other buckets are only try-locked (as the kernel's
+     * htab_lock_bucket() gives up with -EBUSY rather than deadlock). The kernel keeps active and
+     * inactive lists with a reference bit ({@code kernel/bpf/bpf_lru_list.c}); a second-chance clock
+     * over the element slots is the same approximation: a referenced element survives one sweep.
+     * Returns the slot, or -1 if none could be freed in a bounded number of steps (ENOMEM).
+     */
+    private long evictAndAlloc(long heldBucket) {
+        Native.lock(evictLockAddr());
+        try {
+            for (int attempt = 0; attempt < 8; attempt++) {
+                long limit = 4 * Math.max(1, bumpedSnapshot());
+                for (long step = 0; step < limit; step++) {
+                    long slots = bumpedSnapshot();
+                    if (clockHand >= slots) {
+                        clockHand = 0;
+                    }
+                    long e = elems + clockHand++ * elemSize;
+                    if (Native.getByte(e + E_LIVE) == 0) {
+                        continue;
+                    }
+                    if (Native.getByte(e + E_REF) != 0) {
+                        Native.putByte(e + E_REF, (byte) 0); // second chance
+                        continue;
+                    }
+                    if (tryEvict(e, heldBucket)) {
+                        break;
+                    }
+                }
+                long slot = allocElem(false);
+                if (slot != 0) {
+                    return slot;
+                }
+            }
+            return -1;
+        } finally {
+            Native.unlock(evictLockAddr());
+        }
+    }
+
+    private boolean tryEvict(long e, long heldBucket) {
+        long bucket = bucketOf(Native.getInt(e + E_HASH));
+        boolean own = bucket == heldBucket;
+        if (!own && !Native.casInt(bucket + B_LOCK, 0, 1)) {
+            return false;
+        }
+        try {
+            // Deleted, or reused for a key of another bucket, since the unlocked look: an element
+            // linked in this bucket has a stable hash and live flag while the bucket is locked.
+            if (Native.getByte(e + E_LIVE) == 0 || bucketOf(Native.getInt(e + E_HASH)) != bucket) {
+                return false;
+            }
+            unlink(bucket, e);
+            retireElem(e, true);
+            return true;
+        } finally {
+            if (!own) {
+                Native.unlock(bucket + B_LOCK);
+            }
+        }
+    }
+
+    private long bumpedSnapshot() {
+        lockPool();
+        try {
+            return bumped;
+        } finally {
+            unlockPool();
+        }
+    }
+
+    private long evictLockAddr() {
+        return bookMem.address() + bookSize - 8;
     }
 
     /** Queues an unlinked element for reuse after a grace period (call_rcu of the kernel's free). */
@@ -447,8 +623,9 @@ final class HashTab extends BpfMap {
 
     @Override
     void free() {
-        Mmap.unmap(bucketMem);
-        Mmap.unmap(elemMem);
-        Mmap.unmap(bookMem);
+        backing.release(bucketMem);
+        backing.release(elemMem);
+        backing.release(bookMem);
+        backing.close();
     }
 }

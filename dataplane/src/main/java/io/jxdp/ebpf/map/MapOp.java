@@ -23,5 +23,7 @@ public enum MapOp {
     /** bpf_map_peek_elem (QUEUE, STACK, BLOOM_FILTER): map_peek_elem. */
     PEEK,
     /** bpf_redirect_map (DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP): map_redirect. */
-    REDIRECT
+    REDIRECT,
+    /** bpf_ringbuf_reserve/submit/discard/output/query (RINGBUF): {@link RingBuf}. */
+    RINGBUF
 }

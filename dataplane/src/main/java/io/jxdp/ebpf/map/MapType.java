@@ -69,10 +69,12 @@ public enum MapType {
         return "BPF_MAP_TYPE_" + name();
     }
 
-    /** Whether {@link Maps#create} implements this type. */
+    /** Whether jxdp implements this type ({@link Maps#create}; map-in-map types through {@link Maps#createMapInMap}). */
     public boolean supported() {
         return switch (this) {
-            case HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY -> true;
+            case HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH, LPM_TRIE, QUEUE, STACK, RINGBUF,
+                    PROG_ARRAY, DEVMAP, CPUMAP, XSKMAP, ARRAY_OF_MAPS, HASH_OF_MAPS, PERF_EVENT_ARRAY,
+                    DEVMAP_HASH -> true;
             default -> false;
         };
     }

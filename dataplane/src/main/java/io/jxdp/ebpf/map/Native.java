@@ -31,6 +31,10 @@ final class Native {
         return ALL.get(ValueLayout.JAVA_BYTE, addr);
     }
 
+    static void putByte(long addr, byte v) {
+        ALL.set(ValueLayout.JAVA_BYTE, addr, v);
+    }
+
     static void putLong(long addr, long v) {
         ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, addr, v);
     }
@@ -47,6 +51,16 @@ final class Native {
     /** Release store of an 8-aligned long: everything written before it is visible to an acquiring reader. */
     static void putLongRelease(long addr, long v) {
         LONG.setRelease(ALL, addr, v);
+    }
+
+    /** Acquire load of a 4-aligned int: pairs with a release store or {@link #getAndSetInt}. */
+    static int getIntAcquire(long addr) {
+        return (int) INT.getAcquire(ALL, addr);
+    }
+
+    /** Atomic exchange (a full fence, as the kernel's xchg). */
+    static int getAndSetInt(long addr, int v) {
+        return (int) INT.getAndSet(ALL, addr, v);
     }
 
     static boolean casInt(long addr, int expected, int value) {

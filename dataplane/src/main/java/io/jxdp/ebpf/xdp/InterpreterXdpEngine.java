@@ -56,6 +56,12 @@ public final class InterpreterXdpEngine implements XdpEngine {
     private final Interpreter interp;
     private final Program program;
     private boolean closed;
+    /** Program names by id - 1: the ids user space puts in a PROG_ARRAY ({@link #programId}). */
+    private final String[] programNames;
+    /** First instruction of program id in the linked image, -1 when it is not there. */
+    private final int[] entries;
+    /** Why program id could not be linked as a tail call target (null when it was). */
+    private final String[] entryErrors;
 
     private InterpreterXdpEngine(BpfObject obj, String program, long[] raw, Interpreter.Mode mode, int cpus) {
         ProgramSpec p = obj == null ? null : XdpLinker.program(obj, program);
@@ -78,6 +84,16 @@ public final class InterpreterXdpEngine implements XdpEngine {
             if (p != null) {
                 verify(obj, p); // after linking, whose errors (map types, helpers) are more specific
             }
+            programNames = obj == null ? new String[] {programName}
+                    : obj.programs().stream().map(ProgramSpec::name).toArray(String[]::new);
+            entries = new int[programNames.length + 1];
+            entryErrors = new String[programNames.length + 1];
+            java.util.Arrays.fill(entries, -1);
+            if (obj != null && hasProgArray(maps)) {
+                linked = linkTailCallTargets(obj, p, linked, helpers);
+            } else {
+                entries[obj == null ? 1 : obj.programs().indexOf(p) + 1] = 0;
+            }
             this.program = Program.ofSlots(linked);
             try {
                 interp = new Interpreter(this.program, helpers, mode);
@@ -86,6 +102,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
             }
             ctx.cpu(0);
             ctx.checked(interp.checked(), interp.stackBase(), interp.stackTop());
+            ctx.interpreter(interp);
             MemoryRegions r = interp.regions();
             r.add("ctx", ctx.ctxAddress, XdpLayout.CTX_SIZE, false); // rewritten loads read it; stores were refused
             int packet = r.add("packet", ctx.hardStart + XdpLayout.HEADROOM, 0, true);
@@ -120,6 +137,97 @@ public final class InterpreterXdpEngine implements XdpEngine {
      * An engine for raw XDP instructions without maps (tests, hand-written programs): calls are
      * checked and context loads rewritten as for an object's program.
      */
+    private static boolean hasProgArray(BpfMap[] maps) {
+        for (BpfMap m : maps) {
+            if (m.type() == io.jxdp.ebpf.map.MapType.PROG_ARRAY) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * With a PROG_ARRAY in the object every other XDP program of it may be a tail call target: each
+     * is linked against the same maps and appended to the image after the main program (jumps and
+     * calls are relative; callback values are moved by the program's base). A program that fails
+     * to link is left out with its reason, reported if a tail call reaches it.
+     */
+    private long[] linkTailCallTargets(BpfObject obj, ProgramSpec main, long[] mainSlots, HelperRegistry helpers) {
+        List<ProgramSpec> all = obj.programs();
+        long[] image = mainSlots;
+        entries[all.indexOf(main) + 1] = 0;
+        for (int i = 0; i < all.size(); i++) {
+            ProgramSpec q = all.get(i);
+            if (q == main) {
+                continue;
+            }
+            long[] s;
+            try {
+                s = XdpLinker.link(obj, q, maps, ctx.mapHandles, helpers);
+                verify(obj, q); // a target the verifier rejects is not a target, as in the kernel
+            } catch (EngineException e) {
+                entryErrors[i + 1] = e.getMessage();
+                continue;
+            }
+            int base = image.length;
+            XdpLinker.rebaseCallbacks(s, base);
+            image = java.util.Arrays.copyOf(image, base + s.length);
+            System.arraycopy(s, 0, image, base, s.length);
+            entries[i + 1] = base;
+        }
+        return image;
+    }
+
+    /**
+     * The id of a program of this engine's object, as a PROG_ARRAY value: write it (u32, little
+     * endian) with {@link #updateMap} where the kernel takes a program fd. Ids are 1-based positions
+     * in the object's program list.
+     */
+    public int programId(String name) {
+        for (int i = 0; i < programNames.length; i++) {
+            if (programNames[i].equals(name)) {
+                return i + 1;
+            }
+        }
+        throw new EngineException("no program '" + name + "' (programs: " + String.join(", ", programNames) + ")");
+    }
+
+    /** Tail calls the last run made (at most MAX_TAIL_CALL_CNT, 33). */
+    public int tailCalls() {
+        return ctx.tailCalls();
+    }
+
+    /**
+     * Where the last run redirected the frame when it returned XDP_REDIRECT, for the dataplane to
+     * act on: {@code NONE}, {@code IFINDEX} (bpf_redirect), {@code DEVMAP} (target = ifindex, or
+     * the key with BPF_F_BROADCAST), {@code CPUMAP} (target = cpu) or {@code XSKMAP} (target = queue).
+     */
+    public String redirectKind() {
+        return switch (ctx.redirectKind()) {
+            case XdpContext.REDIRECT_IFINDEX -> "IFINDEX";
+            case XdpContext.REDIRECT_DEVMAP -> "DEVMAP";
+            case XdpContext.REDIRECT_CPUMAP -> "CPUMAP";
+            case XdpContext.REDIRECT_XSKMAP -> "XSKMAP";
+            default -> "NONE";
+        };
+    }
+
+    /** The last run's redirect target (see {@link #redirectKind()}). */
+    public long redirectTarget() {
+        return ctx.redirectTarget();
+    }
+
+    /** The name of the map the last run redirected through, or null (bpf_redirect, or none). */
+    public String redirectMap() {
+        int i = ctx.redirectMap();
+        return i < 0 ? null : mapNames[i];
+    }
+
+    /** The flags kept with a BPF_F_BROADCAST redirect (BPF_F_EXCLUDE_INGRESS), else 0. */
+    public long redirectFlags() {
+        return ctx.redirectFlags();
+    }
+
     static InterpreterXdpEngine ofInstructions(long[] slots, Interpreter.Mode mode) {
         return new InterpreterXdpEngine(null, null, slots, mode, 1);
     }
@@ -233,7 +341,19 @@ public final class InterpreterXdpEngine implements XdpEngine {
     private long runOnce() {
         ctx.beginRun();
         try {
-            return interp.run(ctx, ctx.ctxAddress, 0, 0, 0, 0);
+            long r0 = interp.run(ctx, ctx.ctxAddress, 0, 0, 0, 0);
+            int id;
+            while ((id = ctx.pendingTailCall()) != 0) {
+                ctx.clearPendingTailCall();
+                int entry = id < entries.length ? entries[id] : -1;
+                if (entry < 0) {
+                    String why = id < entryErrors.length && entryErrors[id] != null ? ": " + entryErrors[id] : "";
+                    throw new HelperFault("bpf_tail_call: program id " + id + " is not a program of this object"
+                            + " that jxdp linked" + why);
+                }
+                r0 = interp.run(ctx, entry, ctx.ctxAddress, 0, 0, 0, 0);
+            }
+            return r0;
         } catch (VmException | HelperFault e) {
             throw new EngineException("program '" + programName + "' faulted: " + e.getMessage(), e);
         } catch (RuntimeException e) {

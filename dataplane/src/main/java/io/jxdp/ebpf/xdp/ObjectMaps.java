@@ -56,6 +56,9 @@ public final class ObjectMaps implements AutoCloseable {
 
     static List<MapEntry> dump(BpfMap m) {
         List<MapEntry> out = new ArrayList<>();
+        if (!m.supports(io.jxdp.ebpf.map.MapOp.GET_NEXT_KEY)) {
+            return out; // QUEUE, STACK, RINGBUF: no keys to walk (the kernel's get_next_key is EINVAL too)
+        }
         try {
             Optional<byte[]> k = m.getNextKey(null);
             long guard = 0;

@@ -21,6 +21,18 @@ final class TracePrintk {
 
     /** Formats into out; returns the length bstr_printf would produce (may exceed out) or -EINVAL. */
     static int format(XdpContext c, long fmt, int fmtSize, long a1, long a2, long a3, Out out) {
+        long[] args = out.args;
+        args[0] = a1;
+        args[1] = a2;
+        args[2] = a3;
+        return format(c, fmt, fmtSize, args, MAX_ARGS, out);
+    }
+
+    /**
+     * Formats with {@code nargs} arguments from {@code args} (bpf_snprintf: up to
+     * MAX_BPRINTF_VARARGS, 12); the same rules, a conversion beyond {@code nargs} is -EINVAL.
+     */
+    static int format(XdpContext c, long fmt, int fmtSize, long[] args, int nargs, Out out) {
         int len = -1;
         for (int i = 0; i < fmtSize; i++) {
             if (XdpContext.MEM.get(java.lang.foreign.ValueLayout.JAVA_BYTE, fmt + i) == 0) {
@@ -32,11 +44,11 @@ final class TracePrintk {
             return -Errno.EINVAL;
         }
         // First pass validates (nothing is printed on -EINVAL), second pass prints.
-        int v = run(c, fmt, len, a1, a2, a3, null);
+        int v = run(c, fmt, len, args, nargs, null);
         if (v < 0) {
             return v;
         }
-        return run(c, fmt, len, a1, a2, a3, out);
+        return run(c, fmt, len, args, nargs, out);
     }
 
     private static int ch(long fmt, int len, int i) {
@@ -51,7 +63,7 @@ final class TracePrintk {
         return b > 0x20 && b < 0x7f && !Character.isLetterOrDigit(b);
     }
 
-    private static int run(XdpContext c, long fmt, int len, long a1, long a2, long a3, Out o) {
+    private static int run(XdpContext c, long fmt, int len, long[] args, int nargs, Out o) {
         if (o != null) {
             o.count = 0;
         }
@@ -74,10 +86,10 @@ final class TracePrintk {
                 i++;
                 continue;
             }
-            if (spec >= MAX_ARGS) {
+            if (spec >= nargs) {
                 return -Errno.EINVAL;
             }
-            long arg = spec == 0 ? a1 : spec == 1 ? a2 : a3;
+            long arg = args[spec];
             spec++;
             i++;
             boolean zero = false;
@@ -146,6 +158,8 @@ final class TracePrintk {
     /** Writes into a fixed buffer, counting what would have been written past its end (vsnprintf). */
     static final class Out {
         final byte[] buf;
+        /** Argument scratch (MAX_BPRINTF_VARARGS), so a call allocates nothing. */
+        final long[] args = new long[12];
         int count;
         final byte[] digits = new byte[24];
 

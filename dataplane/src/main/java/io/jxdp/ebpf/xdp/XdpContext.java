@@ -1,8 +1,12 @@
 package io.jxdp.ebpf.xdp;
 
 import io.jxdp.ebpf.helper.CallContext;
+import io.jxdp.ebpf.interp.Interpreter;
 import io.jxdp.ebpf.interp.MemoryRegions;
 import io.jxdp.ebpf.map.BpfMap;
+import io.jxdp.ebpf.map.MapOp;
+import io.jxdp.ebpf.map.MapType;
+import io.jxdp.ebpf.map.RingBuf;
 import io.jxdp.ffi.sys.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -43,6 +47,12 @@ final class XdpContext extends CallContext {
     private int mark;
     /** The interpreter's regions in checked mode (null otherwise); CallContext.regions() is only set during a run. */
     private MemoryRegions runRegions;
+    /** Runs callbacks; set by the engine once the interpreter exists. */
+    private Interpreter interpreter;
+    /** Per map, the key that bpf_for_each_map_elem passes its callback (the kernel's is on its stack). */
+    private final MemorySegment[] callbackKeys;
+    /** The callback key of inner maps (reached through a map-in-map). */
+    private final MemorySegment innerKey;
 
     XdpContext(Arena arena, BpfMap[] maps) {
         this.frame = arena.allocate(XdpLayout.FRAME_SIZE, 4096);
@@ -57,6 +67,11 @@ final class XdpContext extends CallContext {
             handles.set(ValueLayout.JAVA_LONG, 8L * i, i); // a descriptor holding the map table index
         }
         this.mapHandles = handles.address();
+        this.innerKey = arena.allocate(512, 8);
+        this.callbackKeys = new MemorySegment[maps.length];
+        for (int i = 0; i < maps.length; i++) {
+            callbackKeys[i] = arena.allocate(Math.max(8, maps[i].keySize()), 8);
+        }
         this.timespec = arena.allocate(16, 8);
         this.random = System.nanoTime() ^ 0x9e3779b97f4a7c15L;
     }
@@ -116,6 +131,9 @@ final class XdpContext extends CallContext {
 
     /** Called before each run of the program: drops last run's map-value regions, re-points the packet. */
     void beginRun() {
+        clearRedirect();
+        tailCalls = 0;
+        pendingTailCall = 0;
         MemoryRegions r = runRegions;
         if (r != null) {
             r.truncate(mark);
@@ -182,9 +200,20 @@ final class XdpContext extends CallContext {
     BpfMap map(String helper, long handle) {
         long rel = handle - mapHandles;
         if (rel < 0 || rel >= 8L * maps.length || (rel & 7) != 0) {
+            // an inner map a map-in-map lookup returned (MapHandles: O(1), allocation-free)
+            BpfMap inner = io.jxdp.ebpf.map.MapHandles.map(handle);
+            if (inner != null) {
+                return inner;
+            }
             throw new HelperFault(helper + ": r1 0x" + Long.toHexString(handle) + " is not a map of this program");
         }
         return maps[(int) (rel >>> 3)];
+    }
+
+    /** The program's map table index of handle, or -1 for an inner map reached through a map-in-map. */
+    private int mapIndex(long handle) {
+        long rel = handle - mapHandles;
+        return rel >= 0 && rel < 8L * maps.length && (rel & 7) == 0 ? (int) (rel >>> 3) : -1;
     }
 
     // ------------------------------------------------------------------ map helpers
@@ -193,7 +222,8 @@ final class XdpContext extends CallContext {
         BpfMap m = map("bpf_map_lookup_elem", handle);
         checkMemory("bpf_map_lookup_elem", "key", key, m.keySize(), false);
         long v = m.lookup(key, cpu());
-        if (v != 0 && checked && regions() != null) {
+        // a map-in-map gives an inner map's handle: a map pointer to pass to helpers, not memory
+        if (v != 0 && checked && regions() != null && !(m instanceof io.jxdp.ebpf.map.MapInMap)) {
             // the verifier lets the program use the value (read-only for BPF_F_RDONLY_PROG maps)
             boolean writable = (m.flags() & io.jxdp.ebpf.map.MapFlags.BPF_F_RDONLY_PROG) == 0;
             if (!regions().allows(v, m.valueSize(), writable)) {
@@ -216,10 +246,393 @@ final class XdpContext extends CallContext {
         return m.delete(key, cpu());
     }
 
+    long mapLookupPercpu(long handle, long key, long targetCpu) {
+        BpfMap m = map("bpf_map_lookup_percpu_elem", handle);
+        checkMemory("bpf_map_lookup_percpu_elem", "key", key, m.keySize(), false);
+        // kernel: cpu >= nr_cpu_ids returns NULL; r3 is a u32
+        long v = m.lookupPercpu(key, (int) Math.min(targetCpu & 0xffff_ffffL, Integer.MAX_VALUE));
+        if (v != 0) {
+            allowValue(m, v);
+        }
+        return v;
+    }
+
+    private void allowValue(BpfMap m, long v) {
+        if (checked && regions() != null) {
+            boolean writable = (m.flags() & io.jxdp.ebpf.map.MapFlags.BPF_F_RDONLY_PROG) == 0;
+            if (!regions().allows(v, m.valueSize(), writable)) {
+                regions().add(m.name(), v, m.valueSize(), writable);
+            }
+        }
+    }
+
+    /** bpf_map_push_elem(): QUEUE/STACK (kernel queue_stack_map_push_elem); -EOPNOTSUPP... from the map otherwise. */
+    long mapPush(long handle, long value, long flags) {
+        BpfMap m = map("bpf_map_push_elem", handle);
+        requireOp(m, MapOp.PUSH, "bpf_map_push_elem");
+        checkMemory("bpf_map_push_elem", "value", value, m.valueSize(), false);
+        return m.push(value, flags, cpu());
+    }
+
+    long mapPop(long handle, long value) {
+        BpfMap m = map("bpf_map_pop_elem", handle);
+        requireOp(m, MapOp.POP, "bpf_map_pop_elem");
+        checkMemory("bpf_map_pop_elem", "value", value, m.valueSize(), true);
+        return m.pop(value, cpu());
+    }
+
+    long mapPeek(long handle, long value) {
+        BpfMap m = map("bpf_map_peek_elem", handle);
+        requireOp(m, MapOp.PEEK, "bpf_map_peek_elem");
+        checkMemory("bpf_map_peek_elem", "value", value, m.valueSize(), true);
+        return m.peek(value, cpu());
+    }
+
+    /** The kernel's verifier refuses these calls on other map types; jxdp ends the run naming the map. */
+    private static void requireOp(BpfMap m, MapOp op, String helper) {
+        if (!m.supports(op)) {
+            throw new HelperFault(helper + ": map '" + m.name() + "' (" + m.type().kernelName()
+                    + ") does not support it");
+        }
+    }
+
+    // ------------------------------------------------------------------ ring buffer
+
+    private RingBuf ringbuf(String helper, long handle) {
+        BpfMap m = map(helper, handle);
+        if (!(m instanceof RingBuf rb)) {
+            throw new HelperFault(helper + ": map '" + m.name() + "' (" + m.type().kernelName()
+                    + ") is not a BPF_MAP_TYPE_RINGBUF");
+        }
+        return rb;
+    }
+
+    /** bpf_ringbuf_output() (kernel/bpf/ringbuf.c): 0, -EINVAL for unknown flags, -EAGAIN when full. */
+    long ringbufOutput(long handle, long data, long size, long flags) {
+        RingBuf rb = ringbuf("bpf_ringbuf_output", handle);
+        checkMemory("bpf_ringbuf_output", "data", data, size, false);
+        return rb.output(data, size, flags);
+    }
+
+    /** bpf_ringbuf_reserve(): the record's address (writable by the program until submitted), or 0. */
+    long ringbufReserve(long handle, long size, long flags) {
+        RingBuf rb = ringbuf("bpf_ringbuf_reserve", handle);
+        long rec = rb.reserve(size, flags);
+        if (rec != 0 && checked && regions() != null) {
+            regions().add(rb.name() + " record", rec, size, true);
+        }
+        return rec;
+    }
+
+    /** bpf_ringbuf_submit()/discard(): the verifier proved {@code sample} is a live reservation. */
+    long ringbufCommit(long sample, long flags, boolean discard) {
+        String helper = discard ? "bpf_ringbuf_discard" : "bpf_ringbuf_submit";
+        if (sample == 0) {
+            throw new HelperFault(helper + ": NULL record (the verifier requires a reserved one)");
+        }
+        checkMemory(helper, "data", sample, 1, true);
+        if (discard) {
+            RingBuf.discard(sample, flags);
+        } else {
+            RingBuf.submit(sample, flags);
+        }
+        return 0;
+    }
+
+    long ringbufQuery(long handle, long flags) {
+        return ringbuf("bpf_ringbuf_query", handle).query(flags);
+    }
+
+    // ------------------------------------------------------------------ redirect (net/core/filter.c)
+
+    /** Redirect target kinds, as the kernel's bpf_redirect_info map_type says them. */
+    static final int REDIRECT_NONE = 0;
+    static final int REDIRECT_IFINDEX = 1;
+    static final int REDIRECT_DEVMAP = 2;
+    static final int REDIRECT_CPUMAP = 3;
+    static final int REDIRECT_XSKMAP = 4;
+    /** include/uapi/linux/bpf.h: BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS (DEVMAP only). */
+    static final long BPF_F_BROADCAST = 1L << 3;
+    static final long BPF_F_EXCLUDE_INGRESS = 1L << 4;
+    private static final long XDP_ACTION_MASK = 3; // XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX
+    static final long XDP_ABORTED = 0;
+    static final long XDP_REDIRECT = 4;
+
+    private int redirectKind;
+    private long redirectTarget;
+    private int redirectMap = -1;
+    private long redirectFlags;
+
+    int redirectKind() {
+        return redirectKind;
+    }
+
+    long redirectTarget() {
+        return redirectTarget;
+    }
+
+    int redirectMap() {
+        return redirectMap;
+    }
+
+    long redirectFlags() {
+        return redirectFlags;
+    }
+
+    private void clearRedirect() {
+        redirectKind = REDIRECT_NONE;
+        redirectTarget = 0;
+        redirectMap = -1;
+        redirectFlags = 0;
+    }
+
+    /** bpf_xdp_redirect(ifindex, flags): XDP_ABORTED for any flag, else records the ifindex. */
+    long redirect(long ifindex, long flags) {
+        if (flags != 0) {
+            return XDP_ABORTED;
+        }
+        redirectKind = REDIRECT_IFINDEX;
+        redirectTarget = ifindex & 0xffff_ffffL;
+        redirectMap = -1;
+        redirectFlags = 0;
+        return XDP_REDIRECT;
+    }
+
+    /**
+     * bpf_xdp_redirect_map(map, key, flags), as __bpf_xdp_redirect_map(): unknown flag bits give
+     * XDP_ABORTED; a missing key (unless BPF_F_BROADCAST) clears the target and returns the
+     * fallback action {@code flags & 3}; else the target is recorded and XDP_REDIRECT returned.
+     * DEVMAP allows BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS, CPUMAP and XSKMAP no flags.
+     */
+    long redirectMap(long handle, long key, long flags) {
+        BpfMap m = map("bpf_redirect_map", handle);
+        int kind;
+        long flagMask;
+        switch (m.type()) {
+            case DEVMAP -> {
+                kind = REDIRECT_DEVMAP;
+                flagMask = BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS;
+            }
+            case CPUMAP -> {
+                kind = REDIRECT_CPUMAP;
+                flagMask = 0;
+            }
+            case DEVMAP_HASH -> {
+                kind = REDIRECT_DEVMAP;
+                flagMask = BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS;
+            }
+            case XSKMAP -> {
+                kind = REDIRECT_XSKMAP;
+                flagMask = 0;
+            }
+            default -> throw new HelperFault("bpf_redirect_map: map '" + m.name() + "' (" + m.type().kernelName()
+                    + ") is not a DEVMAP, DEVMAP_HASH, CPUMAP or XSKMAP; the kernel's verifier refuses it");
+        }
+        if ((flags & ~(XDP_ACTION_MASK | flagMask)) != 0) {
+            return XDP_ABORTED;
+        }
+        // lookup_elem(map, u32 key): the key is truncated to 32 bits
+        long target = m.redirectTarget(key & 0xffff_ffffL);
+        if (target < 0 && (flags & BPF_F_BROADCAST) == 0) {
+            clearRedirect();
+            return flags & XDP_ACTION_MASK;
+        }
+        redirectKind = kind;
+        redirectTarget = (flags & BPF_F_BROADCAST) != 0 ? key : target;
+        redirectMap = mapIndex(handle);
+        redirectFlags = (flags & BPF_F_BROADCAST) != 0 ? flags : 0;
+        return XDP_REDIRECT;
+    }
+
+    // ------------------------------------------------------------------ perf events
+
+    /**
+     * bpf_perf_event_output(ctx, map, flags, data, size) for XDP (bpf_xdp_event_output(),
+     * net/core/filter.c): the sample is {@code data} followed by the first {@code flags >> 32} bytes
+     * of the frame; {@link io.jxdp.ebpf.map.PerfEventArray#output} gives the kernel's errors. Limit:
+     * only the linear part can be appended (a longer ctx length is -EFAULT here; the kernel also
+     * copies fragments).
+     */
+    long perfEventOutput(long handle, long flags, long data, long size) {
+        BpfMap m = map("bpf_perf_event_output", handle);
+        if (!(m instanceof io.jxdp.ebpf.map.PerfEventArray pa)) {
+            throw new HelperFault("bpf_perf_event_output: map '" + m.name() + "' (" + m.type().kernelName()
+                    + ") is not a BPF_MAP_TYPE_PERF_EVENT_ARRAY");
+        }
+        checkMemory("bpf_perf_event_output", "data", data, size, false);
+        return pa.output(flags, data, size, data(), dataEnd() - data(), cpu());
+    }
+
+    // ------------------------------------------------------------------ tail calls (kernel/bpf/core.c)
+
+    /** include/linux/bpf.h MAX_TAIL_CALL_CNT. */
+    static final int MAX_TAIL_CALL_CNT = 33;
+    private int tailCalls;
+    private int pendingTailCall;
+
+    int pendingTailCall() {
+        return pendingTailCall;
+    }
+
+    void clearPendingTailCall() {
+        pendingTailCall = 0;
+    }
+
+    int tailCalls() {
+        return tailCalls;
+    }
+
+    /**
+     * bpf_tail_call(ctx, prog_array, index): when the slot holds a program and fewer than
+     * MAX_TAIL_CALL_CNT tail calls were made this run, ends this program (the engine then runs the
+     * target with the same context); otherwise execution goes on after the call. The kernel leaves
+     * r0 as it was there (the verifier treats it as unknown); jxdp sets it to 0.
+     */
+    long tailCall(long handle, long index) {
+        BpfMap m = map("bpf_tail_call", handle);
+        if (m.type() != MapType.PROG_ARRAY) {
+            throw new HelperFault("bpf_tail_call: map '" + m.name() + "' (" + m.type().kernelName()
+                    + ") is not a BPF_MAP_TYPE_PROG_ARRAY");
+        }
+        int id = ((io.jxdp.ebpf.map.SlotArray) m).tailCallTarget(index & 0xffff_ffffL);
+        if (id == 0 || tailCalls >= MAX_TAIL_CALL_CNT) {
+            return 0;
+        }
+        tailCalls++;
+        pendingTailCall = id;
+        stop();
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ callbacks (bpf_loop, for_each)
+
+    /** kernel/bpf/bpf_iter.c BPF_MAX_LOOPS. */
+    static final long BPF_MAX_LOOPS = 8L * 1024 * 1024;
+
+    void interpreter(Interpreter interpreter) {
+        this.interpreter = interpreter;
+    }
+
+    private int callbackPc(String helper, long fn) {
+        int pc = Callbacks.pc(fn);
+        if (pc < 0 || interpreter == null) {
+            throw new HelperFault(helper + ": r2 0x" + Long.toHexString(fn) + " is not a callback function"
+                    + " (ld_imm64 with BPF_PSEUDO_FUNC)");
+        }
+        return pc;
+    }
+
+    /**
+     * bpf_loop() (kernel/bpf/bpf_iter.c): -EINVAL for flags, -E2BIG past BPF_MAX_LOOPS, else calls
+     * callback(i, ctx) for i from 0 and returns the number of calls made; a non-zero callback result
+     * (the verifier allows 0 or 1) stops after that call.
+     */
+    long loop(long nrLoops, long fn, long callbackCtx, long flags) {
+        int pc = callbackPc("bpf_loop", fn);
+        if (flags != 0) {
+            return -Errno.EINVAL;
+        }
+        long n = nrLoops & 0xffff_ffffL;
+        if (n > BPF_MAX_LOOPS) {
+            // flags 0 is what lets the verifier inline bpf_loop (inline_bpf_loop() in
+            // kernel/bpf/verifier.c), whose "BPF_MOV32_IMM(BPF_REG_0, -E2BIG)" zero-extends:
+            // the program sees 0xfffffff9, not -7 (checked against this machine's kernel).
+            return -Errno.E2BIG & 0xffff_ffffL;
+        }
+        Interpreter in = interpreter;
+        for (long i = 0; i < n; i++) {
+            if (in.callFunction(this, pc, i, callbackCtx, 0, 0, 0) != 0) {
+                return i + 1;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * bpf_for_each_map_elem() (kernel/bpf/bpf_iter.c and each map's map_for_each_callback):
+     * -EINVAL for flags; arrays call callback(map, &key, value, ctx) for every index (this CPU's
+     * slot for per-CPU arrays), hash maps for every element in get_next_key order (the kernel's
+     * bucket walk); returns the number of elements visited, counting the one whose callback
+     * returned non-zero and stopped the walk. Other map types are refused as the verifier does.
+     */
+    long forEachMapElem(long handle, long fn, long callbackCtx, long flags) {
+        BpfMap m = map("bpf_for_each_map_elem", handle);
+        int pc = callbackPc("bpf_for_each_map_elem", fn);
+        if (flags != 0) {
+            return -Errno.EINVAL;
+        }
+        MapType t = m.type();
+        int mapIndex = mapIndex(handle);
+        MemorySegment key = mapIndex >= 0 ? callbackKeys[mapIndex] : innerKey;
+        if (key.byteSize() < m.keySize()) {
+            throw new HelperFault("bpf_for_each_map_elem: inner map '" + m.name() + "' has " + m.keySize()
+                    + "-byte keys, more than jxdp's " + innerKey.byteSize() + "-byte callback key buffer");
+        }
+        Interpreter in = interpreter;
+        MemoryRegions r = checked ? regions() : null;
+        long visited = 0;
+        if (t == MapType.ARRAY || t == MapType.PERCPU_ARRAY) {
+            for (int i = 0; i < m.maxEntries(); i++) {
+                key.set(ValueLayout.JAVA_INT, 0, i);
+                long v = m.lookup(key.address(), cpu());
+                visited++;
+                if (callElement(in, pc, r, m, handle, key, v, callbackCtx) != 0) {
+                    break;
+                }
+            }
+            return visited;
+        }
+        if (t != MapType.HASH && t != MapType.PERCPU_HASH && t != MapType.LRU_HASH && t != MapType.LRU_PERCPU_HASH) {
+            throw new HelperFault("bpf_for_each_map_elem: map '" + m.name() + "' (" + t.kernelName()
+                    + ") has no map_for_each_callback; the kernel's verifier refuses it");
+        }
+        // User-side get_next_key walk: allocates a key array per element (documented limit).
+        byte[] k = m.getNextKey(null).orElse(null);
+        while (k != null) {
+            MemorySegment.copy(k, 0, key, ValueLayout.JAVA_BYTE, 0, k.length);
+            long v = m.lookup(key.address(), cpu());
+            byte[] next = m.getNextKey(k).orElse(null);
+            if (v != 0) {
+                visited++;
+                if (callElement(in, pc, r, m, handle, key, v, callbackCtx) != 0) {
+                    break;
+                }
+            }
+            k = next;
+        }
+        return visited;
+    }
+
+    private long callElement(Interpreter in, int pc, MemoryRegions r, BpfMap m, long handle, MemorySegment key,
+            long value, long callbackCtx) {
+        int mark = r == null ? 0 : r.count();
+        if (r != null) {
+            r.add(m.name() + " key", key.address(), m.keySize(), false);
+            r.add(m.name(), value, m.valueSize(), (m.flags() & io.jxdp.ebpf.map.MapFlags.BPF_F_RDONLY_PROG) == 0);
+        }
+        try {
+            return in.callFunction(this, pc, handle, key.address(), value, callbackCtx, 0);
+        } finally {
+            if (r != null) {
+                r.truncate(mark);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ time, random, cpu
 
     long ktimeGetNs() {
         return Clocks.nanos(Clocks.MONOTONIC, timespec);
+    }
+
+    /** bpf_ktime_get_coarse_ns(): ktime_get_coarse_ns(), CLOCK_MONOTONIC_COARSE. */
+    long ktimeGetCoarseNs() {
+        return Clocks.nanos(Clocks.MONOTONIC_COARSE, timespec);
+    }
+
+    /** bpf_get_numa_node_id(): numa_node_id() of the CPU the program runs on. */
+    long numaNodeId() {
+        return Numa.nodeOf(cpu());
     }
 
     long ktimeGetBootNs() {
@@ -248,6 +661,53 @@ final class XdpContext extends CallContext {
             trace.write(traceOut.buf, Math.min(n, traceOut.buf.length - 1));
         }
         return n;
+    }
+
+    /** MAX_BPRINTF_VARARGS, include/linux/bpf.h. */
+    static final int MAX_BPRINTF_VARARGS = 12;
+    private final TracePrintk.Out snprintfOut = new TracePrintk.Out(new byte[SNPRINTF_BUF]);
+    /** jxdp formats into this buffer first: a str_size above it gets at most this many bytes. */
+    static final int SNPRINTF_BUF = 4096;
+
+    /**
+     * bpf_snprintf(str, str_size, fmt, data, data_len) (kernel/bpf/helpers.c): -EINVAL when data_len
+     * is not a multiple of 8, over 12 * 8, or data is NULL with data_len > 0, or the format is bad
+     * (the trace_printk rules, with data_len / 8 arguments); else writes at most str_size - 1 bytes
+     * and a NUL and returns the untruncated length plus one. The verifier proved fmt is a
+     * NUL-terminated string in a read-only map.
+     */
+    long snprintf(long str, long strSize, long fmt, long data, long dataLen) {
+        long size = strSize & 0xffff_ffffL;
+        long dl = dataLen & 0xffff_ffffL;
+        if (dl % 8 != 0 || dl > MAX_BPRINTF_VARARGS * 8L || (dl != 0 && data == 0)) {
+            return -Errno.EINVAL;
+        }
+        checkMemory("bpf_snprintf", "str", str, size, true);
+        checkMemory("bpf_snprintf", "data", data, dl, false);
+        checkMemory("bpf_snprintf", "fmt", fmt, 1, false);
+        int n = (int) (dl / 8);
+        long[] args = snprintfOut.args;
+        for (int i = 0; i < n; i++) {
+            args[i] = MEM.get(ValueLayout.JAVA_LONG_UNALIGNED, data + 8L * i);
+        }
+        int fmtLen = 0;
+        while (fmtLen < SNPRINTF_BUF && MEM.get(ValueLayout.JAVA_BYTE, fmt + fmtLen) != 0) {
+            fmtLen++;
+            if (checked && !readable(fmt + fmtLen)) {
+                throw new HelperFault("bpf_snprintf: fmt 0x" + Long.toHexString(fmt) + " is not NUL-terminated"
+                        + " within the program's memory");
+            }
+        }
+        int len = TracePrintk.format(this, fmt, fmtLen + 1, args, n, snprintfOut);
+        if (len < 0) {
+            return len;
+        }
+        if (size > 0) {
+            int copy = (int) Math.min(Math.min(len, size - 1), SNPRINTF_BUF - 1);
+            MemorySegment.copy(snprintfOut.buf, 0, MEM, ValueLayout.JAVA_BYTE, str, copy);
+            MEM.set(ValueLayout.JAVA_BYTE, str + copy, (byte) 0);
+        }
+        return len + 1L;
     }
 
     // ------------------------------------------------------------------ checksum

@@ -12,6 +12,7 @@ import io.jxdp.ebpf.map.BpfMap;
 import io.jxdp.ebpf.map.MapDefinition;
 import io.jxdp.ebpf.map.MapException;
 import io.jxdp.ebpf.map.MapFlags;
+import io.jxdp.ebpf.map.MapInMap;
 import io.jxdp.ebpf.map.MapType;
 import io.jxdp.ebpf.map.Maps;
 import io.jxdp.ebpf.map.Rcu;
@@ -42,6 +43,10 @@ final class XdpLinker {
                 + obj.name() + "' (available: " + names(obj) + ")"));
     }
 
+    private static byte[] u32(int v) {
+        return new byte[] {(byte) v, (byte) (v >>> 8), (byte) (v >>> 16), (byte) (v >>> 24)};
+    }
+
     static String names(BpfObject obj) {
         StringJoiner j = new StringJoiner(", ");
         obj.programs().forEach(p -> j.add(p.name()));
@@ -58,6 +63,16 @@ final class XdpLinker {
         return n;
     }
 
+    private static String supportedTypes() {
+        StringJoiner j = new StringJoiner(", ");
+        for (MapType t : MapType.values()) {
+            if (t.supported()) {
+                j.add(t.name());
+            }
+        }
+        return j.toString();
+    }
+
     /** Creates every map of the object; on failure closes the ones already made. */
     static BpfMap[] createMaps(BpfObject obj, int nCpus, Rcu rcu) {
         List<MapSpec> specs = obj.maps();
@@ -65,6 +80,21 @@ final class XdpLinker {
         try {
             for (int i = 0; i < maps.length; i++) {
                 maps[i] = createMap(obj, specs.get(i), nCpus, rcu);
+            }
+            // libbpf bpf_object__init_map_in_map_slots(): ".values = { [i] = &inner }" once all exist
+            for (int i = 0; i < maps.length; i++) {
+                for (MapSpec.InnerSlot slot : specs.get(i).innerSlots()) {
+                    if (slot.mapIndex() < 0 || slot.mapIndex() >= maps.length) {
+                        throw new EngineException("object '" + obj.name() + "': map '" + maps[i].name()
+                                + "': slot " + slot.slot() + " names no map of the object");
+                    }
+                    try {
+                        ((MapInMap) maps[i]).set(u32(slot.slot()), maps[slot.mapIndex()], MapFlags.BPF_ANY);
+                    } catch (MapException e) {
+                        throw new EngineException("object '" + obj.name() + "': map '" + maps[i].name() + "' slot "
+                                + slot.slot() + " = '" + slot.mapName() + "': " + e.getMessage(), e);
+                    }
+                }
             }
             return maps;
         } catch (RuntimeException e) {
@@ -87,8 +117,7 @@ final class XdpLinker {
         }
         if (!type.supported()) {
             throw new EngineException("object '" + obj.name() + "': map '" + name + "' has type " + type.kernelName()
-                    + " (" + type.id() + "), which jxdp does not support yet (supported: ARRAY, PERCPU_ARRAY, HASH,"
-                    + " PERCPU_HASH)");
+                    + " (" + type.id() + "), which jxdp does not support yet (supported: " + supportedTypes() + ")");
         }
         if (s.keySize() > Integer.MAX_VALUE || s.valueSize() > Integer.MAX_VALUE || s.maxEntries() > 0xffff_ffffL
                 || s.flags() > Integer.MAX_VALUE) {
@@ -100,7 +129,21 @@ final class XdpLinker {
                 (int) s.maxEntries(), (int) s.flags());
         BpfMap map;
         try {
-            map = Maps.create(def, nCpus, rcu);
+            if (s.innerMap().isPresent()) {
+                MapSpec in = s.innerMap().get();
+                MapType it;
+                try {
+                    it = MapType.fromId(in.type());
+                } catch (IllegalArgumentException e) {
+                    throw new EngineException("object '" + obj.name() + "': map '" + name + "' inner map: "
+                            + e.getMessage());
+                }
+                MapDefinition template = new MapDefinition(name + ".inner", it, (int) in.keySize(),
+                        (int) in.valueSize(), (int) in.maxEntries(), (int) in.flags());
+                map = Maps.createMapInMap(def, nCpus, rcu, template);
+            } else {
+                map = Maps.create(def, nCpus, rcu);
+            }
         } catch (MapException e) {
             throw new EngineException("object '" + obj.name() + "': cannot create map '" + name + "': "
                     + e.getMessage(), e);
@@ -158,6 +201,22 @@ final class XdpLinker {
         return checkAndRewrite(where, s, helpers);
     }
 
+    /** Moves the callback values of a linked program placed at {@code base} in a larger image. */
+    static void rebaseCallbacks(long[] s, int base) {
+        for (int i = 0; i + 1 < s.length; i++) {
+            if ((s[i] & 0xff) == 0x18) {
+                long value = (s[i] >>> 32) | (s[i + 1] & 0xffff_ffff_0000_0000L);
+                int pc = Callbacks.pc(value);
+                if (pc >= 0) {
+                    long moved = Callbacks.encode(pc + base);
+                    s[i] = (s[i] & 0xffff_ffffL) | (moved << 32);
+                    s[i + 1] = (s[i + 1] & 0xffff_ffffL) | (moved & 0xffff_ffff_0000_0000L);
+                }
+                i++;
+            }
+        }
+    }
+
     /** Checks every call against helpers and rewrites the context loads, in place; returns s. */
     static long[] checkAndRewrite(String where, long[] s, HelperRegistry helpers) {
         for (int i = 0; i < s.length; i++) {
@@ -182,10 +241,20 @@ final class XdpLinker {
         for (int i = 0; i < s.length; i++) {
             if ((s[i] & 0xff) == 0x18) {
                 int src = (int) ((s[i] >>> 12) & 0xf);
-                if (src != 0) {
-                    throw new EngineException(where + ": insn " + i + ": ld_imm64 with src_reg " + src + (src == 4
-                            ? " (BPF_PSEUDO_FUNC: a callback function pointer, as bpf_loop takes)"
-                            : " (an unresolved pseudo reference)") + " is not supported");
+                if (src == 4 && i + 1 < s.length) {
+                    // BPF_PSEUDO_FUNC: imm is the callee's offset from the next instruction, as for
+                    // a bpf-to-bpf call (kernel verifier check_ld_imm / libbpf reloc_code).
+                    long target = i + 1L + (int) (s[i] >>> 32);
+                    if (target < 0 || target >= s.length) {
+                        throw new EngineException(where + ": insn " + i + ": callback function at " + target
+                                + " is outside the program (0.." + (s.length - 1) + ")");
+                    }
+                    long value = Callbacks.encode((int) target);
+                    s[i] = (s[i] & 0xffff_0fffL) | (value << 32);
+                    s[i + 1] = (s[i + 1] & 0xffff_ffffL) | (value & 0xffff_ffff_0000_0000L);
+                } else if (src != 0) {
+                    throw new EngineException(where + ": insn " + i + ": ld_imm64 with src_reg " + src
+                            + " (an unresolved pseudo reference) is not supported");
                 }
                 i++;
             }

@@ -212,14 +212,22 @@ class KernelXdpEngineTest {
     }
 
     @Test
-    void unknownProgramsAndMapInMapAreRefusedByName() throws Exception {
+    void unknownProgramsAreRefusedByName() throws Exception {
         EngineException none = assertThrows(EngineException.class,
                 () -> KernelXdpEngine.load(corpus("xdp_pass.o"), "nope"));
         assertTrue(none.getMessage().contains("no program 'nope'"), none.getMessage());
+    }
+
+    @Test
+    void mapInMapIsBuiltWithItsStaticSlots() throws Exception {
         BpfObject mim = fixture("/elf/mapinmap.o");
-        EngineException ex = assertThrows(EngineException.class,
-                () -> KernelXdpEngine.load(mim, mim.programs().get(0).name()));
-        assertTrue(ex.getMessage().contains("map-in-map"), ex.getMessage());
+        try (KernelXdpEngine e = KernelXdpEngine.load(mim, mim.programs().get(0).name())) {
+            // outer[1] = inner_b (static slot): inner_b[0] = 2 makes the program return XDP_PASS
+            assertEquals(XdpAction.ABORTED, e.run(frame(60, 1), 1).action(), "inner_b[0] is 0");
+            e.updateMap("inner_b", new byte[4], List.of(new byte[] {2, 0, 0, 0}));
+            assertEquals(XdpAction.PASS, e.run(frame(60, 1), 1).action(), "the slot holds inner_b");
+            assertEquals(2, e.dumpMap("outer").size(), "slots 1 and 3 are set");
+        }
     }
 
     @Test

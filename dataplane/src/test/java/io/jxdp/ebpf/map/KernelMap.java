@@ -78,6 +78,11 @@ final class KernelMap implements AutoCloseable {
         return new KernelMap((int) fd, d.keySize(), d.valueSize());
     }
 
+    /** Wraps an fd created elsewhere (e.g. a map-in-map with inner_map_fd). */
+    static KernelMap adopt(int fd, int keySize, int valueSize) {
+        return new KernelMap(fd, keySize, valueSize);
+    }
+
     private long elemOp(int cmd, byte[] key, MemorySegment value, long flags, Arena a) {
         MemorySegment attr = a.allocate(ATTR_SIZE, 8);
         attr.set(ValueLayout.JAVA_INT, 0, fd);

@@ -57,6 +57,19 @@ final class KernelProgram implements AutoCloseable {
             insn(0xb7, 0, 0, 0, 99),     // out: r0 = 99 (short packet)
             insn(0x95, 0, 0, 0, 0),      // exit
         };
+        this.fd = load(insns);
+    }
+
+    private KernelProgram(int fd) {
+        this.fd = fd;
+    }
+
+    /** Loads any XDP program given as instructions (see {@link #insn}); the log is in the error. */
+    static KernelProgram of(long[] insns) {
+        return new KernelProgram(load(insns));
+    }
+
+    private static int load(long[] insns) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment code = a.allocate(insns.length * 8L, 8);
             for (int i = 0; i < insns.length; i++) {
@@ -76,23 +89,28 @@ final class KernelProgram implements AutoCloseable {
             if (rc < 0) {
                 throw new IllegalStateException("BPF_PROG_LOAD failed, errno " + -rc + ":\n" + log.getString(0));
             }
-            fd = (int) rc;
+            return (int) rc;
         }
     }
 
     /** One instruction: code, dst, src, off, imm (include/uapi/linux/bpf.h struct bpf_insn, little-endian). */
-    private static long insn(int code, int dst, int src, int off, int imm) {
+    static long insn(int code, int dst, int src, int off, int imm) {
         return (code & 0xffL) | ((long) (dst | (src << 4)) & 0xff) << 8 | (off & 0xffffL) << 16 | (imm & 0xffffffffL) << 32;
     }
 
     /** Runs the program once on {op, flags, key, value}; returns its 32-bit result sign-extended. */
     int run(long op, long flags, long key, long value) {
+        byte[] pkt = new byte[64];
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(pkt).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, op).putLong(8, flags).putLong(16, key).putLong(24, value);
+        return run(pkt);
+    }
+
+    /** Runs the program once on {@code packet}; returns its 32-bit result sign-extended. */
+    int run(byte[] packet) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment pkt = a.allocate(64, 8);
-            pkt.set(ValueLayout.JAVA_LONG, 0, op);
-            pkt.set(ValueLayout.JAVA_LONG, 8, flags);
-            pkt.set(ValueLayout.JAVA_LONG, 16, key);
-            pkt.set(ValueLayout.JAVA_LONG, 24, value);
+            MemorySegment pkt = a.allocate(packet.length, 8);
+            MemorySegment.copy(packet, 0, pkt, ValueLayout.JAVA_BYTE, 0, packet.length);
             MemorySegment attr = a.allocate(128, 8);
             attr.set(ValueLayout.JAVA_INT, 0, fd);
             attr.set(ValueLayout.JAVA_INT, 8, (int) pkt.byteSize());

@@ -63,7 +63,7 @@ class MapConcurrencyTest {
 
     /** Atomic per-key increments by CAS on the shared value: the totals are exact. */
     @ParameterizedTest
-    @EnumSource(value = MapType.class, names = {"ARRAY", "HASH"})
+    @EnumSource(value = MapType.class, names = {"ARRAY", "HASH", "LRU_HASH"})
     void casIncrementsOnSharedValuesAreExact(MapType type) throws Exception {
         int keys = 16;
         int perThread = 200_000;
@@ -118,14 +118,14 @@ class MapConcurrencyTest {
 
     /** Per-CPU maps: each worker updates only its own slot, user space sees every slot exactly. */
     @ParameterizedTest
-    @EnumSource(value = MapType.class, names = {"PERCPU_ARRAY", "PERCPU_HASH"})
+    @EnumSource(value = MapType.class, names = {"PERCPU_ARRAY", "PERCPU_HASH", "LRU_PERCPU_HASH"})
     void perCpuSlotsAreIndependent(MapType type) throws Exception {
         int keys = 8;
         int perThread = 200_000;
         Rcu rcu = new Rcu(THREADS);
         long[][] counts = new long[THREADS][keys];
         try (BpfMap m = Maps.create(MapDefinition.of("pcpu", type, 4, 8, keys), THREADS, rcu)) {
-            if (type == MapType.PERCPU_HASH) {
+            if (type != MapType.PERCPU_ARRAY) {
                 for (int k = 0; k < keys; k++) {
                     m.update(le32(k), new byte[m.userValueSize()], MapFlags.BPF_NOEXIST);
                 }
@@ -172,7 +172,7 @@ class MapConcurrencyTest {
      * reclaimed and reused before the grace period ended.
      */
     @ParameterizedTest
-    @EnumSource(value = MapType.class, names = {"HASH"})
+    @EnumSource(value = MapType.class, names = {"HASH", "LRU_HASH"})
     void readersNeverSeeTornOrReclaimedValues(MapType type) throws Exception {
         int keys = 64;
         int writerOps = 150_000;

@@ -29,6 +29,7 @@ class MapOpsParityTest {
             out.add(Arguments.of(MapType.PERCPU_ARRAY, 4, 12, 16, seed));
             out.add(Arguments.of(MapType.HASH, 6, 12, 16, seed));
             out.add(Arguments.of(MapType.HASH, 8, 16, 100, seed));
+            out.add(Arguments.of(MapType.HASH, 4, 8, 8, seed));
             out.add(Arguments.of(MapType.PERCPU_HASH, 13, 4, 16, seed));
         }
         return out.stream();

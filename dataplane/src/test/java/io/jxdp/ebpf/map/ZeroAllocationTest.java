@@ -20,7 +20,7 @@ class ZeroAllocationTest {
     private static final long SLACK_BYTES = 4096; // the measuring calls themselves, not per operation
 
     @ParameterizedTest
-    @EnumSource(value = MapType.class, names = {"ARRAY", "PERCPU_ARRAY", "HASH", "PERCPU_HASH"})
+    @EnumSource(value = MapType.class, names = {"ARRAY", "PERCPU_ARRAY", "HASH", "PERCPU_HASH", "LRU_HASH", "LRU_PERCPU_HASH"})
     void millionProgramSideOperationsAllocateNothing(MapType type) {
         AllocationCounter mx = new AllocationCounter();
         Rcu rcu = new Rcu(2);

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf_redirect_map through the DEVMAP "tx_ports" and the CPUMAP "cpus", and bpf_redirect. IPv4
+ * UDP frames are redirected by destination port: port % 4 is the DEVMAP key (preloaded from
+ * maps/xdp_redirect.yaml: keys 0 and 2 hold lo's ifindex 1), the low bits of the source port pick
+ * the fallback action for a missing key (sport & 3) and bit 2 of it adds BPF_F_BROADCAST. TCP
+ * frames go to the CPUMAP key dport % 2 (empty: fallback XDP_PASS). ICMP frames use
+ * bpf_redirect(ifindex 1, flags = ICMP id & 1). Every return value is counted in "rets".
+ * Verdicts: XDP_REDIRECT, the fallbacks, XDP_ABORTED for bad flags, XDP_PASS for other frames.
+ */
+#include "jxdp_parsing.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u32);
+} tx_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CPUMAP);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct bpf_cpumap_val);
+} cpus SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 8);
+	__type(key, __u32);
+	__type(value, __u64);
+} rets SEC(".maps");
+
+static __always_inline int done(long ret)
+{
+	__u32 k = ret & 7;
+	__u64 *c = bpf_map_lookup_elem(&rets, &k);
+
+	if (c)
+		*c += 1;
+	return ret;
+}
+
+SEC("xdp")
+int xdp_redirect(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct hdr_cursor nh = { .pos = data };
+	struct ethhdr *eth;
+	struct iphdr *iph;
+	int vlans = 0;
+
+	if (parse_ethhdr(&nh, data_end, &eth, &vlans) != bpf_htons(ETH_P_IP))
+		return done(XDP_PASS);
+	int l4 = parse_iphdr(&nh, data_end, &iph);
+	__be16 *ports = nh.pos;
+	if ((void *)(ports + 4) > data_end)
+		return done(XDP_PASS);
+	__u16 sport = bpf_ntohs(ports[0]);
+	__u16 dport = bpf_ntohs(ports[1]);
+	if (l4 == IPPROTO_UDP)
+		return done(bpf_redirect_map(&tx_ports, dport & 3, (sport & 3) | ((sport & 4) ? BPF_F_BROADCAST : 0)));
+	if (l4 == IPPROTO_TCP)
+		return done(bpf_redirect_map(&cpus, dport & 1, XDP_PASS));
+	if (l4 == IPPROTO_ICMP)
+		return done(bpf_redirect(1, bpf_ntohs(ports[2]) & 1));
+	return done(XDP_PASS);
+}
+
+char LICENSE[] SEC("license") = "GPL";
