@@ -42,8 +42,10 @@ final class Helpers {
             LRU_HASH = 9, LRU_PERCPU_HASH = 10, LPM_TRIE = 11, ARRAY_OF_MAPS = 12, HASH_OF_MAPS = 13, DEVMAP = 14,
             CPUMAP = 16, XSKMAP = 17, QUEUE = 22, STACK = 23, DEVMAP_HASH = 25, RINGBUF = 27;
 
+    // map_lookup_elem: every map with a lookup; CPUMAP, PROG_ARRAY, PERF_EVENT_ARRAY, RINGBUF, QUEUE and
+    // STACK are refused by check_map_func_compatibility() (CPUMAP takes only redirect_map)
     private static final int[] KV_MAPS = {HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH, LPM_TRIE,
-        ARRAY_OF_MAPS, HASH_OF_MAPS, DEVMAP, CPUMAP, XSKMAP, DEVMAP_HASH, 7, 8, 15, 18, 19, 20, 21, 24, 26, 28, 29, 30,
+        ARRAY_OF_MAPS, HASH_OF_MAPS, DEVMAP, XSKMAP, DEVMAP_HASH, 7, 8, 15, 18, 19, 20, 21, 24, 26, 28, 29, 30,
         31, 32, 33};
     private static final int[] UPDATE_MAPS = {HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH,
         LPM_TRIE, 15, 18};
@@ -91,6 +93,8 @@ final class Helpers {
         def(165, Ret.INTEGER, false, ANY, Arg.UNINIT_MEM_OR_NULL, Arg.CONST_SIZE_OR_ZERO, Arg.CONST_STR,
                 Arg.MEM_OR_NULL, Arg.CONST_SIZE_OR_ZERO);
         def(181, Ret.INTEGER, false, ANY, any, Arg.FUNC, Arg.STACK_OR_NULL, any);
+        def(195, Ret.MAP_VALUE_OR_NULL, false, new int[] {PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH}, map,
+                Arg.MAP_KEY, any);
         def(188, Ret.INTEGER, false, ANY, Arg.CTX);
         def(189, Ret.INTEGER, false, ANY, Arg.CTX, any, Arg.UNINIT_MEM, Arg.CONST_SIZE);
         def(190, Ret.INTEGER, false, ANY, Arg.CTX, any, Arg.MEM, Arg.CONST_SIZE);

@@ -56,7 +56,12 @@ public final class Verifier {
     private static final int MAX_LOG = 16 << 20;
 
     private final Program prog;
+    /** The program's maps, then the inner-map templates of its map-in-map maps. */
     private final List<MapInfo> maps;
+    /** How many maps the program itself refers to (the head of {@link #maps}). */
+    private final int programMaps;
+    /** For each program map holding maps, the index of its inner template in {@link #maps}; else -1. */
+    private final int[] innerIndex;
     private final VerifierOptions opts;
     private final List<LineInfo> lines;
     private Cfg cfg;
@@ -80,7 +85,18 @@ public final class Verifier {
 
     private Verifier(Program prog, List<MapInfo> maps, VerifierOptions opts, List<LineInfo> lines) {
         this.prog = prog;
-        this.maps = List.copyOf(maps);
+        List<MapInfo> all = new ArrayList<>(maps);
+        this.programMaps = maps.size();
+        this.innerIndex = new int[maps.size()];
+        for (int m = 0; m < programMaps; m++) {
+            MapInfo inner = maps.get(m).inner();
+            innerIndex[m] = -1;
+            if (maps.get(m).holdsMaps() && inner != null) {
+                innerIndex[m] = all.size();
+                all.add(inner);
+            }
+        }
+        this.maps = List.copyOf(all);
         this.opts = opts;
         this.lines = lines == null ? List.of() : lines;
     }
@@ -119,7 +135,7 @@ public final class Verifier {
             if (preError != null) {
                 throw new Reject(-1, preError);
             }
-            cfg = new Cfg(prog, maps);
+            cfg = new Cfg(prog, maps.subList(0, programMaps));
             explored = new List[len];
             stackDepth = new int[cfg.funcStarts.length];
             callees = new boolean[cfg.funcStarts.length][cfg.funcStarts.length];
@@ -1025,7 +1041,7 @@ public final class Verifier {
     }
 
     /** mark_ptr_or_null_regs(): every copy of the pointer (same id) becomes NULL or non-NULL. */
-    private static void markNull(State s, int id, boolean isNull) {
+    private void markNull(State s, int id, boolean isNull) {
         if (id == 0) {
             return;
         }
@@ -1044,10 +1060,15 @@ public final class Verifier {
         }
     }
 
-    private static void markNullReg(Reg r, int id, boolean isNull) {
+    private void markNullReg(Reg r, int id, boolean isNull) {
         if (r.type.maybeNull() && r.id == id) {
             if (isNull) {
                 r.markConst(0);
+            } else if (r.type == RegType.PTR_TO_MAP_VALUE_OR_NULL && maps.get(r.mapIndex).holdsMaps()) {
+                // mark_ptr_or_null_reg(): a map-in-map lookup gives CONST_PTR_TO_MAP of inner_map_meta
+                int inner = innerIndex[r.mapIndex];
+                r.markPtr(RegType.CONST_PTR_TO_MAP);
+                r.mapIndex = inner;
             } else {
                 r.type = r.type.nonNull();
                 r.id = 0;
@@ -1195,8 +1216,9 @@ public final class Verifier {
                     if (!Helpers.mapAllowed(p, m.type())) {
                         throw new Reject(pc, "cannot pass map_type " + m.type() + " into func " + fn);
                     }
-                    if (id == 1 && (m.type() == Helpers.ARRAY_OF_MAPS || m.type() == Helpers.HASH_OF_MAPS)) {
-                        throw new Reject(pc, "map-in-map lookups are not supported yet");
+                    if (m.holdsMaps() && (mapIndex >= programMaps || innerIndex[mapIndex] < 0)) {
+                        throw new Reject(pc, "map " + mapIndex + " holds maps but has no inner-map template"
+                                + " (the kernel needs inner_map_fd to create it)");
                     }
                 }
                 case MAP_KEY, MAP_VALUE, UNINIT_MAP_VALUE -> {

@@ -110,22 +110,37 @@ record VerifierCase(String file, String name, String expect, List<MapInfo> maps,
         return out;
     }
 
+    /** {@code type:key:value:entries[:rdonly]}; a map of maps adds {@code /inner-spec} for its template. */
     private static MapInfo map(String spec) {
-        String[] p = spec.split(":");
+        int slash = spec.indexOf('/');
+        MapInfo inner = slash < 0 ? null : map(spec.substring(slash + 1));
+        String[] p = (slash < 0 ? spec : spec.substring(0, slash)).split(":");
         int type = switch (p[0]) {
             case "hash" -> 1;
             case "array" -> 2;
             case "progarray" -> 3;
             case "perfarray" -> 4;
+            case "percpu_hash" -> 5;
             case "percpu_array" -> 6;
             case "lru_hash" -> 9;
+            case "lru_percpu_hash" -> 10;
+            case "lpm_trie" -> 11;
+            case "array_of_maps" -> 12;
+            case "hash_of_maps" -> 13;
             case "devmap" -> 14;
+            case "cpumap" -> 16;
+            case "xskmap" -> 17;
             case "queue" -> 22;
+            case "stack" -> 23;
+            case "devmap_hash" -> 25;
             case "ringbuf" -> 27;
             default -> throw new IllegalArgumentException("unknown map type " + p[0]);
         };
         int flags = p.length > 4 && p[4].equals("rdonly") ? MapInfo.BPF_F_RDONLY_PROG : 0;
-        return new MapInfo(type, Integer.parseInt(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3]), flags);
+        if (type == 11) {
+            flags |= 1; // BPF_F_NO_PREALLOC: the kernel creates LPM tries only with it
+        }
+        return new MapInfo(type, Integer.parseInt(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3]), flags, inner);
     }
 
     private static Program assemble(String file, String name, String src) {
@@ -195,8 +210,21 @@ record VerifierCase(String file, String name, String expect, List<MapInfo> maps,
         List<Integer> fds = new ArrayList<>();
         try {
             for (MapInfo m : maps) {
-                fds.add(Bpf.mapCreate(MapCreateAttr.of(m.type(), m.keySize(), m.valueSize(), m.maxEntries())
-                        .withFlags(m.flags())));
+                MapCreateAttr a = MapCreateAttr.of(m.type(), m.keySize(), m.valueSize(), m.maxEntries())
+                        .withFlags(m.flags());
+                if (m.inner() != null) {
+                    MapInfo in = m.inner();
+                    int innerFd = Bpf.mapCreate(MapCreateAttr.of(in.type(), in.keySize(), in.valueSize(),
+                            in.maxEntries()).withFlags(in.flags()));
+                    try {
+                        a = a.withInnerMapFd(innerFd);
+                        fds.add(Bpf.mapCreate(a));
+                    } finally {
+                        Bpf.close(innerFd); // the outer map keeps its own copy of the template
+                    }
+                    continue;
+                }
+                fds.add(Bpf.mapCreate(a));
             }
             for (int i = 0; i < maps.size(); i++) {
                 if (maps.get(i).readOnlyForProgram()) {
