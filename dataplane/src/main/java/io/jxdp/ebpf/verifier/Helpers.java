@@ -28,7 +28,7 @@ final class Helpers {
         /** The program's context. */ CTX,
         /** A ringbuf record, released by the call. */ RELEASE_ALLOC_MEM,
         /** A NUL-terminated string in read-only map memory. */ CONST_STR,
-        /** A callback function: not supported yet. */ FUNC,
+        /** A callback function: a BPF_PSEUDO_FUNC LD_IMM64 result. */ FUNC,
         /** Pointer to stack or NULL (callback context). */ STACK_OR_NULL
     }
 
@@ -49,7 +49,10 @@ final class Helpers {
         31, 32, 33};
     private static final int[] UPDATE_MAPS = {HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH,
         LPM_TRIE, 15, 18};
+    private static final int[] FOR_EACH_MAPS = {HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH};
     private static final int[] ANY = null;
+    /** bpf_loop and bpf_for_each_map_elem: the helpers whose prototype has a callback argument. */
+    static final int LOOP = 181, FOR_EACH_MAP_ELEM = 164;
 
     private static final Map<Integer, Proto> PROTOS = new HashMap<>();
 
@@ -89,7 +92,8 @@ final class Helpers {
         def(133, Ret.VOID, false, ANY, Arg.RELEASE_ALLOC_MEM, any);
         def(134, Ret.INTEGER, false, new int[] {RINGBUF}, map, any);
         def(160, Ret.INTEGER, false, ANY);
-        def(164, Ret.INTEGER, false, ANY, map, Arg.FUNC, Arg.STACK_OR_NULL, any);
+        // only maps with map_for_each_callback (hash and array kinds) may be walked
+        def(164, Ret.INTEGER, false, FOR_EACH_MAPS, map, Arg.FUNC, Arg.STACK_OR_NULL, any);
         def(165, Ret.INTEGER, false, ANY, Arg.UNINIT_MEM_OR_NULL, Arg.CONST_SIZE_OR_ZERO, Arg.CONST_STR,
                 Arg.MEM_OR_NULL, Arg.CONST_SIZE_OR_ZERO);
         def(181, Ret.INTEGER, false, ANY, any, Arg.FUNC, Arg.STACK_OR_NULL, any);
@@ -106,6 +110,20 @@ final class Helpers {
     /** The prototype of helper {@code id}, or null when XDP programs may not call it here. */
     static Proto proto(int id) {
         return PROTOS.get(id);
+    }
+
+    /** True when helper {@code id} calls a callback function (an {@link Arg#FUNC} argument). */
+    static boolean takesCallback(int id) {
+        Proto p = PROTOS.get(id);
+        if (p == null) {
+            return false;
+        }
+        for (Arg a : p.args()) {
+            if (a == Arg.FUNC) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Helpers that may only be passed these map types; null for any. Helpers taking no map: null. */

@@ -253,8 +253,19 @@ public final class Verifier {
         }
         int hash = -1;
         boolean hashed = false;
+        boolean callbackSite = cfg.callsCallback[pc];
+        State.Checkpoint ancestor = null;
         for (State.Checkpoint cp : list) {
-            if (cp.branches > 0) {
+            if (cp.branches > 0 && callbackSite) {
+                // is_state_visited(): at a callback call site a state within an in-progress one
+                // is a hit (the callback iterates a bounded number of times); no loop check here
+                if (cp.state.covers(st, cfg.liveIn[pc], cfg.relevantIn[pc])) {
+                    return true;
+                }
+                if (isAncestor(cp, st)) {
+                    ancestor = cp;
+                }
+            } else if (cp.branches > 0) {
                 if (!hashed) {
                     hash = st.shapeHash();
                     hashed = true;
@@ -267,6 +278,9 @@ public final class Verifier {
                 return true;
             }
         }
+        if (ancestor != null) {
+            widen(ancestor.state, st);
+        }
         if (list.size() < MAX_STATES_PER_INSN) {
             State snap = st.copy();
             State.Checkpoint cp = new State.Checkpoint(snap, st.parent);
@@ -276,6 +290,34 @@ public final class Verifier {
             peakStates = Math.max(peakStates, list.size());
         }
         return false;
+    }
+
+    /**
+     * A callback came back to its call site with a state the call site's earlier state does not
+     * cover: stack scalars the callback changed (through its context pointer) become unknown, so
+     * that the next iteration converges (the kernel gets there by not tracking imprecise scalars).
+     */
+    private static void widen(State old, State cur) {
+        if (old.frames.size() != cur.frames.size()) {
+            return;
+        }
+        for (int fi = 0; fi < cur.frames.size(); fi++) {
+            Frame o = old.frames.get(fi);
+            Frame c = cur.frames.get(fi);
+            for (int s = 0; s < Frame.SLOTS; s++) {
+                Reg os = o.spilled[s];
+                Reg cs = c.spilled[s];
+                if (os != null && cs != null && os.type == RegType.SCALAR && cs.type == RegType.SCALAR
+                        && !os.sameAs(cs)) {
+                    cs.markUnknown();
+                }
+            }
+            for (int b = 0; b < Frame.STACK_SIZE; b++) {
+                if (o.stack[b] == Frame.MISC && c.stack[b] == Frame.ZERO) {
+                    c.stack[b] = Frame.MISC;
+                }
+            }
+        }
     }
 
     private static boolean isAncestor(State.Checkpoint cp, State st) {
@@ -515,7 +557,7 @@ public final class Verifier {
             // adjust_ptr_min_max_vals(): JITs may not cope with subtraction from the frame pointer
             throw new Reject(pc, "R" + dr + " subtraction from stack pointer prohibited: add a negative offset instead");
         }
-        if (t == RegType.PTR_TO_PACKET_END || t == RegType.CONST_PTR_TO_MAP && !(add && off.isConst()
+        if (t == RegType.PTR_TO_PACKET_END || t == RegType.PTR_TO_FUNC || t == RegType.CONST_PTR_TO_MAP && !(add && off.isConst()
                 && off.var.value() == 0)) {
             throw new Reject(pc, "R" + dr + " pointer arithmetic on " + t + " prohibited");
         }
@@ -590,6 +632,10 @@ public final class Verifier {
                 d.mapIndex = i.imm();
                 d.off = hi.imm();
             }
+            case LDDW_FUNC -> {
+                d.markPtr(RegType.PTR_TO_FUNC);
+                d.off = pc + 1 + i.imm();
+            }
             default -> throw new Reject(pc, "unsupported ld_imm64 form");
         }
     }
@@ -607,7 +653,7 @@ public final class Verifier {
             case PTR_TO_CTX -> InsnFact.Region.CTX;
             case PTR_TO_PACKET, PTR_TO_PACKET_META -> InsnFact.Region.PACKET;
             case PTR_TO_STACK -> InsnFact.Region.STACK;
-            case PTR_TO_MAP_VALUE -> InsnFact.Region.MAP_VALUE;
+            case PTR_TO_MAP_VALUE, PTR_TO_MAP_KEY -> InsnFact.Region.MAP_VALUE;
             case PTR_TO_MEM -> InsnFact.Region.MEM;
             default -> InsnFact.Region.NONE;
         };
@@ -618,7 +664,7 @@ public final class Verifier {
                     + " may be NULL: a map_lookup_elem result must be NULL-checked before it is dereferenced");
             case PTR_TO_MEM_OR_NULL -> throw new Reject(pc, "R" + br
                     + " may be NULL: a ringbuf_reserve result must be NULL-checked before it is dereferenced");
-            case PTR_TO_PACKET_END, CONST_PTR_TO_MAP, PTR_TO_MAP_KEY -> throw new Reject(pc, "R" + br
+            case PTR_TO_PACKET_END, CONST_PTR_TO_MAP, PTR_TO_FUNC -> throw new Reject(pc, "R" + br
                     + " invalid mem access '" + t + "': this pointer may not be dereferenced");
             default -> { }
         }
@@ -660,6 +706,15 @@ public final class Verifier {
                 if (out != null) {
                     Alu.loaded(out, size, signExtend);
                 }
+            }
+            case PTR_TO_MAP_KEY -> {
+                // check_mem_access(): a for_each_map_elem callback may read the key, not change it
+                if (write) {
+                    throw new Reject(pc, "write to change key R" + br + " not allowed");
+                }
+                MapInfo m = maps.get(base.mapIndex);
+                boundedRange(pc, base, br, off, size, m.keySize(), "map key, key_size=" + m.keySize());
+                Alu.loaded(out, size, signExtend);
             }
             case PTR_TO_STACK -> {
                 Frame f = st.frames.get(base.frameNo);
@@ -1153,6 +1208,43 @@ public final class Verifier {
         st.pc = target;
     }
 
+    /**
+     * push_callback_call(): a path that calls the callback once from here, with the kernel's
+     * arguments (set_loop_callback_state(): R1 the u32 index as an unknown scalar, R2 the context;
+     * set_map_elem_callback_state(): R1 the map, R2 its key, R3 its value, R4 the context). The
+     * callback returns to this call, which may call it again; the state at the call then covers the
+     * returning one and ends the iteration (see {@link #pruned}). This path continues as if the
+     * callback was never called (nr_loops 0, an empty map).
+     */
+    private void pushCallback(State st, int pc, int helper, int target, int mapIndex) {
+        if (st.frames.size() >= MAX_CALL_FRAMES) {
+            throw new Reject(pc, "the call stack of " + (st.frames.size() + 1) + " frames is too deep (at most "
+                    + MAX_CALL_FRAMES + ")");
+        }
+        State cb = st.copy();
+        Frame caller = cb.cur();
+        Frame callee = new Frame(cb.frames.size());
+        callee.callsite = pc;
+        callee.funcStart = target;
+        if (helper == Helpers.LOOP) {
+            callee.regs[1].markUnknown();
+            callee.regs[2].copyFrom(caller.regs[3]);
+        } else {
+            callee.regs[1].copyFrom(caller.regs[1]);
+            callee.regs[2].markPtr(RegType.PTR_TO_MAP_KEY);
+            callee.regs[2].mapIndex = mapIndex;
+            callee.regs[3].markPtr(RegType.PTR_TO_MAP_VALUE);
+            callee.regs[3].mapIndex = mapIndex;
+            callee.regs[4].copyFrom(caller.regs[3]);
+        }
+        callee.regs[10].markPtr(RegType.PTR_TO_STACK);
+        callee.regs[10].frameNo = callee.frameNo;
+        callees[cfg.funcOf[caller.funcStart]][cfg.funcOf[target]] = true;
+        cb.frames.add(callee);
+        cb.pc = target;
+        fork(cb);
+    }
+
     private boolean exit(State st, int pc) {
         Reg r0 = st.reg(0);
         boolean sub = st.frames.size() > 1;
@@ -1162,6 +1254,16 @@ public final class Verifier {
         if (r0.type != RegType.SCALAR) {
             throw new Reject(pc, "At " + (sub ? "subprogram" : "program") + " exit the register R0 is not a scalar value ("
                     + r0.type + "): " + (sub ? "a function" : "an XDP program") + " must return a number");
+        }
+        if (sub && cfg.callsCallback[st.cur().callsite]) {
+            // prepare_func_exit(): a callback returns 0 or 1 (bpf_loop and for_each: 1 stops the walk)
+            if (r0.smin < 0 || r0.smax > 1) {
+                throw new Reject(pc, "At callback return the register R0 has smin=" + r0.smin + " smax=" + r0.smax
+                        + " should have been in [0, 1]");
+            }
+            Frame callee = st.frames.remove(st.frames.size() - 1);
+            st.pc = callee.callsite; // back to the helper call, which may call the callback again
+            return true;
         }
         if (sub) {
             Frame callee = st.frames.remove(st.frames.size() - 1);
@@ -1195,13 +1297,11 @@ public final class Verifier {
         boolean memNullable = false;
         long allocSize = -1;
         int releaseRef = 0;
+        int callback = -1;
         Helpers.Arg[] args = p.args();
         for (int a = 0; a < args.length; a++) {
             int r = a + 1;
             Helpers.Arg kind = args[a];
-            if (kind == Helpers.Arg.FUNC) {
-                throw new Reject(pc, "helper " + fn + " takes a callback function; callbacks are not supported yet");
-            }
             Reg reg = read(st, pc, r);
             switch (kind) {
                 case ANYTHING -> {
@@ -1295,8 +1395,23 @@ public final class Verifier {
                                 + " needs a constant format string in .rodata");
                     }
                 }
-                case STACK_OR_NULL, FUNC -> throw new Reject(pc, "helper " + fn + " is not supported yet");
+                case FUNC -> {
+                    if (reg.type != RegType.PTR_TO_FUNC) {
+                        throw new Reject(pc, "R" + r + " type=" + reg.type + " expected=func: argument " + r + " of " + fn
+                                + " must be a callback function (a BPF_PSEUDO_FUNC ld_imm64)");
+                    }
+                    callback = reg.off;
+                }
+                case STACK_OR_NULL -> {
+                    if (reg.type != RegType.PTR_TO_STACK && !reg.isNullConst()) {
+                        throw new Reject(pc, "R" + r + " type=" + reg.type + " expected=fp or NULL: argument " + r
+                                + " of " + fn + " is the callback's context, a stack pointer or 0");
+                    }
+                }
             }
+        }
+        if (callback >= 0) {
+            pushCallback(st, pc, id, callback, mapIndex);
         }
         if (releaseRef != 0) {
             final int ref = releaseRef;
@@ -1372,7 +1487,7 @@ public final class Verifier {
 
     private static void memTypeCheck(int pc, int r, Reg reg, String fn) {
         switch (reg.type) {
-            case PTR_TO_STACK, PTR_TO_PACKET, PTR_TO_PACKET_META, PTR_TO_MAP_VALUE, PTR_TO_MEM -> { }
+            case PTR_TO_STACK, PTR_TO_PACKET, PTR_TO_PACKET_META, PTR_TO_MAP_VALUE, PTR_TO_MEM, PTR_TO_MAP_KEY -> { }
             default -> throw new Reject(pc, "R" + r + " type=" + reg.type + " expected=fp, pkt, pkt_meta, map_value, mem"
                     + (reg.type.maybeNull() ? ": it may be NULL, NULL-check it before passing it to " + fn
                     : ": argument " + r + " of " + fn + " must point to memory"));
@@ -1435,6 +1550,13 @@ public final class Verifier {
                 boundedRange(pc, reg, r, 0, size, m.valueSize(), "map value, value_size=" + m.valueSize());
             }
             case PTR_TO_MEM -> boundedRange(pc, reg, r, 0, size, reg.memSize, "memory, mem_size=" + reg.memSize);
+            case PTR_TO_MAP_KEY -> {
+                MapInfo m = maps.get(reg.mapIndex);
+                if (write) {
+                    throw new Reject(pc, "R" + r + " points to a map key, which " + fn + " may not write");
+                }
+                boundedRange(pc, reg, r, 0, size, m.keySize(), "map key, key_size=" + m.keySize());
+            }
             default -> throw new Reject(pc, "R" + r + " type=" + reg.type + " cannot be passed to " + fn);
         }
     }

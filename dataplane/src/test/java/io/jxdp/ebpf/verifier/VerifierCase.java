@@ -9,7 +9,10 @@ import io.jxdp.ffi.bpf.MapCreateAttr;
 import io.jxdp.ffi.bpf.ProgLoadAttr;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.TreeSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -242,18 +245,73 @@ record VerifierCase(String file, String name, String expect, List<MapInfo> maps,
             if (slots.length == 0) {
                 return "bpf(2) refuses an empty program (EINVAL)";
             }
+            ProgLoadAttr attr = ProgLoadAttr.xdp(slots).withLog(1, 1 << 20);
+            byte[] funcInfo = callbackFuncInfo(slots);
+            int btfFd = -1;
             try {
-                int fd = Bpf.progLoad(ProgLoadAttr.xdp(slots).withLog(1, 1 << 20));
+                if (funcInfo != null) {
+                    btfFd = Bpf.btfLoad(STATIC_FUNC_BTF);
+                    attr = attr.withBtf(btfFd, funcInfo, 8, null, 0);
+                }
+                int fd = Bpf.progLoad(attr);
                 Bpf.close(fd);
                 return null;
             } catch (BpfLoadException e) {
                 return lastLine(e.log(), e.errno());
+            } finally {
+                if (btfFd >= 0) {
+                    Bpf.close(btfFd);
+                }
             }
         } finally {
             for (int fd : fds) {
                 Bpf.close(fd);
             }
         }
+    }
+
+    /**
+     * BTF with one static function type ({@code static int f(void)}): the kernel verifies a
+     * callback (BPF_PSEUDO_FUNC) only when the program has BTF func_info saying each function is
+     * static (check_ld_imm(): "missing btf func_info"), which clang always emits and these
+     * hand-written cases lack. Types: [1] INT "int", [2] FUNC_PROTO () -> int, [3] FUNC "f" static.
+     */
+    private static final byte[] STATIC_FUNC_BTF = staticFuncBtf();
+
+    private static byte[] staticFuncBtf() {
+        byte[] strings = "\0int\0f\0".getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer types = ByteBuffer.allocate(16 + 12 + 12).order(ByteOrder.nativeOrder());
+        types.putInt(1).putInt(1 << 24).putInt(4).putInt(1 << 24 | 32); // INT "int", signed, 32 bits
+        types.putInt(0).putInt(13 << 24).putInt(1);                       // FUNC_PROTO, no params, returns int
+        types.putInt(5).putInt(12 << 24).putInt(2);                       // FUNC "f", linkage static
+        ByteBuffer b = ByteBuffer.allocate(24 + types.capacity() + strings.length).order(ByteOrder.nativeOrder());
+        b.putShort((short) 0xeB9F).put((byte) 1).put((byte) 0).putInt(24);
+        b.putInt(0).putInt(types.capacity()).putInt(types.capacity()).putInt(strings.length);
+        b.put(types.array()).put(strings);
+        return b.array();
+    }
+
+    /** bpf_func_info records (insn_off, type_id 3) for every function when the program has callbacks; else null. */
+    private static byte[] callbackFuncInfo(long[] slots) {
+        TreeSet<Integer> starts = new TreeSet<>();
+        starts.add(0);
+        boolean callbacks = false;
+        for (int i = 0; i < slots.length; i++) {
+            Insn in = Insn.decode(slots[i]);
+            boolean func = in.code() == 0x18 && in.src() == 4;
+            if (func || in.code() == 0x85 && in.src() == 1) {
+                callbacks |= func;
+                starts.add(i + 1 + in.imm());
+            }
+        }
+        if (!callbacks) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.allocate(8 * starts.size()).order(ByteOrder.nativeOrder());
+        for (int s : starts) {
+            b.putInt(s).putInt(3);
+        }
+        return b.array();
     }
 
     private static String lastLine(String log, int errno) {

@@ -22,8 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class VerifierCorpusTest {
     static final String[] REJECT = {"cfg", "regs", "alu", "ptr", "stack", "packet", "map", "ctx", "helpers",
-        "calls", "loops", "ringbuf", "unpriv", "bounds", "maptypes"};
-    static final String[] ACCEPT = {"accept", "maptypes"};
+        "calls", "loops", "ringbuf", "unpriv", "bounds", "maptypes", "callbacks"};
+    static final String[] ACCEPT = {"accept", "maptypes", "callbacks"};
 
     static Stream<VerifierCase> rejectCases() {
         return Stream.of(REJECT).flatMap(f -> VerifierCase.load("/verifier/reject/" + f + ".cases").stream());
