@@ -25,11 +25,16 @@ import java.util.List;
  *
  * <p><b>What it does not check</b> (each is rejected with a clear message, or noted):
  * <ul>
- *   <li>Callbacks ({@code bpf_loop}, {@code bpf_for_each_map_elem}, BPF_PSEUDO_FUNC): rejected as
- *       not supported yet. kfuncs, {@code callx}, BTF-id and fd_array LD_IMM64 forms: rejected.
+ *   <li>kfuncs, {@code callx}, BTF-id and fd_array LD_IMM64 forms: rejected.
+ *   <li>Callbacks ({@code bpf_loop}, {@code bpf_for_each_map_elem}) are verified as the kernel's
+ *       push_callback_call() does, but caller-stack scalars a callback changes are widened to
+ *       unknown when the callback returns to its call site with a state not yet covered (the kernel
+ *       converges by ignoring imprecise scalars instead), so an exact count kept across iterations
+ *       is lost. The BTF func_info the kernel demands for callbacks is not required.
+ *   <li>An XSKMAP lookup gives a map value of value_size bytes, not the kernel's read-only
+ *       {@code xdp_sock} pointer.
  *   <li>A pointer stored through a variable-offset stack pointer is rejected (the kernel lets root
  *       do it and forgets the pointer).
- *   <li>Map-in-map lookups: rejected as not supported yet.
  *   <li>BTF-typed function arguments of subprograms are not checked (global functions are
  *       verified like static ones, in their caller's context).
  *   <li>Values loaded from read-only (.rodata) maps are unknown, not the map's frozen contents,
