@@ -45,8 +45,12 @@ public record MapInfo(int type, int keySize, int valueSize, int maxEntries, int 
         return type == 12 || type == 13;
     }
 
-    /** True when the program may not write the map's values (.rodata). */
+    /**
+     * True when the program may not write the map's values: .rodata, and the maps whose lookups
+     * point into the kernel's own entries (kernel/bpf/devmap.c dev_map_init_map() sets
+     * BPF_F_RDONLY_PROG for DEVMAP and DEVMAP_HASH; an XSKMAP lookup gives a read-only xdp_sock).
+     */
     public boolean readOnlyForProgram() {
-        return (flags & BPF_F_RDONLY_PROG) != 0;
+        return (flags & BPF_F_RDONLY_PROG) != 0 || type == 14 || type == 25 || type == 17;
     }
 }

@@ -1394,7 +1394,9 @@ public final class Verifier {
                     releaseRef = reg.refObjId;
                 }
                 case CONST_STR -> {
-                    if (reg.type != RegType.PTR_TO_MAP_VALUE || !maps.get(reg.mapIndex).readOnlyForProgram()
+                    // bpf_map_is_rdonly(): a frozen BPF_F_RDONLY_PROG map (.rodata), not a devmap's entries
+                    if (reg.type != RegType.PTR_TO_MAP_VALUE
+                            || (maps.get(reg.mapIndex).flags() & MapInfo.BPF_F_RDONLY_PROG) == 0
                             || !reg.varIsZero()) {
                         throw new Reject(pc, "R" + r + " does not point to a readonly map: " + fn
                                 + " needs a constant format string in .rodata");

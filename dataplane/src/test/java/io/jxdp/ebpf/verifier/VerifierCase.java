@@ -230,7 +230,7 @@ record VerifierCase(String file, String name, String expect, List<MapInfo> maps,
                 fds.add(Bpf.mapCreate(a));
             }
             for (int i = 0; i < maps.size(); i++) {
-                if (maps.get(i).readOnlyForProgram()) {
+                if ((maps.get(i).flags() & MapInfo.BPF_F_RDONLY_PROG) != 0) {
                     Bpf.mapFreeze(fds.get(i)); // libbpf freezes .rodata: only then does the kernel treat it as constant
                 }
             }
