@@ -108,6 +108,6 @@ class VerifierCorpusTest {
         assertTrue(rate >= AGREEMENT_FLOOR, "agreement " + rate + "% fell below " + AGREEMENT_FLOOR + "%");
     }
 
-    /** Set from the measured rate (95.0% on 6.18, 319 cases); documented differences are the only disagreements. */
-    static final double AGREEMENT_FLOOR = 94.0;
+    /** Set from the measured rate (95.5% on 6.18, 377 cases); documented differences are the only disagreements. */
+    static final double AGREEMENT_FLOOR = 95.0;
 }
