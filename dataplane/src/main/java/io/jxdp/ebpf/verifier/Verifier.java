@@ -1228,6 +1228,7 @@ public final class Verifier {
         }
         State cb = st.copy();
         Frame caller = cb.cur();
+        caller.callbackDepth++;
         Frame callee = new Frame(cb.frames.size());
         callee.callsite = pc;
         callee.funcStart = target;
@@ -1418,7 +1419,13 @@ public final class Verifier {
             }
         }
         if (callback >= 0) {
-            pushCallback(st, pc, id, callback, mapIndex);
+            Frame caller = st.cur();
+            // check_helper_call() BPF_FUNC_loop: the callback is verified only while fewer
+            // iterations than nr_loops' maximum were (so nr_loops 0 never runs it)
+            if (id != Helpers.LOOP || Long.compareUnsigned(caller.callbackDepth, st.reg(1).umax) < 0) {
+                pushCallback(st, pc, id, callback, mapIndex);
+            }
+            caller.callbackDepth = 0;
         }
         if (releaseRef != 0) {
             final int ref = releaseRef;

@@ -276,7 +276,7 @@ record VerifierCase(String file, String name, String expect, List<MapInfo> maps,
      * static (check_ld_imm(): "missing btf func_info"), which clang always emits and these
      * hand-written cases lack. Types: [1] INT "int", [2] FUNC_PROTO () -> int, [3] FUNC "f" static.
      */
-    private static final byte[] STATIC_FUNC_BTF = staticFuncBtf();
+    static final byte[] STATIC_FUNC_BTF = staticFuncBtf();
 
     private static byte[] staticFuncBtf() {
         byte[] strings = "\0int\0f\0".getBytes(StandardCharsets.US_ASCII);
@@ -292,7 +292,7 @@ record VerifierCase(String file, String name, String expect, List<MapInfo> maps,
     }
 
     /** bpf_func_info records (insn_off, type_id 3) for every function when the program has callbacks; else null. */
-    private static byte[] callbackFuncInfo(long[] slots) {
+    static byte[] callbackFuncInfo(long[] slots) {
         TreeSet<Integer> starts = new TreeSet<>();
         starts.add(0);
         boolean callbacks = false;
