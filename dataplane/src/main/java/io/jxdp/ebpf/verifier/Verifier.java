@@ -275,7 +275,8 @@ public final class Verifier {
                     hash = st.shapeHash();
                     hashed = true;
                 }
-                if (cp.hash == hash && cp.state.sameAs(st) && isAncestor(cp, st)) {
+                if (cp.hash == hash && cp.state.callbackUnroll == st.callbackUnroll && cp.state.sameAs(st)
+                        && isAncestor(cp, st)) {
                     throw new Reject(pc, "infinite loop detected at insn " + pc
                             + ": the loop came back to the same state, so it can never end");
                 }
@@ -1229,6 +1230,7 @@ public final class Verifier {
         State cb = st.copy();
         Frame caller = cb.cur();
         caller.callbackDepth++;
+        cb.callbackUnroll++;
         Frame callee = new Frame(cb.frames.size());
         callee.callsite = pc;
         callee.funcStart = target;
