@@ -51,8 +51,8 @@ final class Helpers {
         LPM_TRIE, 15, 18};
     private static final int[] FOR_EACH_MAPS = {HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH};
     private static final int[] ANY = null;
-    /** bpf_loop and bpf_for_each_map_elem: the helpers whose prototype has a callback argument. */
-    static final int LOOP = 181, FOR_EACH_MAP_ELEM = 164;
+    /** bpf_loop: its callback runs at most nr_loops times (the verifier bounds its iterations by it). */
+    static final int LOOP = 181;
 
     private static final Map<Integer, Proto> PROTOS = new HashMap<>();
 
