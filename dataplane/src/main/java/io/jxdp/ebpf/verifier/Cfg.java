@@ -27,6 +27,8 @@ final class Cfg {
     /** Function index of each slot. */
     final int[] funcOf;
     final boolean[] prunePoint;
+    /** Helper calls that call a callback (bpf_loop, bpf_for_each_map_elem): the callback returns here. */
+    final boolean[] callsCallback;
     /** Bit r set: register r is live on entry to the instruction. */
     final int[] liveIn;
     /**
@@ -72,6 +74,15 @@ final class Cfg {
             Arrays.fill(funcOf, funcStarts[f], end, f);
         }
         prunePoint = new boolean[len];
+        callsCallback = new boolean[len];
+        for (int pc = 0; pc < len; pc++) {
+            if (ops[pc] == Op.CALL && Helpers.takesCallback(insns[pc].imm())) {
+                // the kernel forces a checkpoint at callback call sites (mark_force_checkpoint()):
+                // each return from the callback comes back here, and pruning there ends the iteration
+                callsCallback[pc] = true;
+                prunePoint[pc] = true;
+            }
+        }
         checkJumps();
         checkReachable();
         liveIn = new int[len];
@@ -132,7 +143,11 @@ final class Cfg {
                     }
                 }
             }
-            case LDDW_FUNC -> throw new Reject(pc, "callback functions (BPF_PSEUDO_FUNC) are not supported yet");
+            case LDDW_FUNC -> {
+                if (hi.imm() != 0) {
+                    throw new Reject(pc, "invalid bpf_ld_imm64 insn: a BPF_PSEUDO_FUNC has imm 0 in its second slot");
+                }
+            }
             default -> throw new Reject(pc, "ld_imm64 with src_reg " + i.src()
                     + " (BTF ids, fd_array indexes) is not supported");
         }
@@ -269,6 +284,12 @@ final class Cfg {
                 out.add(pc + 1);
                 if (intoCalls) {
                     out.add(pc + 1 + insns[pc].imm());
+                }
+            }
+            case LDDW -> {
+                out.add(pc + 2);
+                if (intoCalls && op == Op.LDDW_FUNC) {
+                    out.add(pc + 1 + insns[pc].imm()); // the callback is reached through the helper that calls it
                 }
             }
             default -> out.add(pc + op.slots());

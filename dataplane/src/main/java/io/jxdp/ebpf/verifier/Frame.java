@@ -29,6 +29,11 @@ final class Frame {
     final int frameNo;
     /** Entry instruction of this function. */
     int funcStart;
+    /**
+     * bpf_func_state.callback_depth: bpf_loop callback iterations verified on this path from the
+     * current call site; not compared when pruning, as in the kernel.
+     */
+    long callbackDepth;
 
     Frame(int frameNo) {
         this.frameNo = frameNo;
@@ -52,6 +57,7 @@ final class Frame {
         System.arraycopy(spillSize, 0, f.spillSize, 0, SLOTS);
         f.callsite = callsite;
         f.funcStart = funcStart;
+        f.callbackDepth = callbackDepth;
         return f;
     }
 

@@ -28,7 +28,7 @@ final class Helpers {
         /** The program's context. */ CTX,
         /** A ringbuf record, released by the call. */ RELEASE_ALLOC_MEM,
         /** A NUL-terminated string in read-only map memory. */ CONST_STR,
-        /** A callback function: not supported yet. */ FUNC,
+        /** A callback function: a BPF_PSEUDO_FUNC LD_IMM64 result. */ FUNC,
         /** Pointer to stack or NULL (callback context). */ STACK_OR_NULL
     }
 
@@ -42,12 +42,17 @@ final class Helpers {
             LRU_HASH = 9, LRU_PERCPU_HASH = 10, LPM_TRIE = 11, ARRAY_OF_MAPS = 12, HASH_OF_MAPS = 13, DEVMAP = 14,
             CPUMAP = 16, XSKMAP = 17, QUEUE = 22, STACK = 23, DEVMAP_HASH = 25, RINGBUF = 27;
 
+    // map_lookup_elem: every map with a lookup; CPUMAP, PROG_ARRAY, PERF_EVENT_ARRAY, RINGBUF, QUEUE and
+    // STACK are refused by check_map_func_compatibility() (CPUMAP takes only redirect_map)
     private static final int[] KV_MAPS = {HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH, LPM_TRIE,
-        ARRAY_OF_MAPS, HASH_OF_MAPS, DEVMAP, CPUMAP, XSKMAP, DEVMAP_HASH, 7, 8, 15, 18, 19, 20, 21, 24, 26, 28, 29, 30,
+        ARRAY_OF_MAPS, HASH_OF_MAPS, DEVMAP, XSKMAP, DEVMAP_HASH, 7, 8, 15, 18, 19, 20, 21, 24, 26, 28, 29, 30,
         31, 32, 33};
     private static final int[] UPDATE_MAPS = {HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH,
         LPM_TRIE, 15, 18};
+    private static final int[] FOR_EACH_MAPS = {HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH};
     private static final int[] ANY = null;
+    /** bpf_loop: its callback runs at most nr_loops times (the verifier bounds its iterations by it). */
+    static final int LOOP = 181;
 
     private static final Map<Integer, Proto> PROTOS = new HashMap<>();
 
@@ -87,10 +92,13 @@ final class Helpers {
         def(133, Ret.VOID, false, ANY, Arg.RELEASE_ALLOC_MEM, any);
         def(134, Ret.INTEGER, false, new int[] {RINGBUF}, map, any);
         def(160, Ret.INTEGER, false, ANY);
-        def(164, Ret.INTEGER, false, ANY, map, Arg.FUNC, Arg.STACK_OR_NULL, any);
+        // only maps with map_for_each_callback (hash and array kinds) may be walked
+        def(164, Ret.INTEGER, false, FOR_EACH_MAPS, map, Arg.FUNC, Arg.STACK_OR_NULL, any);
         def(165, Ret.INTEGER, false, ANY, Arg.UNINIT_MEM_OR_NULL, Arg.CONST_SIZE_OR_ZERO, Arg.CONST_STR,
                 Arg.MEM_OR_NULL, Arg.CONST_SIZE_OR_ZERO);
         def(181, Ret.INTEGER, false, ANY, any, Arg.FUNC, Arg.STACK_OR_NULL, any);
+        def(195, Ret.MAP_VALUE_OR_NULL, false, new int[] {PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH}, map,
+                Arg.MAP_KEY, any);
         def(188, Ret.INTEGER, false, ANY, Arg.CTX);
         def(189, Ret.INTEGER, false, ANY, Arg.CTX, any, Arg.UNINIT_MEM, Arg.CONST_SIZE);
         def(190, Ret.INTEGER, false, ANY, Arg.CTX, any, Arg.MEM, Arg.CONST_SIZE);
@@ -102,6 +110,20 @@ final class Helpers {
     /** The prototype of helper {@code id}, or null when XDP programs may not call it here. */
     static Proto proto(int id) {
         return PROTOS.get(id);
+    }
+
+    /** True when helper {@code id} calls a callback function (an {@link Arg#FUNC} argument). */
+    static boolean takesCallback(int id) {
+        Proto p = PROTOS.get(id);
+        if (p == null) {
+            return false;
+        }
+        for (Arg a : p.args()) {
+            if (a == Arg.FUNC) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Helpers that may only be passed these map types; null for any. Helpers taking no map: null. */

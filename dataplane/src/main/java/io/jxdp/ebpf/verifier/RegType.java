@@ -14,7 +14,9 @@ enum RegType {
     CONST_PTR_TO_MAP("map_ptr"),
     PTR_TO_MAP_KEY("map_key"),
     PTR_TO_MEM("mem"),
-    PTR_TO_MEM_OR_NULL("mem_or_null");
+    PTR_TO_MEM_OR_NULL("mem_or_null"),
+    /** A callback from an LD_IMM64 with src_reg 4 (BPF_PSEUDO_FUNC); {@code Reg.off} holds its first insn. */
+    PTR_TO_FUNC("func");
 
     /** The kernel log's short name. */
     final String shortName;

@@ -12,6 +12,11 @@ final class State {
     Checkpoint parent;
     /** Instruction index to continue at. */
     int pc;
+    /**
+     * bpf_verifier_state.callback_unroll_depth: callback calls pushed on this path. A state met
+     * again in a later callback iteration is not an infinite loop, only one in the same iteration.
+     */
+    int callbackUnroll;
 
     State copy() {
         State s = new State();
@@ -23,6 +28,7 @@ final class State {
         }
         s.parent = parent;
         s.pc = pc;
+        s.callbackUnroll = callbackUnroll;
         return s;
     }
 

@@ -25,11 +25,16 @@ import java.util.List;
  *
  * <p><b>What it does not check</b> (each is rejected with a clear message, or noted):
  * <ul>
- *   <li>Callbacks ({@code bpf_loop}, {@code bpf_for_each_map_elem}, BPF_PSEUDO_FUNC): rejected as
- *       not supported yet. kfuncs, {@code callx}, BTF-id and fd_array LD_IMM64 forms: rejected.
+ *   <li>kfuncs, {@code callx}, BTF-id and fd_array LD_IMM64 forms: rejected.
+ *   <li>Callbacks ({@code bpf_loop}, {@code bpf_for_each_map_elem}) are verified as the kernel's
+ *       push_callback_call() does, but caller-stack scalars a callback changes are widened to
+ *       unknown when the callback returns to its call site with a state not yet covered (the kernel
+ *       converges by ignoring imprecise scalars instead), so an exact count kept across iterations
+ *       is lost. The BTF func_info the kernel demands for callbacks is not required.
+ *   <li>An XSKMAP lookup gives a map value of value_size bytes, not the kernel's read-only
+ *       {@code xdp_sock} pointer.
  *   <li>A pointer stored through a variable-offset stack pointer is rejected (the kernel lets root
  *       do it and forgets the pointer).
- *   <li>Map-in-map lookups: rejected as not supported yet.
  *   <li>BTF-typed function arguments of subprograms are not checked (global functions are
  *       verified like static ones, in their caller's context).
  *   <li>Values loaded from read-only (.rodata) maps are unknown, not the map's frozen contents,
@@ -56,7 +61,12 @@ public final class Verifier {
     private static final int MAX_LOG = 16 << 20;
 
     private final Program prog;
+    /** The program's maps, then the inner-map templates of its map-in-map maps. */
     private final List<MapInfo> maps;
+    /** How many maps the program itself refers to (the head of {@link #maps}). */
+    private final int programMaps;
+    /** For each program map holding maps, the index of its inner template in {@link #maps}; else -1. */
+    private final int[] innerIndex;
     private final VerifierOptions opts;
     private final List<LineInfo> lines;
     private Cfg cfg;
@@ -80,7 +90,18 @@ public final class Verifier {
 
     private Verifier(Program prog, List<MapInfo> maps, VerifierOptions opts, List<LineInfo> lines) {
         this.prog = prog;
-        this.maps = List.copyOf(maps);
+        List<MapInfo> all = new ArrayList<>(maps);
+        this.programMaps = maps.size();
+        this.innerIndex = new int[maps.size()];
+        for (int m = 0; m < programMaps; m++) {
+            MapInfo inner = maps.get(m).inner();
+            innerIndex[m] = -1;
+            if (maps.get(m).holdsMaps() && inner != null) {
+                innerIndex[m] = all.size();
+                all.add(inner);
+            }
+        }
+        this.maps = List.copyOf(all);
         this.opts = opts;
         this.lines = lines == null ? List.of() : lines;
     }
@@ -119,7 +140,7 @@ public final class Verifier {
             if (preError != null) {
                 throw new Reject(-1, preError);
             }
-            cfg = new Cfg(prog, maps);
+            cfg = new Cfg(prog, maps.subList(0, programMaps));
             explored = new List[len];
             stackDepth = new int[cfg.funcStarts.length];
             callees = new boolean[cfg.funcStarts.length][cfg.funcStarts.length];
@@ -237,19 +258,34 @@ public final class Verifier {
         }
         int hash = -1;
         boolean hashed = false;
+        boolean callbackSite = cfg.callsCallback[pc];
+        State.Checkpoint ancestor = null;
         for (State.Checkpoint cp : list) {
-            if (cp.branches > 0) {
+            if (cp.branches > 0 && callbackSite) {
+                // is_state_visited(): at a callback call site a state within an in-progress one
+                // is a hit (the callback iterates a bounded number of times); no loop check here
+                if (cp.state.covers(st, cfg.liveIn[pc], cfg.relevantIn[pc])) {
+                    return true;
+                }
+                if (isAncestor(cp, st)) {
+                    ancestor = cp;
+                }
+            } else if (cp.branches > 0) {
                 if (!hashed) {
                     hash = st.shapeHash();
                     hashed = true;
                 }
-                if (cp.hash == hash && cp.state.sameAs(st) && isAncestor(cp, st)) {
+                if (cp.hash == hash && cp.state.callbackUnroll == st.callbackUnroll && cp.state.sameAs(st)
+                        && isAncestor(cp, st)) {
                     throw new Reject(pc, "infinite loop detected at insn " + pc
                             + ": the loop came back to the same state, so it can never end");
                 }
             } else if (cp.state.covers(st, cfg.liveIn[pc], cfg.relevantIn[pc])) {
                 return true;
             }
+        }
+        if (ancestor != null) {
+            widen(ancestor.state, st);
         }
         if (list.size() < MAX_STATES_PER_INSN) {
             State snap = st.copy();
@@ -260,6 +296,34 @@ public final class Verifier {
             peakStates = Math.max(peakStates, list.size());
         }
         return false;
+    }
+
+    /**
+     * A callback came back to its call site with a state the call site's earlier state does not
+     * cover: stack scalars the callback changed (through its context pointer) become unknown, so
+     * that the next iteration converges (the kernel gets there by not tracking imprecise scalars).
+     */
+    private static void widen(State old, State cur) {
+        if (old.frames.size() != cur.frames.size()) {
+            return;
+        }
+        for (int fi = 0; fi < cur.frames.size(); fi++) {
+            Frame o = old.frames.get(fi);
+            Frame c = cur.frames.get(fi);
+            for (int s = 0; s < Frame.SLOTS; s++) {
+                Reg os = o.spilled[s];
+                Reg cs = c.spilled[s];
+                if (os != null && cs != null && os.type == RegType.SCALAR && cs.type == RegType.SCALAR
+                        && !os.sameAs(cs)) {
+                    cs.markUnknown();
+                }
+            }
+            for (int b = 0; b < Frame.STACK_SIZE; b++) {
+                if (o.stack[b] == Frame.MISC && c.stack[b] == Frame.ZERO) {
+                    c.stack[b] = Frame.MISC;
+                }
+            }
+        }
     }
 
     private static boolean isAncestor(State.Checkpoint cp, State st) {
@@ -499,7 +563,7 @@ public final class Verifier {
             // adjust_ptr_min_max_vals(): JITs may not cope with subtraction from the frame pointer
             throw new Reject(pc, "R" + dr + " subtraction from stack pointer prohibited: add a negative offset instead");
         }
-        if (t == RegType.PTR_TO_PACKET_END || t == RegType.CONST_PTR_TO_MAP && !(add && off.isConst()
+        if (t == RegType.PTR_TO_PACKET_END || t == RegType.PTR_TO_FUNC || t == RegType.CONST_PTR_TO_MAP && !(add && off.isConst()
                 && off.var.value() == 0)) {
             throw new Reject(pc, "R" + dr + " pointer arithmetic on " + t + " prohibited");
         }
@@ -574,6 +638,10 @@ public final class Verifier {
                 d.mapIndex = i.imm();
                 d.off = hi.imm();
             }
+            case LDDW_FUNC -> {
+                d.markPtr(RegType.PTR_TO_FUNC);
+                d.off = pc + 1 + i.imm();
+            }
             default -> throw new Reject(pc, "unsupported ld_imm64 form");
         }
     }
@@ -591,7 +659,7 @@ public final class Verifier {
             case PTR_TO_CTX -> InsnFact.Region.CTX;
             case PTR_TO_PACKET, PTR_TO_PACKET_META -> InsnFact.Region.PACKET;
             case PTR_TO_STACK -> InsnFact.Region.STACK;
-            case PTR_TO_MAP_VALUE -> InsnFact.Region.MAP_VALUE;
+            case PTR_TO_MAP_VALUE, PTR_TO_MAP_KEY -> InsnFact.Region.MAP_VALUE;
             case PTR_TO_MEM -> InsnFact.Region.MEM;
             default -> InsnFact.Region.NONE;
         };
@@ -602,7 +670,7 @@ public final class Verifier {
                     + " may be NULL: a map_lookup_elem result must be NULL-checked before it is dereferenced");
             case PTR_TO_MEM_OR_NULL -> throw new Reject(pc, "R" + br
                     + " may be NULL: a ringbuf_reserve result must be NULL-checked before it is dereferenced");
-            case PTR_TO_PACKET_END, CONST_PTR_TO_MAP, PTR_TO_MAP_KEY -> throw new Reject(pc, "R" + br
+            case PTR_TO_PACKET_END, CONST_PTR_TO_MAP, PTR_TO_FUNC -> throw new Reject(pc, "R" + br
                     + " invalid mem access '" + t + "': this pointer may not be dereferenced");
             default -> { }
         }
@@ -644,6 +712,15 @@ public final class Verifier {
                 if (out != null) {
                     Alu.loaded(out, size, signExtend);
                 }
+            }
+            case PTR_TO_MAP_KEY -> {
+                // check_mem_access(): a for_each_map_elem callback may read the key, not change it
+                if (write) {
+                    throw new Reject(pc, "write to change key R" + br + " not allowed");
+                }
+                MapInfo m = maps.get(base.mapIndex);
+                boundedRange(pc, base, br, off, size, m.keySize(), "map key, key_size=" + m.keySize());
+                Alu.loaded(out, size, signExtend);
             }
             case PTR_TO_STACK -> {
                 Frame f = st.frames.get(base.frameNo);
@@ -1025,7 +1102,7 @@ public final class Verifier {
     }
 
     /** mark_ptr_or_null_regs(): every copy of the pointer (same id) becomes NULL or non-NULL. */
-    private static void markNull(State s, int id, boolean isNull) {
+    private void markNull(State s, int id, boolean isNull) {
         if (id == 0) {
             return;
         }
@@ -1044,10 +1121,15 @@ public final class Verifier {
         }
     }
 
-    private static void markNullReg(Reg r, int id, boolean isNull) {
+    private void markNullReg(Reg r, int id, boolean isNull) {
         if (r.type.maybeNull() && r.id == id) {
             if (isNull) {
                 r.markConst(0);
+            } else if (r.type == RegType.PTR_TO_MAP_VALUE_OR_NULL && maps.get(r.mapIndex).holdsMaps()) {
+                // mark_ptr_or_null_reg(): a map-in-map lookup gives CONST_PTR_TO_MAP of inner_map_meta
+                int inner = innerIndex[r.mapIndex];
+                r.markPtr(RegType.CONST_PTR_TO_MAP);
+                r.mapIndex = inner;
             } else {
                 r.type = r.type.nonNull();
                 r.id = 0;
@@ -1132,6 +1214,45 @@ public final class Verifier {
         st.pc = target;
     }
 
+    /**
+     * push_callback_call(): a path that calls the callback once from here, with the kernel's
+     * arguments (set_loop_callback_state(): R1 the u32 index as an unknown scalar, R2 the context;
+     * set_map_elem_callback_state(): R1 the map, R2 its key, R3 its value, R4 the context). The
+     * callback returns to this call, which may call it again; the state at the call then covers the
+     * returning one and ends the iteration (see {@link #pruned}). This path continues as if the
+     * callback was never called (nr_loops 0, an empty map).
+     */
+    private void pushCallback(State st, int pc, int helper, int target, int mapIndex) {
+        if (st.frames.size() >= MAX_CALL_FRAMES) {
+            throw new Reject(pc, "the call stack of " + (st.frames.size() + 1) + " frames is too deep (at most "
+                    + MAX_CALL_FRAMES + ")");
+        }
+        State cb = st.copy();
+        Frame caller = cb.cur();
+        caller.callbackDepth++;
+        cb.callbackUnroll++;
+        Frame callee = new Frame(cb.frames.size());
+        callee.callsite = pc;
+        callee.funcStart = target;
+        if (helper == Helpers.LOOP) {
+            callee.regs[1].markUnknown();
+            callee.regs[2].copyFrom(caller.regs[3]);
+        } else {
+            callee.regs[1].copyFrom(caller.regs[1]);
+            callee.regs[2].markPtr(RegType.PTR_TO_MAP_KEY);
+            callee.regs[2].mapIndex = mapIndex;
+            callee.regs[3].markPtr(RegType.PTR_TO_MAP_VALUE);
+            callee.regs[3].mapIndex = mapIndex;
+            callee.regs[4].copyFrom(caller.regs[3]);
+        }
+        callee.regs[10].markPtr(RegType.PTR_TO_STACK);
+        callee.regs[10].frameNo = callee.frameNo;
+        callees[cfg.funcOf[caller.funcStart]][cfg.funcOf[target]] = true;
+        cb.frames.add(callee);
+        cb.pc = target;
+        fork(cb);
+    }
+
     private boolean exit(State st, int pc) {
         Reg r0 = st.reg(0);
         boolean sub = st.frames.size() > 1;
@@ -1141,6 +1262,16 @@ public final class Verifier {
         if (r0.type != RegType.SCALAR) {
             throw new Reject(pc, "At " + (sub ? "subprogram" : "program") + " exit the register R0 is not a scalar value ("
                     + r0.type + "): " + (sub ? "a function" : "an XDP program") + " must return a number");
+        }
+        if (sub && cfg.callsCallback[st.cur().callsite]) {
+            // prepare_func_exit(): a callback returns 0 or 1 (bpf_loop and for_each: 1 stops the walk)
+            if (r0.smin < 0 || r0.smax > 1) {
+                throw new Reject(pc, "At callback return the register R0 has smin=" + r0.smin + " smax=" + r0.smax
+                        + " should have been in [0, 1]");
+            }
+            Frame callee = st.frames.remove(st.frames.size() - 1);
+            st.pc = callee.callsite; // back to the helper call, which may call the callback again
+            return true;
         }
         if (sub) {
             Frame callee = st.frames.remove(st.frames.size() - 1);
@@ -1174,13 +1305,11 @@ public final class Verifier {
         boolean memNullable = false;
         long allocSize = -1;
         int releaseRef = 0;
+        int callback = -1;
         Helpers.Arg[] args = p.args();
         for (int a = 0; a < args.length; a++) {
             int r = a + 1;
             Helpers.Arg kind = args[a];
-            if (kind == Helpers.Arg.FUNC) {
-                throw new Reject(pc, "helper " + fn + " takes a callback function; callbacks are not supported yet");
-            }
             Reg reg = read(st, pc, r);
             switch (kind) {
                 case ANYTHING -> {
@@ -1195,8 +1324,9 @@ public final class Verifier {
                     if (!Helpers.mapAllowed(p, m.type())) {
                         throw new Reject(pc, "cannot pass map_type " + m.type() + " into func " + fn);
                     }
-                    if (id == 1 && (m.type() == Helpers.ARRAY_OF_MAPS || m.type() == Helpers.HASH_OF_MAPS)) {
-                        throw new Reject(pc, "map-in-map lookups are not supported yet");
+                    if (m.holdsMaps() && (mapIndex >= programMaps || innerIndex[mapIndex] < 0)) {
+                        throw new Reject(pc, "map " + mapIndex + " holds maps but has no inner-map template"
+                                + " (the kernel needs inner_map_fd to create it)");
                     }
                 }
                 case MAP_KEY, MAP_VALUE, UNINIT_MAP_VALUE -> {
@@ -1267,14 +1397,37 @@ public final class Verifier {
                     releaseRef = reg.refObjId;
                 }
                 case CONST_STR -> {
-                    if (reg.type != RegType.PTR_TO_MAP_VALUE || !maps.get(reg.mapIndex).readOnlyForProgram()
+                    // bpf_map_is_rdonly(): a frozen BPF_F_RDONLY_PROG map (.rodata), not a devmap's entries
+                    if (reg.type != RegType.PTR_TO_MAP_VALUE
+                            || (maps.get(reg.mapIndex).flags() & MapInfo.BPF_F_RDONLY_PROG) == 0
                             || !reg.varIsZero()) {
                         throw new Reject(pc, "R" + r + " does not point to a readonly map: " + fn
                                 + " needs a constant format string in .rodata");
                     }
                 }
-                case STACK_OR_NULL, FUNC -> throw new Reject(pc, "helper " + fn + " is not supported yet");
+                case FUNC -> {
+                    if (reg.type != RegType.PTR_TO_FUNC) {
+                        throw new Reject(pc, "R" + r + " type=" + reg.type + " expected=func: argument " + r + " of " + fn
+                                + " must be a callback function (a BPF_PSEUDO_FUNC ld_imm64)");
+                    }
+                    callback = reg.off;
+                }
+                case STACK_OR_NULL -> {
+                    if (reg.type != RegType.PTR_TO_STACK && !reg.isNullConst()) {
+                        throw new Reject(pc, "R" + r + " type=" + reg.type + " expected=fp or NULL: argument " + r
+                                + " of " + fn + " is the callback's context, a stack pointer or 0");
+                    }
+                }
             }
+        }
+        if (callback >= 0) {
+            Frame caller = st.cur();
+            // check_helper_call() BPF_FUNC_loop: the callback is verified only while fewer
+            // iterations than nr_loops' maximum were (so nr_loops 0 never runs it)
+            if (id != Helpers.LOOP || Long.compareUnsigned(caller.callbackDepth, st.reg(1).umax) < 0) {
+                pushCallback(st, pc, id, callback, mapIndex);
+            }
+            caller.callbackDepth = 0;
         }
         if (releaseRef != 0) {
             final int ref = releaseRef;
@@ -1350,7 +1503,7 @@ public final class Verifier {
 
     private static void memTypeCheck(int pc, int r, Reg reg, String fn) {
         switch (reg.type) {
-            case PTR_TO_STACK, PTR_TO_PACKET, PTR_TO_PACKET_META, PTR_TO_MAP_VALUE, PTR_TO_MEM -> { }
+            case PTR_TO_STACK, PTR_TO_PACKET, PTR_TO_PACKET_META, PTR_TO_MAP_VALUE, PTR_TO_MEM, PTR_TO_MAP_KEY -> { }
             default -> throw new Reject(pc, "R" + r + " type=" + reg.type + " expected=fp, pkt, pkt_meta, map_value, mem"
                     + (reg.type.maybeNull() ? ": it may be NULL, NULL-check it before passing it to " + fn
                     : ": argument " + r + " of " + fn + " must point to memory"));
@@ -1413,6 +1566,13 @@ public final class Verifier {
                 boundedRange(pc, reg, r, 0, size, m.valueSize(), "map value, value_size=" + m.valueSize());
             }
             case PTR_TO_MEM -> boundedRange(pc, reg, r, 0, size, reg.memSize, "memory, mem_size=" + reg.memSize);
+            case PTR_TO_MAP_KEY -> {
+                MapInfo m = maps.get(reg.mapIndex);
+                if (write) {
+                    throw new Reject(pc, "R" + r + " points to a map key, which " + fn + " may not write");
+                }
+                boundedRange(pc, reg, r, 0, size, m.keySize(), "map key, key_size=" + m.keySize());
+            }
             default -> throw new Reject(pc, "R" + r + " type=" + reg.type + " cannot be passed to " + fn);
         }
     }

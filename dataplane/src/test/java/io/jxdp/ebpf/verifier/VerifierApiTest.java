@@ -92,6 +92,39 @@ class VerifierApiTest {
         assertThrows(IllegalArgumentException.class, () -> VerifierOptions.privileged().withComplexityLimit(0));
         assertThrows(IllegalArgumentException.class, () -> new MapInfo(1, -1, 8, 1, 0));
         assertTrue(new MapInfo(2, 4, 8, 1, MapInfo.BPF_F_RDONLY_PROG).readOnlyForProgram());
+        assertFalse(new MapInfo(2, 4, 8, 1, 0).readOnlyForProgram());
+        assertTrue(new MapInfo(14, 4, 4, 1, 0).readOnlyForProgram(), "devmap entries are the kernel's");
+        MapInfo inner = new MapInfo(2, 4, 8, 4, 0);
+        MapInfo outer = new MapInfo(12, 4, 4, 2, 0, inner);
+        assertTrue(outer.holdsMaps());
+        assertFalse(inner.holdsMaps());
+        assertThrows(IllegalArgumentException.class, () -> new MapInfo(12, 4, 4, 2, 0, outer),
+                "one level of maps in maps only");
+    }
+
+    @Test
+    void mapInMapWithoutTemplateIsAClearRejection() {
+        Program p = Assembler.assemble("""
+                stw [%r10-4], 0
+                mov %r2, %r10
+                add %r2, -4
+                lddw %r1, 0
+                mov %r0, 0
+                mov %r0, 2
+                exit
+                """);
+        long[] slots = p.slots();
+        // turn the lddw into a map reference (src_reg 1, imm 0) followed by a lookup
+        slots[3] = new io.jxdp.ebpf.isa.Insn(0x18, 1, 1, 0, 0).encode();
+        slots[5] = new io.jxdp.ebpf.isa.Insn(0x85, 0, 0, 0, 1).encode();
+        VerificationResult r = Verifier.verify(Program.ofSlots(slots), List.of(new MapInfo(12, 4, 4, 2, 0)),
+                VerifierOptions.privileged());
+        assertFalse(r.accepted());
+        assertTrue(r.error().orElseThrow().message().contains("has no inner-map template"), r.error().orElseThrow()
+                .format());
+        VerificationResult ok = Verifier.verify(Program.ofSlots(slots),
+                List.of(new MapInfo(12, 4, 4, 2, 0, new MapInfo(2, 4, 8, 4, 0))), VerifierOptions.privileged());
+        assertTrue(ok.accepted(), () -> ok.error().orElseThrow().format());
     }
 
     @Test

@@ -9,7 +9,10 @@ import io.jxdp.ffi.bpf.MapCreateAttr;
 import io.jxdp.ffi.bpf.ProgLoadAttr;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.TreeSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -110,22 +113,37 @@ record VerifierCase(String file, String name, String expect, List<MapInfo> maps,
         return out;
     }
 
+    /** {@code type:key:value:entries[:rdonly]}; a map of maps adds {@code /inner-spec} for its template. */
     private static MapInfo map(String spec) {
-        String[] p = spec.split(":");
+        int slash = spec.indexOf('/');
+        MapInfo inner = slash < 0 ? null : map(spec.substring(slash + 1));
+        String[] p = (slash < 0 ? spec : spec.substring(0, slash)).split(":");
         int type = switch (p[0]) {
             case "hash" -> 1;
             case "array" -> 2;
             case "progarray" -> 3;
             case "perfarray" -> 4;
+            case "percpu_hash" -> 5;
             case "percpu_array" -> 6;
             case "lru_hash" -> 9;
+            case "lru_percpu_hash" -> 10;
+            case "lpm_trie" -> 11;
+            case "array_of_maps" -> 12;
+            case "hash_of_maps" -> 13;
             case "devmap" -> 14;
+            case "cpumap" -> 16;
+            case "xskmap" -> 17;
             case "queue" -> 22;
+            case "stack" -> 23;
+            case "devmap_hash" -> 25;
             case "ringbuf" -> 27;
             default -> throw new IllegalArgumentException("unknown map type " + p[0]);
         };
         int flags = p.length > 4 && p[4].equals("rdonly") ? MapInfo.BPF_F_RDONLY_PROG : 0;
-        return new MapInfo(type, Integer.parseInt(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3]), flags);
+        if (type == 11) {
+            flags |= 1; // BPF_F_NO_PREALLOC: the kernel creates LPM tries only with it
+        }
+        return new MapInfo(type, Integer.parseInt(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3]), flags, inner);
     }
 
     private static Program assemble(String file, String name, String src) {
@@ -195,11 +213,24 @@ record VerifierCase(String file, String name, String expect, List<MapInfo> maps,
         List<Integer> fds = new ArrayList<>();
         try {
             for (MapInfo m : maps) {
-                fds.add(Bpf.mapCreate(MapCreateAttr.of(m.type(), m.keySize(), m.valueSize(), m.maxEntries())
-                        .withFlags(m.flags())));
+                MapCreateAttr a = MapCreateAttr.of(m.type(), m.keySize(), m.valueSize(), m.maxEntries())
+                        .withFlags(m.flags());
+                if (m.inner() != null) {
+                    MapInfo in = m.inner();
+                    int innerFd = Bpf.mapCreate(MapCreateAttr.of(in.type(), in.keySize(), in.valueSize(),
+                            in.maxEntries()).withFlags(in.flags()));
+                    try {
+                        a = a.withInnerMapFd(innerFd);
+                        fds.add(Bpf.mapCreate(a));
+                    } finally {
+                        Bpf.close(innerFd); // the outer map keeps its own copy of the template
+                    }
+                    continue;
+                }
+                fds.add(Bpf.mapCreate(a));
             }
             for (int i = 0; i < maps.size(); i++) {
-                if (maps.get(i).readOnlyForProgram()) {
+                if ((maps.get(i).flags() & MapInfo.BPF_F_RDONLY_PROG) != 0) {
                     Bpf.mapFreeze(fds.get(i)); // libbpf freezes .rodata: only then does the kernel treat it as constant
                 }
             }
@@ -214,18 +245,73 @@ record VerifierCase(String file, String name, String expect, List<MapInfo> maps,
             if (slots.length == 0) {
                 return "bpf(2) refuses an empty program (EINVAL)";
             }
+            ProgLoadAttr attr = ProgLoadAttr.xdp(slots).withLog(1, 1 << 20);
+            byte[] funcInfo = callbackFuncInfo(slots);
+            int btfFd = -1;
             try {
-                int fd = Bpf.progLoad(ProgLoadAttr.xdp(slots).withLog(1, 1 << 20));
+                if (funcInfo != null) {
+                    btfFd = Bpf.btfLoad(STATIC_FUNC_BTF);
+                    attr = attr.withBtf(btfFd, funcInfo, 8, null, 0);
+                }
+                int fd = Bpf.progLoad(attr);
                 Bpf.close(fd);
                 return null;
             } catch (BpfLoadException e) {
                 return lastLine(e.log(), e.errno());
+            } finally {
+                if (btfFd >= 0) {
+                    Bpf.close(btfFd);
+                }
             }
         } finally {
             for (int fd : fds) {
                 Bpf.close(fd);
             }
         }
+    }
+
+    /**
+     * BTF with one static function type ({@code static int f(void)}): the kernel verifies a
+     * callback (BPF_PSEUDO_FUNC) only when the program has BTF func_info saying each function is
+     * static (check_ld_imm(): "missing btf func_info"), which clang always emits and these
+     * hand-written cases lack. Types: [1] INT "int", [2] FUNC_PROTO () -> int, [3] FUNC "f" static.
+     */
+    static final byte[] STATIC_FUNC_BTF = staticFuncBtf();
+
+    private static byte[] staticFuncBtf() {
+        byte[] strings = "\0int\0f\0".getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer types = ByteBuffer.allocate(16 + 12 + 12).order(ByteOrder.nativeOrder());
+        types.putInt(1).putInt(1 << 24).putInt(4).putInt(1 << 24 | 32); // INT "int", signed, 32 bits
+        types.putInt(0).putInt(13 << 24).putInt(1);                       // FUNC_PROTO, no params, returns int
+        types.putInt(5).putInt(12 << 24).putInt(2);                       // FUNC "f", linkage static
+        ByteBuffer b = ByteBuffer.allocate(24 + types.capacity() + strings.length).order(ByteOrder.nativeOrder());
+        b.putShort((short) 0xeB9F).put((byte) 1).put((byte) 0).putInt(24);
+        b.putInt(0).putInt(types.capacity()).putInt(types.capacity()).putInt(strings.length);
+        b.put(types.array()).put(strings);
+        return b.array();
+    }
+
+    /** bpf_func_info records (insn_off, type_id 3) for every function when the program has callbacks; else null. */
+    static byte[] callbackFuncInfo(long[] slots) {
+        TreeSet<Integer> starts = new TreeSet<>();
+        starts.add(0);
+        boolean callbacks = false;
+        for (int i = 0; i < slots.length; i++) {
+            Insn in = Insn.decode(slots[i]);
+            boolean func = in.code() == 0x18 && in.src() == 4;
+            if (func || in.code() == 0x85 && in.src() == 1) {
+                callbacks |= func;
+                starts.add(i + 1 + in.imm());
+            }
+        }
+        if (!callbacks) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.allocate(8 * starts.size()).order(ByteOrder.nativeOrder());
+        for (int s : starts) {
+            b.putInt(s).putInt(3);
+        }
+        return b.array();
     }
 
     private static String lastLine(String log, int errno) {

@@ -83,7 +83,19 @@ class VerifierPerfTest {
                 }
             }
         }
-        ProgramSpec prog = best;
+        measureAgainstKernel("largest corpus program", bestObj, best);
+    }
+
+    @Test
+    void clangBuiltKatranLikeLoadBalancerAgainstTheKernel() throws Exception {
+        BpfObject obj = BpfObjectLoader.load(ClangProgramsTest.DIR.resolve("lb_katran.o"));
+        ProgramSpec prog = obj.program("xdp_lb").orElseThrow();
+        assertTrue(prog.instructionCount() >= 1400, "lb_katran has " + prog.instructionCount() + " insns");
+        measureAgainstKernel("clang-built Katran-like load balancer", obj, prog);
+    }
+
+    /** jxdp's median verify time against the kernel's median BPF_PROG_LOAD time, with real maps. */
+    private static void measureAgainstKernel(String what, BpfObject bestObj, ProgramSpec prog) throws IOException {
         List<MapInfo> maps = bestObj.maps().stream().map(MapInfo::of).toList();
         VerificationResult r = Verifier.verify(prog, maps, VerifierOptions.privileged().withLogLevel(0));
         assertTrue(r.accepted());
@@ -103,8 +115,8 @@ class VerifierPerfTest {
             }
             String license = bestObj.license().isEmpty() ? "GPL" : bestObj.license();
             long kernel = medianNanos(2, 9, () -> kernelLoadNanos(slots, license));
-            report(String.format("largest corpus program %s (%d insns): jxdp verify %.3f ms, %d insns processed,"
-                    + " %d states; kernel BPF_PROG_LOAD %.3f ms (medians)", prog.name(), prog.instructionCount(),
+            report(String.format("%s %s (%d insns): jxdp verify %.3f ms, %d insns processed,"
+                    + " %d states; kernel BPF_PROG_LOAD %.3f ms (medians)", what, prog.name(), prog.instructionCount(),
                     jxdp / 1e6, r.processedInsns(), r.totalStates(), kernel / 1e6));
         } finally {
             fds.forEach(Bpf::close);

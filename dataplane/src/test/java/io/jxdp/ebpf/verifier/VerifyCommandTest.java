@@ -41,11 +41,17 @@ class VerifyCommandTest {
 
     @Test
     void rejectsWithSourceLineAndState() {
-        String out = run(1, "verify", "src/test/resources/elf/mapinmap.o");
+        String out = run(1, "verify", "src/test/resources/verifier/progs/bad_callback_ret.o");
         assertTrue(out.contains("REJECTED"), out);
-        assertTrue(out.contains("mapinmap.c:28"), out);
-        assertTrue(out.contains("map-in-map lookups are not supported yet"), out);
-        assertTrue(out.contains("R1=map_ptr"), out);
+        assertTrue(out.contains("bad_callback_ret.c:7"), out);
+        assertTrue(out.contains("At callback return the register R0"), out);
+        assertTrue(out.contains("frame1"), out);
+    }
+
+    @Test
+    void acceptsMapInMapLookups() {
+        String out = run(0, "verify", "src/test/resources/elf/mapinmap.o");
+        assertTrue(out.contains("xdp_mim: verified"), out);
     }
 
     @Test
