@@ -26,7 +26,7 @@ public final class InterpBench {
         for (Interpreter.Mode mode : Interpreter.Mode.values()) {
             alu(mode, seconds);
         }
-        for (String name : List.of("xdp_tx", "xdp_parser", "xdp_stats", "xdp_flow_counter", "xdp_csum")) {
+        for (String name : List.of("xdp_pass", "xdp_tx", "xdp_parser", "xdp_stats", "xdp_flow_counter", "xdp_csum")) {
             if (only != null && !only.equals(name)) {
                 continue;
             }
