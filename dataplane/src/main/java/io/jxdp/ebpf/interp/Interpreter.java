@@ -443,24 +443,17 @@ public final class Interpreter {
                         stackLow += STACK_SIZE;
                         next = returnPc[depth];
                     }
-                    // loads: dst = *(size *)(src + off); imm holds the zero-extension mask (all ones for LDXS*)
-                    case LDXB, LDXH, LDXW, LDXDW, LDXSB, LDXSH, LDXSW -> {
-                        long a = r[s] + off[pc];
-                        int w = width[pc];
-                        if (checked && !(a >= stackLow && a + w <= stackTop && a + w >= a)) {
-                            checkRegion(pc, a, w, false, stackLow);
-                        }
-                        r[d] = load(w, a) & k;
-                    }
-                    // stores: *(size *)(dst + off) = imm (ST) or src (STX)
-                    case STB, STH, STW, STDW, STXB, STXH, STXW, STXDW -> {
-                        long a = r[d] + off[pc];
-                        int w = width[pc];
-                        if (checked && !(a >= stackLow && a + w <= stackTop && a + w >= a)) {
-                            checkRegion(pc, a, w, true, stackLow);
-                        }
-                        store(w, a, c == STXB || c == STXH || c == STXW || c == STXDW ? r[s] : k);
-                    }
+                    // loads: dst = *(size *)(src + off), one access site per width; imm holds the
+                    // zero-extension mask (all ones for the sign-extending LDXS forms)
+                    case LDXB, LDXSB -> r[d] = (byte) LD8.get(MEM, loadAddr(checked, pc, r[s] + off[pc], 1, stackLow)) & k;
+                    case LDXH, LDXSH -> r[d] = (short) LD16.get(MEM, loadAddr(checked, pc, r[s] + off[pc], 2, stackLow)) & k;
+                    case LDXW, LDXSW -> r[d] = (int) LD32.get(MEM, loadAddr(checked, pc, r[s] + off[pc], 4, stackLow)) & k;
+                    case LDXDW -> r[d] = (long) LD64.get(MEM, loadAddr(checked, pc, r[s] + off[pc], 8, stackLow));
+                    // stores: *(size *)(dst + off) = imm (ST) or src (STX), one access site per width
+                    case STB, STXB -> LD8.set(MEM, storeAddr(checked, pc, r[d] + off[pc], 1, stackLow), (byte) (c == STXB ? r[s] : k));
+                    case STH, STXH -> LD16.set(MEM, storeAddr(checked, pc, r[d] + off[pc], 2, stackLow), (short) (c == STXH ? r[s] : k));
+                    case STW, STXW -> LD32.set(MEM, storeAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) (c == STXW ? r[s] : k));
+                    case STDW, STXDW -> LD64.set(MEM, storeAddr(checked, pc, r[d] + off[pc], 8, stackLow), c == STXDW ? r[s] : k);
                     case ATOMIC32_ADD, ATOMIC32_FETCH_ADD, ATOMIC32_OR, ATOMIC32_FETCH_OR, ATOMIC32_AND,
                          ATOMIC32_FETCH_AND, ATOMIC32_XOR, ATOMIC32_FETCH_XOR, ATOMIC32_XCHG, ATOMIC32_CMPXCHG,
                          ATOMIC64_ADD, ATOMIC64_FETCH_ADD, ATOMIC64_OR, ATOMIC64_FETCH_OR, ATOMIC64_AND,
@@ -520,26 +513,22 @@ public final class Interpreter {
     }
 
     /**
-     * A little-endian load of w bytes, sign-extended (callers mask for the zero-extending forms).
-     * One access site per width keeps the dispatch loop small for the JIT.
+     * The address of a load; in checked mode it must lie in the active stack frames (two compares,
+     * the common case) or in one of the regions.
      */
-    private static long load(int w, long a) {
-        return switch (w) {
-            case 1 -> (byte) LD8.get(MEM, a);
-            case 2 -> (short) LD16.get(MEM, a);
-            case 4 -> (int) LD32.get(MEM, a);
-            default -> (long) LD64.get(MEM, a);
-        };
+    private long loadAddr(boolean checked, int pc, long a, int size, long stackLow) {
+        if (checked && !(a >= stackLow && a + size <= stackTop && a + size >= a)) {
+            checkRegion(pc, a, size, false, stackLow);
+        }
+        return a;
     }
 
-    /** A little-endian store of the low w bytes of v. */
-    private static void store(int w, long a, long v) {
-        switch (w) {
-            case 1 -> LD8.set(MEM, a, (byte) v);
-            case 2 -> LD16.set(MEM, a, (short) v);
-            case 4 -> LD32.set(MEM, a, (int) v);
-            default -> LD64.set(MEM, a, v);
+    /** The address of a store, checked as {@link #loadAddr} but against writable regions. */
+    private long storeAddr(boolean checked, int pc, long a, int size, long stackLow) {
+        if (checked && !(a >= stackLow && a + size <= stackTop && a + size >= a)) {
+            checkRegion(pc, a, size, true, stackLow);
         }
+        return a;
     }
 
     /**

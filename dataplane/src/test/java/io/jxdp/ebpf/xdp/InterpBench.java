@@ -11,33 +11,73 @@ import java.util.List;
  * loop through {@link Interpreter}. Timing is printed, never asserted (the machine is shared; compare
  * ratios within one run). Run from the repository root after {@code mvn -pl dataplane -am test-compile}:
  * <pre>
- *   java --enable-native-access=ALL-UNNAMED -cp "$(cat dataplane/target/bench.cp)" io.jxdp.ebpf.xdp.InterpBench [seconds-per-case]
+ *   (cd dataplane &amp;&amp; mvn -q -o dependency:build-classpath -Dmdep.outputFile=target/deps.cp)
+ *   java --enable-native-access=ALL-UNNAMED \
+ *       -cp dataplane/target/classes:dataplane/target/test-classes:afxdp-ffi/target/classes:$(cat dataplane/target/deps.cp) \
+ *       io.jxdp.ebpf.xdp.InterpBench [seconds-per-case] [warm-up-seconds]
  * </pre>
- * (bench.cp: {@code target/classes:target/test-classes:} plus {@code mvn dependency:build-classpath}).
  */
 public final class InterpBench {
     private InterpBench() {
     }
 
+    private static final List<String> PROGRAMS = List.of("xdp_pass", "xdp_tx", "xdp_parser", "xdp_stats",
+            "xdp_flow_counter", "xdp_csum");
+
+    /**
+     * Args: [seconds per measured case] [warm-up seconds]. The warm-up runs the ALU loop and every
+     * program in both modes round-robin first, so the shared dispatch loop has seen every opcode and
+     * branch before anything is measured: the figures are then C2 steady state, not a deoptimization
+     * and recompilation that one program's first use of an opcode would cause mid-measurement.
+     */
     public static void main(String[] args) throws Exception {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 2.0;
-        String only = args.length > 1 ? args[1] : null;
-        System.out.printf("%-18s %-9s %12s %10s %12s%n", "case", "mode", "ns/packet", "insns", "ns/insn");
+        double warmup = args.length > 1 ? Double.parseDouble(args[1]) : 10.0;
+        List<Case> cases = new java.util.ArrayList<>();
         for (Interpreter.Mode mode : Interpreter.Mode.values()) {
-            alu(mode, seconds);
+            cases.add(alu(mode));
         }
-        for (String name : List.of("xdp_pass", "xdp_tx", "xdp_parser", "xdp_stats", "xdp_flow_counter", "xdp_csum")) {
-            if (only != null && !only.equals(name)) {
-                continue;
-            }
+        for (String name : PROGRAMS) {
             for (Interpreter.Mode mode : Interpreter.Mode.values()) {
-                xdp(name, mode, seconds);
+                cases.add(xdp(name, mode));
             }
+        }
+        long sink = 0;
+        long end = System.nanoTime() + (long) (warmup * 1e9);
+        while (System.nanoTime() < end) {
+            for (Case c : cases) {
+                for (int i = 0; i < 200; i++) {
+                    sink += c.run.getAsLong();
+                }
+            }
+        }
+        System.out.printf("%-18s %-9s %12s %10s %12s%n", "case", "mode", "ns/run", "insns/run", "ns/insn");
+        for (Case c : cases) {
+            long runs = 0;
+            long t0 = System.nanoTime();
+            long stop = t0 + (long) (seconds * 1e9);
+            long t;
+            do {
+                for (int i = 0; i < 100; i++) {
+                    sink += c.run.getAsLong();
+                }
+                runs += 100;
+            } while ((t = System.nanoTime()) < stop);
+            double ns = (double) (t - t0) / runs;
+            System.out.printf("%-18s %-9s %12.1f %10.1f %12.2f%n", c.name, c.mode, ns, c.insns, ns / c.insns);
+        }
+        System.out.println("(sink " + (sink & 1) + ")");
+        for (Case c : cases) {
+            c.close.run();
         }
     }
 
+    private record Case(String name, Interpreter.Mode mode, java.util.function.LongSupplier run, double insns,
+            Runnable close) {
+    }
+
     /** r0 = sum of a small ALU body over a 1000-iteration loop: ~8 instructions per iteration. */
-    private static void alu(Interpreter.Mode mode, double seconds) {
+    private static Case alu(Interpreter.Mode mode) {
         Insns p = new Insns()
                 .movImm(0, 0)
                 .movImm(1, 1000)
@@ -52,62 +92,27 @@ public final class InterpBench {
                 .raw(0x55, 1, 0, -7, 0)      // if r1 != 0 goto loop
                 .raw(0x95, 0, 0, 0, 0);      // exit
         Interpreter in = new Interpreter(Program.ofSlots(p.build()), null, mode);
-        long sink = 0;
-        long deadline = System.nanoTime() + (long) (seconds * 0.5e9);
-        while (System.nanoTime() < deadline) {
-            sink += in.run(0, 0);
-        }
-        long insns = 0;
-        long runs = 0;
-        long t0 = System.nanoTime();
-        long end = t0 + (long) (seconds * 1e9);
-        long t;
-        do {
-            for (int i = 0; i < 100; i++) {
-                sink += in.run(0, 0);
-                insns += in.instructionCount();
-            }
-            runs += 100;
-        } while ((t = System.nanoTime()) < end);
-        double ns = t - t0;
-        System.out.printf("%-18s %-9s %12.1f %10d %12.2f   (sink %d)%n", "alu-loop", mode, ns / runs, insns / runs,
-                ns / insns, sink & 1);
+        in.run(0, 0);
+        return new Case("alu-loop", mode, () -> in.run(0, 0), in.instructionCount(), () -> { });
     }
 
-    private static void xdp(String name, Interpreter.Mode mode, double seconds) throws Exception {
+    /** One case per program and mode: each call runs the next packet of the program's pcap. */
+    private static Case xdp(String name, Interpreter.Mode mode) throws Exception {
         Corpus.Entry entry = Corpus.entries().stream().filter(e -> e.name().equals(name)).findFirst().orElseThrow();
         byte[][] ps = PacketFiles.read(entry.pcap()).stream().filter(b -> b.length >= 14).toArray(byte[][]::new);
-        try (InterpreterXdpEngine e = InterpreterXdpEngine.create(BpfObjectLoader.load(entry.object()),
-                entry.program(), mode, 1)) {
-            e.traceSink(TraceSink.discard());
-            long sink = 0;
-            long deadline = System.nanoTime() + (long) (seconds * 0.5e9);
-            int i = 0;
-            while (System.nanoTime() < deadline) {
-                byte[] b = ps[i++ % ps.length];
-                sink += e.runInPlace(b, b.length);
-            }
-            // instructions per packet, averaged over the pcap, measured through a bare interpreter count
-            long runs = 0;
-            long t0 = System.nanoTime();
-            long end = t0 + (long) (seconds * 1e9);
-            long t;
-            do {
-                for (int k = 0; k < 100; k++) {
-                    byte[] b = ps[i++ % ps.length];
-                    sink += e.runInPlace(b, b.length);
-                }
-                runs += 100;
-            } while ((t = System.nanoTime()) < end);
-            long insns = 0;
-            for (byte[] b : ps) {
-                e.runInPlace(b, b.length);
-                insns += e.lastInstructionCount();
-            }
-            double ns = (double) (t - t0) / runs;
-            double perPacket = (double) insns / ps.length;
-            System.out.printf("%-18s %-9s %12.1f %10.1f %12.2f   (sink %d)%n", name, mode, ns, perPacket,
-                    ns / perPacket, sink & 1);
+        InterpreterXdpEngine e = InterpreterXdpEngine.create(BpfObjectLoader.load(entry.object()), entry.program(),
+                mode, 1);
+        e.traceSink(TraceSink.discard());
+        long insns = 0;
+        for (byte[] b : ps) {
+            e.runInPlace(b, b.length);
+            insns += e.lastInstructionCount();
         }
+        int[] next = {0};
+        return new Case(name, mode, () -> {
+            byte[] b = ps[next[0]];
+            next[0] = next[0] + 1 == ps.length ? 0 : next[0] + 1;
+            return e.runInPlace(b, b.length);
+        }, (double) insns / ps.length, e::close);
     }
 }
