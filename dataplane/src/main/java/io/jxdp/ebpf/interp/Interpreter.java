@@ -83,6 +83,11 @@ public final class Interpreter {
     private final long[] reg = new long[11];
     private final long[] saved = new long[MAX_FRAMES * 4];
     private final int[] returnPc = new int[MAX_FRAMES];
+    /**
+     * The native stack. Held in a field because it belongs to an automatic arena: once the segment is
+     * unreachable the GC frees the memory, and the raw address in r10 would then point at freed memory.
+     */
+    private final MemorySegment stack;
     private final long stackBase;
     private final long stackTop;
     private final MemoryRegions regions = new MemoryRegions();
@@ -105,7 +110,7 @@ public final class Interpreter {
         imm = new long[n];
         helperAt = new Helper[n];
         decode();
-        MemorySegment stack = Arena.ofAuto().allocate((long) STACK_SIZE * MAX_FRAMES, 16);
+        stack = Arena.ofAuto().allocate((long) STACK_SIZE * MAX_FRAMES, 16);
         stackBase = stack.address();
         stackTop = stackBase + (long) STACK_SIZE * MAX_FRAMES;
     }
@@ -486,6 +491,7 @@ public final class Interpreter {
                 pc = next;
             }
         } finally {
+            java.lang.ref.Reference.reachabilityFence(stack); // r10 points into it until the run ends
             count = n;
             if (regions.count() > regionMark) {
                 regions.truncate(regionMark); // regions helpers added during this run end with it
