@@ -1,5 +1,7 @@
 package io.jxdp.ebpf.interp;
 
+import static io.jxdp.ebpf.interp.OpCodes.*;
+
 import io.jxdp.ebpf.asm.Disassembler;
 import io.jxdp.ebpf.helper.CallContext;
 import io.jxdp.ebpf.helper.Helper;
@@ -48,8 +50,15 @@ public final class Interpreter {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfShort NET16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt NET32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    // Plain loads and stores go through these constant VarHandles rather than MemorySegment.get/set:
+    // the same access, but C1 (which runs the loop until C2 is done with it) links a constant handle
+    // directly instead of re-deriving it from the layout on every access.
+    private static final VarHandle LD8 = ValueLayout.JAVA_BYTE.varHandle().withInvokeExactBehavior();
+    private static final VarHandle LD16 = U16.varHandle().withInvokeExactBehavior();
+    private static final VarHandle LD32 = U32.varHandle().withInvokeExactBehavior();
+    private static final VarHandle LD64 = U64.varHandle().withInvokeExactBehavior();
     private static final VarHandle ATOMIC32 = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle ATOMIC64 = ValueLayout.JAVA_LONG.varHandle();
     private static final long M32 = 0xffff_ffffL;
@@ -57,12 +66,18 @@ public final class Interpreter {
     private final Program program;
     private final HelperRegistry helpers;
     private final boolean checked;
-    private final Op[] ops;
+    /** {@link OpCodes} dispatch code of each slot ({@link OpCodes#SLOT2} for an lddw's second slot). */
+    private final int[] code;
+    /** Access width in bytes of loads, stores and atomics. */
+    private final byte[] width;
     private final byte[] dst;
     private final byte[] src;
     /** off field, or the absolute target for jumps and local calls. */
     private final int[] off;
-    /** imm sign-extended, or the whole 64-bit value for lddw. */
+    /**
+     * imm sign-extended, or the whole 64-bit value for lddw; for LDX (whose imm the ISA leaves unused)
+     * the mask that zero-extends the loaded value (all ones for the sign-extending LDXS forms).
+     */
     private final long[] imm;
     private final Helper[] helperAt;
 
@@ -91,7 +106,8 @@ public final class Interpreter {
         this.checked = mode == Mode.CHECKED;
         this.budget = checked ? DEFAULT_CHECKED_BUDGET : Long.MAX_VALUE;
         int n = program.length();
-        ops = new Op[n];
+        code = new int[n];
+        width = new byte[n];
         dst = new byte[n];
         src = new byte[n];
         off = new int[n];
@@ -105,6 +121,7 @@ public final class Interpreter {
 
     private void decode() {
         int n = program.length();
+        Op[] ops = new Op[n];
         boolean[] second = new boolean[n];
         for (int pc = 0; pc < n; pc++) {
             Insn i = program.insn(pc);
@@ -119,6 +136,7 @@ public final class Interpreter {
                 throw fault(pc, "r10 is the read-only frame pointer");
             }
             ops[pc] = op;
+            code[pc] = op.ordinal();
             dst[pc] = (byte) i.dst();
             src[pc] = (byte) i.src();
             off[pc] = i.off();
@@ -139,6 +157,15 @@ public final class Interpreter {
                 case JA32, CALL_LOCAL -> off[pc] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE,
                         pc + 1L + i.imm()));
                 case CALL -> helperAt[pc] = helpers == null ? null : helpers.get(i.imm());
+                case LDX -> {
+                    width[pc] = (byte) op.width;
+                    imm[pc] = op.width == 8 ? -1L : (1L << (8 * op.width)) - 1; // zero-extends the load
+                }
+                case LDXSX -> {
+                    width[pc] = (byte) op.width;
+                    imm[pc] = -1L; // load() sign-extends
+                }
+                case ST, STX, ATOMIC -> width[pc] = (byte) op.width;
                 default -> { }
             }
         }
@@ -160,7 +187,7 @@ public final class Interpreter {
         }
         for (int pc = 0; pc < n; pc++) {
             if (second[pc]) {
-                ops[pc] = null; // executing it (fall-through cannot happen) is a fault
+                code[pc] = OpCodes.SLOT2; // executing it (fall-through cannot happen) is a fault
             }
         }
     }
@@ -226,7 +253,7 @@ public final class Interpreter {
      * first instruction with the same frame, kernel/bpf/core.c JMP_TAIL_CALL).
      */
     public long run(CallContext ctx, int entryPc, long r1, long r2, long r3, long r4, long r5) {
-        if (entryPc < 0 || entryPc >= ops.length || ops[entryPc] == null) {
+        if (entryPc < 0 || entryPc >= code.length || code[entryPc] == OpCodes.SLOT2) {
             throw fault(entryPc, "entry " + entryPc + " is not an instruction of the program");
         }
         ctx.regions(checked ? regions : null);
@@ -254,7 +281,7 @@ public final class Interpreter {
     public long callFunction(CallContext ctx, int pc, long r1, long r2, long r3, long r4, long r5) {
         final long[] r = reg;
         int depth = (int) ((stackTop - r[10]) / STACK_SIZE);
-        if (pc < 0 || pc >= ops.length || ops[pc] == null) {
+        if (pc < 0 || pc >= code.length || code[pc] == OpCodes.SLOT2) {
             throw fault(pc, "callback target " + pc + " is not an instruction of the program");
         }
         if (depth + 1 >= MAX_FRAMES) {
@@ -277,7 +304,8 @@ public final class Interpreter {
     /** Runs from pc in frame entryDepth until that frame exits; returns r0. */
     private long execute(CallContext ctx, int entryPc, int entryDepth, long r1, long r2, long r3, long r4, long r5) {
         final long[] r = reg;
-        final Op[] ops = this.ops;
+        final int[] code = this.code;
+        final byte[] width = this.width;
         final byte[] dst = this.dst;
         final byte[] src = this.src;
         final int[] off = this.off;
@@ -301,16 +329,12 @@ public final class Interpreter {
                 if (++n > budget) {
                     throw fault(pc, "instruction budget of " + budget + " exhausted");
                 }
-                final Op op = ops[pc];
-                if (op == null) {
-                    // kept out of the switch: "case null" would turn it into an indy type switch
-                    throw fault(pc, "executing the second slot of an lddw");
-                }
+                final int c = code[pc];
                 final int d = dst[pc];
                 final int s = src[pc];
                 final long k = imm[pc];
                 int next = pc + 1;
-                switch (op) {
+                switch (c) {
                     // ALU64, immediate (sign-extended) and register sources
                     case ADD64_IMM -> r[d] += k;
                     case ADD64_REG -> r[d] += r[s];
@@ -485,74 +509,45 @@ public final class Interpreter {
                         stackLow += STACK_SIZE;
                         next = returnPc[depth];
                     }
-                    // loads: dst = *(size *)(src + off)
-                    case LDXB -> r[d] = MEM.get(ValueLayout.JAVA_BYTE, addr(checked, pc, r[s] + off[pc], 1, false, stackLow)) & 0xffL;
-                    case LDXH -> r[d] = MEM.get(U16, addr(checked, pc, r[s] + off[pc], 2, false, stackLow)) & 0xffffL;
-                    case LDXW -> r[d] = MEM.get(U32, addr(checked, pc, r[s] + off[pc], 4, false, stackLow)) & M32;
-                    case LDXDW -> r[d] = MEM.get(U64, addr(checked, pc, r[s] + off[pc], 8, false, stackLow));
-                    case LDXSB -> r[d] = MEM.get(ValueLayout.JAVA_BYTE, addr(checked, pc, r[s] + off[pc], 1, false, stackLow));
-                    case LDXSH -> r[d] = MEM.get(U16, addr(checked, pc, r[s] + off[pc], 2, false, stackLow));
-                    case LDXSW -> r[d] = MEM.get(U32, addr(checked, pc, r[s] + off[pc], 4, false, stackLow));
-                    // stores: *(size *)(dst + off) = imm or src
-                    case STB -> MEM.set(ValueLayout.JAVA_BYTE, addr(checked, pc, r[d] + off[pc], 1, true, stackLow), (byte) k);
-                    case STH -> MEM.set(U16, addr(checked, pc, r[d] + off[pc], 2, true, stackLow), (short) k);
-                    case STW -> MEM.set(U32, addr(checked, pc, r[d] + off[pc], 4, true, stackLow), (int) k);
-                    case STDW -> MEM.set(U64, addr(checked, pc, r[d] + off[pc], 8, true, stackLow), k);
-                    case STXB -> MEM.set(ValueLayout.JAVA_BYTE, addr(checked, pc, r[d] + off[pc], 1, true, stackLow), (byte) r[s]);
-                    case STXH -> MEM.set(U16, addr(checked, pc, r[d] + off[pc], 2, true, stackLow), (short) r[s]);
-                    case STXW -> MEM.set(U32, addr(checked, pc, r[d] + off[pc], 4, true, stackLow), (int) r[s]);
-                    case STXDW -> MEM.set(U64, addr(checked, pc, r[d] + off[pc], 8, true, stackLow), r[s]);
-                    // atomics (kernel: 32-bit fetch results are zero-extended into the register). The casts
-                    // keep each VarHandle call site's type exact; forms without FETCH drop the old value.
-                    case ATOMIC32_ADD -> { int ignoredOld = (int) ATOMIC32.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
-                    case ATOMIC32_FETCH_ADD -> r[s] = (int) ATOMIC32.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_OR -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
-                    case ATOMIC32_FETCH_OR -> r[s] = (int) ATOMIC32.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_AND -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
-                    case ATOMIC32_FETCH_AND -> r[s] = (int) ATOMIC32.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_XOR -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]); }
-                    case ATOMIC32_FETCH_XOR -> r[s] = (int) ATOMIC32.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_XCHG -> r[s] = (int) ATOMIC32.getAndSet(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[s]) & M32;
-                    case ATOMIC32_CMPXCHG -> r[0] = (int) ATOMIC32.compareAndExchange(MEM, atomicAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) r[0], (int) r[s]) & M32;
-                    case ATOMIC64_ADD -> { long ignoredOld = (long) ATOMIC64.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
-                    case ATOMIC64_FETCH_ADD -> r[s] = (long) ATOMIC64.getAndAdd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_OR -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
-                    case ATOMIC64_FETCH_OR -> r[s] = (long) ATOMIC64.getAndBitwiseOr(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_AND -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
-                    case ATOMIC64_FETCH_AND -> r[s] = (long) ATOMIC64.getAndBitwiseAnd(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_XOR -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]); }
-                    case ATOMIC64_FETCH_XOR -> r[s] = (long) ATOMIC64.getAndBitwiseXor(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_XCHG -> r[s] = (long) ATOMIC64.getAndSet(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[s]);
-                    case ATOMIC64_CMPXCHG -> r[0] = (long) ATOMIC64.compareAndExchange(MEM, atomicAddr(checked, pc, r[d] + off[pc], 8, stackLow), r[0], r[s]);
+                    // loads: dst = *(size *)(src + off), one access site per width; imm holds the
+                    // zero-extension mask (all ones for the sign-extending LDXS forms)
+                    case LDXB, LDXSB -> r[d] = (byte) LD8.get(MEM, loadAddr(checked, pc, r[s] + off[pc], 1, stackLow)) & k;
+                    case LDXH, LDXSH -> r[d] = (short) LD16.get(MEM, loadAddr(checked, pc, r[s] + off[pc], 2, stackLow)) & k;
+                    case LDXW, LDXSW -> r[d] = (int) LD32.get(MEM, loadAddr(checked, pc, r[s] + off[pc], 4, stackLow)) & k;
+                    case LDXDW -> r[d] = (long) LD64.get(MEM, loadAddr(checked, pc, r[s] + off[pc], 8, stackLow));
+                    // stores: *(size *)(dst + off) = imm (ST) or src (STX), one access site per width
+                    case STB, STXB -> LD8.set(MEM, storeAddr(checked, pc, r[d] + off[pc], 1, stackLow), (byte) (c == STXB ? r[s] : k));
+                    case STH, STXH -> LD16.set(MEM, storeAddr(checked, pc, r[d] + off[pc], 2, stackLow), (short) (c == STXH ? r[s] : k));
+                    case STW, STXW -> LD32.set(MEM, storeAddr(checked, pc, r[d] + off[pc], 4, stackLow), (int) (c == STXW ? r[s] : k));
+                    case STDW, STXDW -> LD64.set(MEM, storeAddr(checked, pc, r[d] + off[pc], 8, stackLow), c == STXDW ? r[s] : k);
+                    case ATOMIC32_ADD, ATOMIC32_FETCH_ADD, ATOMIC32_OR, ATOMIC32_FETCH_OR, ATOMIC32_AND,
+                         ATOMIC32_FETCH_AND, ATOMIC32_XOR, ATOMIC32_FETCH_XOR, ATOMIC32_XCHG, ATOMIC32_CMPXCHG,
+                         ATOMIC64_ADD, ATOMIC64_FETCH_ADD, ATOMIC64_OR, ATOMIC64_FETCH_OR, ATOMIC64_AND,
+                         ATOMIC64_FETCH_AND, ATOMIC64_XOR, ATOMIC64_FETCH_XOR, ATOMIC64_XCHG, ATOMIC64_CMPXCHG -> {
+                        long a = r[d] + off[pc];
+                        if (checked) {
+                            checkAtomic(pc, a, width[pc], stackLow);
+                        }
+                        atomic(c, a, r, s);
+                    }
                     // 64-bit immediates; pseudo forms must have been resolved by a loader
                     case LDDW -> {
                         r[d] = k;
                         next = pc + 2;
                     }
                     case LDDW_MAP_FD, LDDW_MAP_VALUE, LDDW_BTF_ID, LDDW_FUNC, LDDW_MAP_IDX, LDDW_MAP_IDX_VALUE ->
-                            throw fault(pc, "unresolved pseudo lddw (" + op.name().toLowerCase() + "): load it through a loader");
+                            throw fault(pc, "unresolved pseudo lddw (" + Op.values()[c].name().toLowerCase()
+                                    + "): load it through a loader");
                     // legacy packet loads: big-endian from the context's packet; out of range ends with r0 = 0
-                    case LDABSB, LDINDB -> {
-                        long p = packetOffset(ctx, op == Op.LDINDB ? r[s] + (int) k : (int) k, 1);
-                        if (p < 0) {
+                    case LDABSB, LDABSH, LDABSW, LDINDB, LDINDH, LDINDW -> {
+                        long v = legacyLoad(ctx, c, r[s], k);
+                        if (v < 0) {
                             return 0;
                         }
-                        r[0] = MEM.get(ValueLayout.JAVA_BYTE, p) & 0xffL;
+                        r[0] = v;
                     }
-                    case LDABSH, LDINDH -> {
-                        long p = packetOffset(ctx, op == Op.LDINDH ? r[s] + (int) k : (int) k, 2);
-                        if (p < 0) {
-                            return 0;
-                        }
-                        r[0] = MEM.get(BE16, p) & 0xffffL;
-                    }
-                    case LDABSW, LDINDW -> {
-                        long p = packetOffset(ctx, op == Op.LDINDW ? r[s] + (int) k : (int) k, 4);
-                        if (p < 0) {
-                            return 0;
-                        }
-                        r[0] = MEM.get(BE32, p) & M32;
-                    }
+                    case SLOT2 -> throw fault(pc, "executing the second slot of an lddw");
+                    default -> throw fault(pc, "no handler for opcode " + Op.values()[c]); // decode admits none
                 }
                 pc = next;
             }
@@ -569,31 +564,92 @@ public final class Interpreter {
         }
     }
 
-    /** The address of packet bytes [o, o + size), or -1 when they are outside the packet. */
-    private static long packetOffset(CallContext ctx, long o, int size) {
-        // kernel bpf_skb_load_helper: the offset is a signed 32-bit value checked against the length
-        int ofs = (int) o;
+    /**
+     * LD_ABS/LD_IND: the big-endian packet value, or -1 when the bytes are outside the packet (the
+     * kernel's bpf_skb_load_helper: the offset is a signed 32-bit value checked against the length).
+     * Out of line: these legacy forms are rare and must not grow the dispatch loop.
+     */
+    private static long legacyLoad(CallContext ctx, int c, long rs, long k) {
+        int size = c == LDABSB || c == LDINDB ? 1 : c == LDABSH || c == LDINDH ? 2 : 4;
+        int ofs = (int) (c == LDINDB || c == LDINDH || c == LDINDW ? rs + (int) k : (int) k);
         if (ofs < 0 || (long) ofs + size > ctx.packetLength() || ctx.packetData() == 0) {
             return -1;
         }
-        return ctx.packetData() + ofs;
+        long p = ctx.packetData() + ofs;
+        return switch (size) {
+            case 1 -> MEM.get(ValueLayout.JAVA_BYTE, p) & 0xffL;
+            case 2 -> MEM.get(NET16, p) & 0xffffL;
+            default -> MEM.get(NET32, p) & M32;
+        };
     }
 
-    private long addr(boolean checked, int pc, long a, int size, boolean write, long stackLow) {
-        if (checked && !(a >= stackLow && a + size <= stackTop && a + size >= a) && !regions.allows(a, size, write)) {
+    /**
+     * The address of a load; in checked mode it must lie in the active stack frames (two compares,
+     * the common case) or in one of the regions.
+     */
+    private long loadAddr(boolean checked, int pc, long a, int size, long stackLow) {
+        if (checked && !(a >= stackLow && a + size <= stackTop && a + size >= a)) {
+            checkRegion(pc, a, size, false, stackLow);
+        }
+        return a;
+    }
+
+    /** The address of a store, checked as {@link #loadAddr} but against writable regions. */
+    private long storeAddr(boolean checked, int pc, long a, int size, long stackLow) {
+        if (checked && !(a >= stackLow && a + size <= stackTop && a + size >= a)) {
+            checkRegion(pc, a, size, true, stackLow);
+        }
+        return a;
+    }
+
+    /**
+     * The atomic operations (kernel: 32-bit fetch results are zero-extended into the register). Out
+     * of line: too large to inline, so twenty VarHandle call sites stay out of the dispatch loop. The
+     * casts keep each VarHandle call site's type exact; forms without FETCH drop the old value.
+     */
+    private static void atomic(int c, long a, long[] r, int s) {
+        switch (c) {
+            case ATOMIC32_ADD -> { int ignoredOld = (int) ATOMIC32.getAndAdd(MEM, a, (int) r[s]); }
+            case ATOMIC32_FETCH_ADD -> r[s] = (int) ATOMIC32.getAndAdd(MEM, a, (int) r[s]) & M32;
+            case ATOMIC32_OR -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseOr(MEM, a, (int) r[s]); }
+            case ATOMIC32_FETCH_OR -> r[s] = (int) ATOMIC32.getAndBitwiseOr(MEM, a, (int) r[s]) & M32;
+            case ATOMIC32_AND -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseAnd(MEM, a, (int) r[s]); }
+            case ATOMIC32_FETCH_AND -> r[s] = (int) ATOMIC32.getAndBitwiseAnd(MEM, a, (int) r[s]) & M32;
+            case ATOMIC32_XOR -> { int ignoredOld = (int) ATOMIC32.getAndBitwiseXor(MEM, a, (int) r[s]); }
+            case ATOMIC32_FETCH_XOR -> r[s] = (int) ATOMIC32.getAndBitwiseXor(MEM, a, (int) r[s]) & M32;
+            case ATOMIC32_XCHG -> r[s] = (int) ATOMIC32.getAndSet(MEM, a, (int) r[s]) & M32;
+            case ATOMIC32_CMPXCHG -> r[0] = (int) ATOMIC32.compareAndExchange(MEM, a, (int) r[0], (int) r[s]) & M32;
+            case ATOMIC64_ADD -> { long ignoredOld = (long) ATOMIC64.getAndAdd(MEM, a, r[s]); }
+            case ATOMIC64_FETCH_ADD -> r[s] = (long) ATOMIC64.getAndAdd(MEM, a, r[s]);
+            case ATOMIC64_OR -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseOr(MEM, a, r[s]); }
+            case ATOMIC64_FETCH_OR -> r[s] = (long) ATOMIC64.getAndBitwiseOr(MEM, a, r[s]);
+            case ATOMIC64_AND -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseAnd(MEM, a, r[s]); }
+            case ATOMIC64_FETCH_AND -> r[s] = (long) ATOMIC64.getAndBitwiseAnd(MEM, a, r[s]);
+            case ATOMIC64_XOR -> { long ignoredOld = (long) ATOMIC64.getAndBitwiseXor(MEM, a, r[s]); }
+            case ATOMIC64_FETCH_XOR -> r[s] = (long) ATOMIC64.getAndBitwiseXor(MEM, a, r[s]);
+            case ATOMIC64_XCHG -> r[s] = (long) ATOMIC64.getAndSet(MEM, a, r[s]);
+            case ATOMIC64_CMPXCHG -> r[0] = (long) ATOMIC64.compareAndExchange(MEM, a, r[0], r[s]);
+            default -> throw new IllegalStateException("not an atomic: " + Op.values()[c]);
+        }
+    }
+
+    /**
+     * Checked mode, off the stack fast path (the caller tested the active frames with two compares):
+     * the access must lie inside one region, writable if write.
+     */
+    private void checkRegion(int pc, long a, int size, boolean write, long stackLow) {
+        if (!regions.allows(a, size, write)) {
             throw accessFault(pc, a, size, write, stackLow);
         }
-        return a;
     }
 
-    private long atomicAddr(boolean checked, int pc, long a, int size, long stackLow) {
-        if (checked) {
-            addr(true, pc, a, size, true, stackLow);
-            if ((a & (size - 1)) != 0) {
-                throw fault(pc, "misaligned atomic access at 0x" + Long.toHexString(a));
-            }
+    private void checkAtomic(int pc, long a, int size, long stackLow) {
+        if (!(a >= stackLow && a + size <= stackTop && a + size >= a)) {
+            checkRegion(pc, a, size, true, stackLow);
         }
-        return a;
+        if ((a & (size - 1)) != 0) {
+            throw fault(pc, "misaligned atomic access at 0x" + Long.toHexString(a));
+        }
     }
 
     private VmException accessFault(int pc, long a, int size, boolean write, long stackLow) {

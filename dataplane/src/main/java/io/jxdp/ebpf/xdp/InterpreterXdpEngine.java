@@ -280,6 +280,11 @@ public final class InterpreterXdpEngine implements XdpEngine {
         interp.budget(instructions);
     }
 
+    /** Instructions the program executed in the last run (including a faulting one). */
+    public long lastInstructionCount() {
+        return interp.instructionCount();
+    }
+
     @Override
     public XdpResult run(byte[] packet, int repeat) {
         int times = Math.max(1, repeat);
