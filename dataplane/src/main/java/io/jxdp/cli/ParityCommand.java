@@ -9,6 +9,7 @@ import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
 import io.jxdp.ebpf.xdp.Engines;
 import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
+import io.jxdp.ebpf.xdp.JitXdpEngine;
 import io.jxdp.ebpf.xdp.PacketFiles;
 import io.jxdp.ebpf.xdp.TraceSink;
 import java.io.IOException;
@@ -59,7 +60,7 @@ final class ParityCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--engines", paramLabel = "A,B", split = ",", hideParamSyntax = true, defaultValue = "interp,kernel",
-            description = "the two engines to compare: interp, kernel (default: ${DEFAULT-VALUE})")
+            description = "the two engines to compare: interp, jit, kernel (default: ${DEFAULT-VALUE})")
     List<String> engines;
 
     @Option(names = "--trace", description = "print the interpreter's bpf_trace_printk output on stderr "
@@ -70,6 +71,9 @@ final class ParityCommand implements Callable<Integer> {
     private void quietTrace(XdpEngine e) {
         if (!trace && e instanceof InterpreterXdpEngine i) {
             i.traceSink(TraceSink.discard());
+        }
+        if (!trace && e instanceof JitXdpEngine j) {
+            j.traceSink(TraceSink.discard());
         }
     }
 

@@ -16,6 +16,7 @@ import io.jxdp.ebpf.loader.ProgramSpec;
 import io.jxdp.ebpf.map.MapType;
 import io.jxdp.ebpf.xdp.Engines;
 import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
+import io.jxdp.ebpf.xdp.JitXdpEngine;
 import io.jxdp.ebpf.xdp.TraceSink;
 import io.jxdp.ebpf.xdp.PacketFiles;
 import java.io.PrintWriter;
@@ -67,7 +68,7 @@ final class ProgCommand implements Runnable {
         @Option(names = "--maps", paramLabel = "MAPS.yaml", description = "map entries to preload (programs/README.md format)")
         Path maps;
 
-        @Option(names = "--engine", defaultValue = "interp", paramLabel = "ENGINE", description = "interp (default) or kernel")
+        @Option(names = "--engine", defaultValue = "interp", paramLabel = "ENGINE", description = "interp (default), jit or kernel")
         String engine;
 
         @Option(names = "--repeat", defaultValue = "1", paramLabel = "N", description = "runs per packet for timing (as BPF_PROG_TEST_RUN's repeat)")
@@ -96,6 +97,13 @@ final class ProgCommand implements Runnable {
                 try (XdpEngine e = Engines.create(engine, obj, program)) {
                     if (noTrace && e instanceof InterpreterXdpEngine ie) {
                         ie.traceSink(TraceSink.discard());
+                    }
+                    if (e instanceof JitXdpEngine je) {
+                        if (noTrace) {
+                            je.traceSink(TraceSink.discard());
+                        }
+                        err.println(je.loadReport()); // stderr: stdout stays one line (or JSON object) per packet
+                        err.flush();
                     }
                     if (preload != null) {
                         preload.preload(e);

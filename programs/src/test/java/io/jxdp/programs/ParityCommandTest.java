@@ -57,6 +57,21 @@ class ParityCommandTest {
         assertEquals(List.of(e.packets().size() + " passed, 0 failed"), r.out());
     }
 
+    /** The JIT engine by name on the command line, against the kernel; and prog run prints its load time. */
+    @Test
+    void jitEngineAgainstTheKernel() {
+        Corpus.Entry e = entry("xdp_flow_counter");
+        Run r = jxdp("parity", e.object().toString(), "--pcap", e.pcap().toString(), "--maps", e.maps().toString(),
+                "--engines", "jit,kernel");
+        assertEquals(0, r.exit(), r.err() + r.out());
+        assertEquals(List.of(e.packets().size() + " passed, 0 failed"), r.out());
+        Run p = jxdp("prog", "run", e.object().toString(), "--packet", e.pcap().toString(), "--maps",
+                e.maps().toString(), "--engine", "jit", "--no-trace");
+        assertEquals(0, p.exit(), p.err());
+        assertEquals(e.packets().size(), p.out().size(), p.out().toString());
+        assertTrue(p.err().matches("(?s)jit: program 'xdp_flow_counter' loaded and compiled in [0-9.]+ ms .*"), p.err());
+    }
+
     @Test
     void nondeterministicMapFailsEveryPacketUntilExcluded() {
         Corpus.Entry e = entry("xdp_stats");

@@ -1,0 +1,139 @@
+package io.jxdp.perf;
+
+import io.jxdp.ebpf.engine.MapsYaml;
+import io.jxdp.ebpf.engine.XdpEngine;
+import io.jxdp.ebpf.engine.XdpResult;
+import io.jxdp.ebpf.loader.BpfObjectLoader;
+import io.jxdp.ebpf.xdp.Engines;
+import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
+import io.jxdp.ebpf.xdp.JitXdpEngine;
+import io.jxdp.ebpf.xdp.PacketFiles;
+import io.jxdp.ebpf.xdp.TraceSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Nanoseconds per packet of one corpus program in one engine (issue 6): jxdp's interpreter
+ * ({@code interp}, checked mode, the default), jxdp's JIT ({@code jit}) and the kernel's own JIT
+ * through {@code BPF_PROG_TEST_RUN} ({@code kernel}).
+ *
+ * <p>Every engine is driven the same way: one invocation is {@code XdpEngine.run(packet, REPEAT)},
+ * the packet copied in once and the program run {@value #REPEAT} times over it without a reset, as
+ * the kernel's {@code bpf_test_run()} repeat loop does; JMH divides by {@value #REPEAT}. For the
+ * kernel one invocation is one {@code bpf(BPF_PROG_TEST_RUN)} syscall, whose fixed cost (the syscall,
+ * copying the frame in and out, pinning the thread to CPU 0) is spread over the repeats. The kernel
+ * also reports its own per-run time ({@code duration}, measured around its loop, which includes the
+ * loop's per-run overhead: xdp_buff set-up, need_resched checks); the trial prints its mean as a
+ * {@code kernel-duration} line.
+ *
+ * <p>The packet is the first TCP/IPv4 frame of the program's corpus pcap (programs/corpus.yaml), or
+ * its first IPv4 frame where it has none. The
+ * corpus is found under the system property {@code jxdp.root} or the nearest parent of the working
+ * directory holding {@code programs/corpus.yaml}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED",
+    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+public class XdpEngineBenchmark {
+    /** Runs per invocation: enough that the kernel's syscall cost is a few ns per packet. */
+    static final int REPEAT = 10_000;
+
+    /** The firewall program of issue 4 is not in the corpus yet: add it here when it is. */
+    @Param({"xdp_pass", "xdp_drop", "xdp_parser", "xdp_flow_counter"})
+    public String program;
+
+    @Param({"interp", "jit", "kernel"})
+    public String engine;
+
+    private XdpEngine xdp;
+    private byte[] packet;
+    private long kernelDurationSum;
+    private long kernelCalls;
+
+    @Setup(Level.Trial)
+    public void load() throws Exception {
+        Path programs = root().resolve("programs");
+        Path object = programs.resolve("obj/" + program + ".o");
+        xdp = Engines.create(engine, BpfObjectLoader.load(object), program);
+        if (xdp instanceof InterpreterXdpEngine i) {
+            i.traceSink(TraceSink.discard());
+        } else if (xdp instanceof JitXdpEngine j) {
+            j.traceSink(TraceSink.discard());
+            System.out.println(j.loadReport());
+        }
+        Path maps = programs.resolve("maps/" + program + ".yaml");
+        if (Files.isRegularFile(maps)) {
+            MapsYaml.parse(maps).preload(xdp);
+        }
+        packet = tcpIpv4(PacketFiles.read(programs.resolve("packets/" + program + ".pcap")));
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(REPEAT)
+    public long run() {
+        XdpResult r = xdp.run(packet, REPEAT);
+        kernelDurationSum += r.nsPerRun();
+        kernelCalls++;
+        return r.action();
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+        if ("kernel".equals(engine) && kernelCalls > 0) {
+            System.out.printf("kernel-duration %s %.1f ns/run (BPF_PROG_TEST_RUN duration, mean of %d calls)%n",
+                    program, (double) kernelDurationSum / kernelCalls, kernelCalls);
+        }
+        xdp.close();
+    }
+
+    /**
+     * The first Ethernet/IPv4/TCP frame (EtherType 0x0800, IP protocol 6) of the pcap, else its first
+     * IPv4 frame (the pcaps of xdp_pass and xdp_drop, which never read the packet, hold no TCP/IPv4).
+     */
+    static byte[] tcpIpv4(List<byte[]> packets) {
+        byte[] ipv4 = null;
+        for (byte[] p : packets) {
+            boolean isIpv4 = p.length >= 34 && (p[12] & 0xff) == 0x08 && p[13] == 0x00;
+            if (isIpv4 && p[23] == 6) {
+                return p;
+            }
+            if (isIpv4 && ipv4 == null) {
+                ipv4 = p;
+            }
+        }
+        if (ipv4 == null) {
+            throw new IllegalStateException("no IPv4 frame in the program's pcap");
+        }
+        return ipv4;
+    }
+
+    static Path root() {
+        String configured = System.getProperty("jxdp.root");
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("programs/corpus.yaml"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("programs/corpus.yaml not found above " + Path.of("").toAbsolutePath()
+                + ": run from the repository or set -Djxdp.root=DIR");
+    }
+}
