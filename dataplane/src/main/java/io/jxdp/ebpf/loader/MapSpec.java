@@ -158,6 +158,28 @@ public final class MapSpec {
         System.arraycopy(value, 0, initialData, v.offset(), value.length);
     }
 
+    /**
+     * Resizes the map before it is created, as libbpf's {@code bpf_map__set_max_entries}: an
+     * operator sizes a connection table or a prefix list for the deployment without recompiling.
+     * Global-data maps (one entry by definition) and map-in-map outers with static slots beyond
+     * the new size are refused.
+     */
+    public void setMaxEntries(long maxEntries) {
+        if (isGlobalData()) {
+            throw new IllegalArgumentException("map '" + name + "' is global data: it has exactly one entry");
+        }
+        if (maxEntries <= 0 || maxEntries > 0xffff_ffffL) {
+            throw new IllegalArgumentException("map '" + name + "': max_entries must be in 1..2^32-1, not " + maxEntries);
+        }
+        for (InnerSlot s : innerSlots) {
+            if (s.slot() >= maxEntries) {
+                throw new IllegalArgumentException("map '" + name + "': static slot " + s.slot()
+                        + " is beyond max_entries " + maxEntries);
+            }
+        }
+        this.maxEntries = maxEntries;
+    }
+
     @Override
     public String toString() {
         return "MapSpec[" + name + " kind=" + kind + " type=" + type + " key=" + keySize + " value=" + valueSize
