@@ -6,8 +6,10 @@ import io.jxdp.ebpf.engine.XdpResult;
 import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
 import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
+import io.jxdp.ebpf.xdp.JitXdpEngine;
 import io.jxdp.ebpf.xdp.PacketFiles;
 import io.jxdp.ebpf.xdp.TraceSink;
+import io.jxdp.ffi.bpf.Bpf;
 import java.io.PrintWriter;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -29,18 +31,22 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jxdp demo}: runs the real clang-built XDP programs of the repository's {@code programs/}
- * corpus in jxdp's interpreter over their packets, and prints per program the verdict counts, one
- * example output and how many packets agree with the kernel's recorded answers.
+ * corpus in jxdp's interpreter and in its JIT over their packets, and prints per program the verdict
+ * counts, one example output, how many packets agree with the kernel's recorded answers in each
+ * engine and each engine's steady-state time per packet.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Runs the clang-built XDP programs of programs/ (corpus.yaml) in jxdp's interpreter over their",
-                "packets and prints, per program, the verdict counts, an example output packet and how many",
-                "packets agree with the kernel's recorded verdicts and outputs (programs/expected/)."})
+        description = {"Runs the clang-built XDP programs of programs/ (corpus.yaml) in jxdp's interpreter and JIT over",
+                "their packets and prints, per program, the verdict counts, an example output packet, how many",
+                "packets agree with the kernel's recorded verdicts and outputs (programs/expected/) in each engine",
+                "and each engine's steady-state ns per packet."})
 final class DemoCommand implements Callable<Integer> {
     private static final HexFormat HEX = HexFormat.of();
     private static final int EXAMPLE_BYTES = 48;
     private static final long WARM_MILLIS = 300;
     private static final long MEASURE_MILLIS = 200;
+    /** The JIT engine's warm-up at load: enough for C2 on these small programs, short for a demo. */
+    private static final long JIT_WARM_MILLIS = 300;
 
     @Spec
     CommandSpec spec;
@@ -59,18 +65,21 @@ final class DemoCommand implements Callable<Integer> {
                         + (programsDir != null ? " in " + programsDir : " next to the jar or above " + Path.of("")
                         .toAbsolutePath()) + "; pass --programs DIR");
             }
-            out.println("jxdp demo: clang-built XDP programs from " + root + " in jxdp's interpreter (checked mode)");
-            int agreeTotal = 0;
+            out.println("jxdp demo: clang-built XDP programs from " + root + " in jxdp's interpreter (checked mode) and JIT");
+            int interpAgree = 0;
+            int jitAgree = 0;
             int total = 0;
             for (Map<String, Object> e : entries(root)) {
                 int[] agree = runEntry(out, root, e);
-                agreeTotal += agree[0];
-                total += agree[1];
+                interpAgree += agree[0];
+                jitAgree += agree[1];
+                total += agree[2];
             }
             out.println();
-            out.println("agreement with the kernel (BPF_PROG_TEST_RUN recordings): " + agreeTotal + "/" + total + " packets");
+            out.println("agreement with the kernel (BPF_PROG_TEST_RUN recordings): interpreter " + interpAgree + "/" + total
+                    + " packets, JIT " + jitAgree + "/" + total + " packets");
             out.flush();
-            return agreeTotal == total ? 0 : 1;
+            return interpAgree == total && jitAgree == total ? 0 : 1;
         });
     }
 
@@ -82,54 +91,87 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Runs one corpus entry; returns {packets agreeing with the kernel, packets compared}. */
+    /** What one engine made of an entry's packets. */
+    private record Outcome(Map<String, Integer> counts, String example, int agree) {
+    }
+
+    /**
+     * Runs one corpus entry in the interpreter and in the JIT; returns {packets on which the
+     * interpreter agrees with the kernel, packets on which the JIT agrees, packets compared}.
+     */
     private static int[] runEntry(PrintWriter out, Path root, Map<String, Object> e) throws Exception {
         String name = (String) e.get("name");
         Path object = root.resolve((String) e.get("object"));
         String program = (String) e.get("program");
         List<byte[]> packets = PacketFiles.read(root.resolve((String) e.get("pcap")));
         List<String> expected = readExpected(root.resolve("expected/" + name + ".txt"));
+        Path maps = e.get("maps") == null ? null : root.resolve((String) e.get("maps"));
         BpfObject obj = BpfObjectLoader.load(object);
+        out.println();
+        out.println(name + " (" + root.relativize(object) + ", program " + program + ", " + packets.size() + " packets)");
+        Outcome interp;
+        String interpTime;
+        try (InterpreterXdpEngine engine = InterpreterXdpEngine.create(obj, program)) {
+            engine.traceSink(TraceSink.discard());
+            interp = compare(engine, maps, packets, expected);
+            interpTime = steadyState(engine::runInPlace, packets);
+        }
+        Outcome jit = null;
+        String jitTime = "";
+        String jitError = null;
+        try (JitXdpEngine engine = JitXdpEngine.create(obj, program, Bpf.numPossibleCpus(), JIT_WARM_MILLIS)) {
+            engine.traceSink(TraceSink.discard());
+            jit = compare(engine, maps, packets, expected);
+            jitTime = steadyState(engine::runInPlace, packets);
+        } catch (EngineException ex) {
+            jitError = ex.getMessage();
+        }
+        List<String> parts = new ArrayList<>();
+        interp.counts().forEach((k, v) -> parts.add(k + " " + v));
+        out.println("  verdicts: " + String.join(", ", parts));
+        if (interp.example() != null) {
+            out.println("  example:  " + interp.example());
+        }
+        String recorded = expected.isEmpty() ? " (no recording)" : "";
+        out.println("  kernel agrees: interpreter " + interp.agree() + "/" + packets.size()
+                + (jit != null ? ", JIT " + jit.agree() + "/" + packets.size() : ", JIT not run: " + jitError) + recorded);
+        if (!interpTime.isEmpty() || !jitTime.isEmpty()) {
+            out.println("  steady state: interpreter " + (interpTime.isEmpty() ? "-" : interpTime)
+                    + (jit != null ? ", JIT " + (jitTime.isEmpty() ? "-" : jitTime) : ""));
+        }
+        return new int[] {interp.agree(), jit == null ? 0 : jit.agree(), packets.size()};
+    }
+
+    /** Runs every packet once, after preloading the entry's maps; counts verdicts and agreement. */
+    private static Outcome compare(XdpEngine engine, Path maps, List<byte[]> packets, List<String> expected)
+            throws Exception {
+        if (maps != null) {
+            preload(engine, maps);
+        }
         Map<String, Integer> counts = new LinkedHashMap<>();
         String example = null;
         int agree = 0;
-        out.println();
-        out.println(name + " (" + root.relativize(object) + ", program " + program + ", " + packets.size() + " packets)");
-        try (InterpreterXdpEngine engine = InterpreterXdpEngine.create(obj, program)) {
-            engine.traceSink(TraceSink.discard());
-            if (e.get("maps") != null) {
-                preload(engine, root.resolve((String) e.get("maps")));
-            }
-            for (int i = 0; i < packets.size(); i++) {
-                String got;
-                try {
-                    XdpResult r = engine.run(packets.get(i), 1);
-                    got = r.actionName() + " " + HEX.formatHex(r.output());
-                    counts.merge(r.actionName(), 1, Integer::sum);
-                    if (example == null && r.output().length > 0 && !r.actionName().equals("XDP_DROP")) {
-                        String hex = HEX.formatHex(r.output(), 0, Math.min(EXAMPLE_BYTES, r.output().length));
-                        example = "packet " + i + " (" + packets.get(i).length + " bytes) -> " + r.actionName() + ", "
-                                + r.output().length + " bytes out: " + hex + (r.output().length > EXAMPLE_BYTES ? "..." : "");
-                    }
-                } catch (EngineException ex) {
-                    String m = ex.getMessage();
-                    got = m.startsWith("EINVAL") ? "EINVAL -" : "FAULT " + m;
-                    counts.merge(m.startsWith("EINVAL") ? "EINVAL (frame < 14 bytes)" : "FAULT", 1, Integer::sum);
+        for (int i = 0; i < packets.size(); i++) {
+            String got;
+            try {
+                XdpResult r = engine.run(packets.get(i), 1);
+                got = r.actionName() + " " + HEX.formatHex(r.output());
+                counts.merge(r.actionName(), 1, Integer::sum);
+                if (example == null && r.output().length > 0 && !r.actionName().equals("XDP_DROP")) {
+                    String hex = HEX.formatHex(r.output(), 0, Math.min(EXAMPLE_BYTES, r.output().length));
+                    example = "packet " + i + " (" + packets.get(i).length + " bytes) -> " + r.actionName() + ", "
+                            + r.output().length + " bytes out: " + hex + (r.output().length > EXAMPLE_BYTES ? "..." : "");
                 }
-                if (i < expected.size() && expected.get(i).equals(got)) {
-                    agree++;
-                }
+            } catch (EngineException ex) {
+                String m = ex.getMessage();
+                got = m.startsWith("EINVAL") ? "EINVAL -" : "FAULT " + m;
+                counts.merge(m.startsWith("EINVAL") ? "EINVAL (frame < 14 bytes)" : "FAULT", 1, Integer::sum);
             }
-            List<String> parts = new ArrayList<>();
-            counts.forEach((k, v) -> parts.add(k + " " + v));
-            out.println("  verdicts: " + String.join(", ", parts));
-            if (example != null) {
-                out.println("  example:  " + example);
+            if (i < expected.size() && expected.get(i).equals(got)) {
+                agree++;
             }
-            out.println("  kernel agrees on " + agree + "/" + packets.size() + " packets"
-                    + (expected.isEmpty() ? " (no recording)" : "") + steadyState(engine::runInPlace, packets));
         }
-        return new int[] {agree, packets.size()};
+        return new Outcome(counts, example, agree);
     }
 
     /**
@@ -146,7 +188,7 @@ final class DemoCommand implements Callable<Integer> {
             timedRuns(engine, ok, WARM_MILLIS);
             long t0 = System.nanoTime();
             long runs = timedRuns(engine, ok, MEASURE_MILLIS);
-            return String.format("; %.0f ns/packet over %,d warm runs", (System.nanoTime() - t0) / (double) runs, runs);
+            return String.format("%.0f ns/packet (%,d runs)", (System.nanoTime() - t0) / (double) runs, runs);
         } catch (EngineException e) {
             return "";
         }
