@@ -179,10 +179,13 @@ class ObjectCommandsTest {
     void demoRunsTheCorpusAndAgreesWithTheKernel() {
         Result r = jxdp("demo");
         assertEquals(0, r.code(), r.err());
-        Matcher m = Pattern.compile("agreement with the kernel .*: (\\d+)/(\\d+) packets").matcher(r.out());
+        Matcher m = Pattern.compile("agreement with the kernel .*: interpreter (\\d+)/(\\d+) packets, JIT (\\d+)/(\\d+) packets")
+                .matcher(r.out());
         assertTrue(m.find(), r.out());
-        assertEquals(m.group(2), m.group(1));
+        assertEquals(m.group(2), m.group(1), "interpreter");
+        assertEquals(m.group(4), m.group(3), "JIT");
         assertTrue(Integer.parseInt(m.group(2)) > 100, "the corpus ran");
+        assertTrue(r.out().contains("steady state: interpreter "), r.out());
         assertTrue(r.out().contains("xdp_parser (obj/xdp_parser.o, program xdp_parser, "), r.out());
     }
 }
