@@ -48,6 +48,18 @@ import java.util.TreeSet;
 final class Translator {
     /** Longs per frame in the spill file: r0..r10. */
     static final int FRAME_SLOTS = 11;
+    /**
+     * Index in the spill file of r10 of the frame that calls a helper taking a callback (bpf_loop,
+     * bpf_for_each_map_elem), stored just before such a call so {@link CompiledProgram#callFunction}
+     * can run the callback in the frame below it. Only those call sites store it: other helper calls
+     * pay nothing.
+     */
+    static final int CALLER_FP = JitCompiler.MAX_FRAMES * FRAME_SLOTS;
+    /** Longs in the spill file: the frames' registers and {@link #CALLER_FP}. */
+    static final int SPILL_LONGS = CALLER_FP + 1;
+    /** Helper ids whose callbacks run in the caller's frame (include/uapi/linux/bpf.h BPF_FUNC_*). */
+    private static final int BPF_FUNC_FOR_EACH_MAP_ELEM = 164;
+    private static final int BPF_FUNC_LOOP = 181;
     /** Regions per group method when a subprogram has more regions than one switch should hold. */
     static final int GROUP = 256;
 
@@ -66,6 +78,8 @@ final class Translator {
 
     static final MethodTypeDesc MTD_SUB = MethodTypeDesc.of(CD_long, CD_CallContext, CD_long_array, CD_int, CD_long,
             CD_long, CD_long, CD_long, CD_long, CD_long);
+    static final MethodTypeDesc MTD_CALL = MethodTypeDesc.of(CD_long, CD_int, CD_CallContext, CD_long_array, CD_int,
+            CD_long, CD_long, CD_long, CD_long, CD_long, CD_long);
     static final MethodTypeDesc MTD_REGION = MethodTypeDesc.of(CD_int, CD_CallContext, CD_long_array, CD_int, CD_int);
     static final MethodTypeDesc MTD_GROUP = MethodTypeDesc.of(CD_int, CD_CallContext, CD_long_array, CD_int, CD_int, CD_int);
     static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_long, CD_CallContext, CD_long_array, CD_long,
@@ -113,6 +127,7 @@ final class Translator {
                 cb.return_();
             });
             clb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, cb -> emitRun(cb));
+            clb.withMethodBody("call", MTD_CALL, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, cb -> emitCall(cb));
             for (int k = 0; k < programs.size(); k++) {
                 Decoded d = programs.get(k);
                 for (int m = 0; m < d.subStarts.length; m++) {
@@ -148,6 +163,56 @@ final class Translator {
             cb.invokestatic(thisClass, subName(k, 0), MTD_SUB);
             cb.lreturn();
         }
+    }
+
+    /**
+     * call(pc, ctx, spill, depth, fp, r1..r5): enters the subprogram of this instance's program that
+     * starts at pc (a tail-call target's entry or a callback), in frame depth with r10 = fp; a pc
+     * that starts no subprogram is a {@code VmException}.
+     */
+    private void emitCall(CodeBuilder cb) {
+        final int pc = 1, ctx = 2, spill = 3, depth = 4, fp = 5, args = 7;
+        int n = programs.size();
+        Label[] labels = new Label[n];
+        List<SwitchCase> cases = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            labels[k] = cb.newLabel();
+            cases.add(SwitchCase.of(k, labels[k]));
+        }
+        Label bad = cb.newLabel();
+        if (n > 1) {
+            cb.aload(0);
+            cb.getfield(thisClass, "which", CD_int);
+            cb.tableswitch(0, n - 1, bad, cases);
+        }
+        for (int k = 0; k < n; k++) {
+            cb.labelBinding(labels[k]);
+            Decoded d = programs.get(k);
+            Label[] subs = new Label[d.subStarts.length];
+            List<SwitchCase> subCases = new ArrayList<>();
+            for (int m = 0; m < subs.length; m++) {
+                subs[m] = cb.newLabel();
+                subCases.add(SwitchCase.of(d.subStarts[m], subs[m]));
+            }
+            cb.iload(pc);
+            cb.lookupswitch(bad, subCases);
+            for (int m = 0; m < subs.length; m++) {
+                cb.labelBinding(subs[m]);
+                cb.aload(ctx);
+                cb.aload(spill);
+                cb.iload(depth);
+                cb.lload(fp);
+                for (int r = 0; r < 5; r++) {
+                    cb.lload(args + 2 * r);
+                }
+                cb.invokestatic(thisClass, subName(k, m), MTD_SUB);
+                cb.lreturn();
+            }
+        }
+        cb.labelBinding(bad);
+        cb.iload(pc);
+        cb.invokestatic(CD_JitRuntime, "noFunction", MethodTypeDesc.of(CD_VmException, CD_int));
+        cb.athrow();
     }
 
     static String subName(int k, int m) {
@@ -819,6 +884,10 @@ final class Translator {
         }
 
         private void helperCall(int pc) {
+            int id = (int) d.imm[pc];
+            if (id == BPF_FUNC_LOOP || id == BPF_FUNC_FOR_EACH_MAP_ELEM) {
+                storeCallerFp();
+            }
             cb.ldc(constant(d.helperAt[pc], CD_Helper));
             cb.aload(CTX);
             pushArgs();
@@ -827,7 +896,16 @@ final class Translator {
             stopCheck();
         }
 
+        /** spill[CALLER_FP] = r10: where a callback of the coming helper call gets its frame from. */
+        private void storeCallerFp() {
+            cb.aload(SPILL);
+            cb.loadConstant(CALLER_FP);
+            ld(10);
+            cb.lastore();
+        }
+
         private void callx(int pc) {
+            storeCallerFp(); // the helper id is only known at run time: it may take a callback
             cb.ldc(constant(d.helpers, CD_HelperRegistry));
             cb.aload(CTX);
             ld(d.dst[pc]);
