@@ -61,7 +61,8 @@ public final class CompiledProgram implements FunctionRunner {
         ctx.regions(null);
         ctx.clearStop();
         try {
-            return code.call(entry, ctx, spill, 0, stackTop, r1, r2, r3, r4, r5);
+            return entry == 0 ? code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5)
+                    : code.call(entry, ctx, spill, 0, stackTop, r1, r2, r3, r4, r5);
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -123,7 +124,7 @@ public final class CompiledProgram implements FunctionRunner {
      * effect, so warm up over scratch input and before the program's maps hold state that matters.
      */
     public WarmUp warmUp(CallContext ctx, long r1, long r2, long maxRuns, long maxNanos) {
-        return warmUp(() -> run(ctx, r1, r2, 0, 0, 0), maxRuns, maxNanos);
+        return warmUp(null, ctx, r1, r2, maxRuns, maxNanos);
     }
 
     /**
@@ -131,6 +132,11 @@ public final class CompiledProgram implements FunctionRunner {
      * whole run (e.g. with its tail-call loop), which must call this program.
      */
     public WarmUp warmUp(Runnable oneRun, long maxRuns, long maxNanos) {
+        return warmUp(java.util.Objects.requireNonNull(oneRun, "oneRun"), null, 0, 0, maxRuns, maxNanos);
+    }
+
+    /** The warm-up loop: oneRun, or (when null) a direct call of run so C2 sees this method's call site. */
+    private WarmUp warmUp(Runnable oneRun, CallContext ctx, long r1, long r2, long maxRuns, long maxNanos) {
         if (maxRuns <= 0 || maxNanos <= 0) {
             throw new IllegalArgumentException("maxRuns and maxNanos must be > 0, got " + maxRuns + ", " + maxNanos);
         }
@@ -149,7 +155,11 @@ public final class CompiledProgram implements FunctionRunner {
             long batch = 0;
             do {
                 for (int i = 0; i < 64 && runs + batch < maxRuns; i++, batch++) {
-                    oneRun.run();
+                    if (oneRun == null) {
+                        run(ctx, r1, r2, 0, 0, 0);
+                    } else {
+                        oneRun.run();
+                    }
                 }
             } while (System.nanoTime() < end && runs + batch < maxRuns);
             perRun = (double) (System.nanoTime() - t0) / batch;

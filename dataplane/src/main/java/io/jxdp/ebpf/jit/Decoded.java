@@ -41,6 +41,8 @@ final class Decoded {
     final Helper[] helperAt;
     /** True if any instruction can ask for an early stop (helper call, callx or legacy packet load). */
     final boolean mayStop;
+    /** The extra function entries given (sorted, distinct): what {@code JitCode.call} can enter besides 0. */
+    final int[] entries;
     /** The registry callx looks helpers up in at run time. */
     final HelperRegistry helpers;
 
@@ -56,6 +58,7 @@ final class Decoded {
     Decoded(Program program, HelperRegistry helpers, int[] entries) {
         this.program = program;
         this.helpers = helpers;
+        this.entries = java.util.Arrays.stream(entries).distinct().sorted().toArray();
         int n = program.length();
         if (n == 0) {
             throw new VmException(0, null, "empty program");

@@ -166,38 +166,46 @@ final class Translator {
     }
 
     /**
-     * call(pc, ctx, spill, depth, fp, r1..r5): enters the subprogram of this instance's program that
-     * starts at pc (a tail-call target's entry or a callback), in frame depth with r10 = fp; a pc
-     * that starts no subprogram is a {@code VmException}.
+     * call(pc, ctx, spill, depth, fp, r1..r5): enters the function of this instance's program that
+     * starts at pc, in frame depth with r10 = fp. Only instruction 0 and the entries the program was
+     * compiled with ({@link Decoded#entries}: tail-call targets, callbacks) can be entered; any other
+     * pc is a {@code VmException}. Programs compiled without entries get no cases, so batches of
+     * many small programs do not grow this method.
      */
     private void emitCall(CodeBuilder cb) {
         final int pc = 1, ctx = 2, spill = 3, depth = 4, fp = 5, args = 7;
         int n = programs.size();
-        Label[] labels = new Label[n];
-        List<SwitchCase> cases = new ArrayList<>();
-        for (int k = 0; k < n; k++) {
-            labels[k] = cb.newLabel();
-            cases.add(SwitchCase.of(k, labels[k]));
-        }
         Label bad = cb.newLabel();
-        if (n > 1) {
+        List<SwitchCase> cases = new ArrayList<>();
+        List<Integer> withEntries = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            if (programs.get(k).entries.length > 0) {
+                withEntries.add(k);
+                cases.add(SwitchCase.of(k, cb.newLabel()));
+            }
+        }
+        if (!withEntries.isEmpty()) {
             cb.aload(0);
             cb.getfield(thisClass, "which", CD_int);
-            cb.tableswitch(0, n - 1, bad, cases);
+            cb.lookupswitch(bad, cases);
         }
-        for (int k = 0; k < n; k++) {
-            cb.labelBinding(labels[k]);
+        for (int c = 0; c < withEntries.size(); c++) {
+            int k = withEntries.get(c);
+            cb.labelBinding(cases.get(c).target());
             Decoded d = programs.get(k);
-            Label[] subs = new Label[d.subStarts.length];
+            java.util.TreeSet<Integer> pcs = new java.util.TreeSet<>();
+            pcs.add(0);
+            for (int e : d.entries) {
+                pcs.add(e);
+            }
             List<SwitchCase> subCases = new ArrayList<>();
-            for (int m = 0; m < subs.length; m++) {
-                subs[m] = cb.newLabel();
-                subCases.add(SwitchCase.of(d.subStarts[m], subs[m]));
+            for (int e : pcs) {
+                subCases.add(SwitchCase.of(e, cb.newLabel()));
             }
             cb.iload(pc);
             cb.lookupswitch(bad, subCases);
-            for (int m = 0; m < subs.length; m++) {
-                cb.labelBinding(subs[m]);
+            for (SwitchCase sc : subCases) {
+                cb.labelBinding(sc.target());
                 cb.aload(ctx);
                 cb.aload(spill);
                 cb.iload(depth);
@@ -205,7 +213,7 @@ final class Translator {
                 for (int r = 0; r < 5; r++) {
                     cb.lload(args + 2 * r);
                 }
-                cb.invokestatic(thisClass, subName(k, m), MTD_SUB);
+                cb.invokestatic(thisClass, subName(k, d.subIndex(sc.caseValue())), MTD_SUB);
                 cb.lreturn();
             }
         }
