@@ -4,6 +4,7 @@ import static io.jxdp.ebpf.interp.OpCodes.*;
 
 import io.jxdp.ebpf.asm.Disassembler;
 import io.jxdp.ebpf.helper.CallContext;
+import io.jxdp.ebpf.helper.FunctionRunner;
 import io.jxdp.ebpf.helper.Helper;
 import io.jxdp.ebpf.helper.HelperRegistry;
 import io.jxdp.ebpf.isa.Insn;
@@ -35,7 +36,7 @@ import java.nio.ByteOrder;
  * <p>Not thread-safe: one interpreter per thread (stack and registers are per instance).
  * Little-endian hosts only (the ISA's byte order is the host's, and x86-64/arm64 are little-endian).
  */
-public final class Interpreter {
+public final class Interpreter implements FunctionRunner {
     /** Execution mode. */
     public enum Mode { CHECKED, UNCHECKED }
 
@@ -278,6 +279,7 @@ public final class Interpreter {
      * interpreter's instruction budget for itself; its instructions count in
      * {@link #instructionCount()}.
      */
+    @Override
     public long callFunction(CallContext ctx, int pc, long r1, long r2, long r3, long r4, long r5) {
         final long[] r = reg;
         int depth = (int) ((stackTop - r[10]) / STACK_SIZE);

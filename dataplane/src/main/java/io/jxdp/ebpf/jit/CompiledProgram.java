@@ -1,6 +1,7 @@
 package io.jxdp.ebpf.jit;
 
 import io.jxdp.ebpf.helper.CallContext;
+import io.jxdp.ebpf.helper.FunctionRunner;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.CompilationMXBean;
@@ -14,13 +15,18 @@ import java.lang.ref.Reference;
  * the register file that split subprograms spill to. Both are allocated once here, so a run
  * allocates nothing.
  *
+ * <p>Other entries: {@link #run(CallContext, int, long, long, long, long, long)} enters another
+ * function of the program in a fresh main frame (how an engine runs a tail call's target in an image
+ * of several programs), {@link #callFunction} runs a callback in the frame below the one calling the
+ * helper (bpf_loop, bpf_for_each_map_elem).
+ *
  * <p>Not thread-safe (stack and spill file are per instance): use {@link #fork()} for another thread.
  */
-public final class CompiledProgram {
+public final class CompiledProgram implements FunctionRunner {
     private final JitCode code;
     private final byte[] classBytes;
     private final String className;
-    private final long[] spill = new long[JitCompiler.MAX_FRAMES * Translator.FRAME_SLOTS];
+    private final long[] spill = new long[Translator.SPILL_LONGS];
     private final MemorySegment stack;
     private final long stackTop;
     private final CallContext defaultContext = new CallContext();
@@ -43,6 +49,46 @@ public final class CompiledProgram {
             // the stack is freed with this object's automatic arena: keep it alive through the run
             Reference.reachabilityFence(this);
         }
+    }
+
+    /**
+     * Runs from the function that starts at instruction {@code entry} in a fresh main frame, the
+     * stack the same as for {@link #run(CallContext, long, long, long, long, long)}: how a tail call
+     * enters the next program of an image compiled with its entries (kernel/bpf/core.c
+     * JMP_TAIL_CALL reuses the caller's frame). A pc where no function starts is a VmException.
+     */
+    public long run(CallContext ctx, int entry, long r1, long r2, long r3, long r4, long r5) {
+        ctx.regions(null);
+        ctx.clearStop();
+        try {
+            return entry == 0 ? code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5)
+                    : code.call(entry, ctx, spill, 0, stackTop, r1, r2, r3, r4, r5);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Runs the callback starting at {@code pc} one frame below the frame that is calling bpf_loop or
+     * bpf_for_each_map_elem right now (its r10 was stored at that call site), so the caller's stack
+     * stays as it is. Beyond {@link JitCompiler#MAX_FRAMES} frames it fails as the interpreter does.
+     * Only valid from such a helper during a run.
+     */
+    @Override
+    public long callFunction(CallContext ctx, int pc, long r1, long r2, long r3, long r4, long r5) {
+        final long[] s = spill;
+        long callerFp = s[Translator.CALLER_FP];
+        int depth = (int) ((stackTop - callerFp) / JitCompiler.STACK_SIZE);
+        if (depth < 0 || depth >= JitCompiler.MAX_FRAMES) {
+            throw new IllegalStateException("callFunction outside a callback-taking helper call (caller r10 0x"
+                    + Long.toHexString(callerFp) + ")");
+        }
+        if (depth + 1 >= JitCompiler.MAX_FRAMES) {
+            throw JitRuntime.callbackDepthExceeded(pc);
+        }
+        long r0 = code.call(pc, ctx, s, depth + 1, callerFp - JitCompiler.STACK_SIZE, r1, r2, r3, r4, r5);
+        s[Translator.CALLER_FP] = callerFp; // a nested bpf_loop in the callee stored its own frame there
+        return r0;
     }
 
     /** Runs the program with r1, r2 set (r3-r5 zero) and a context of its own; returns r0. */
@@ -78,6 +124,19 @@ public final class CompiledProgram {
      * effect, so warm up over scratch input and before the program's maps hold state that matters.
      */
     public WarmUp warmUp(CallContext ctx, long r1, long r2, long maxRuns, long maxNanos) {
+        return warmUp(null, ctx, r1, r2, maxRuns, maxNanos);
+    }
+
+    /**
+     * As {@link #warmUp(CallContext, long, long, long, long)} with the caller's own run: an engine's
+     * whole run (e.g. with its tail-call loop), which must call this program.
+     */
+    public WarmUp warmUp(Runnable oneRun, long maxRuns, long maxNanos) {
+        return warmUp(java.util.Objects.requireNonNull(oneRun, "oneRun"), null, 0, 0, maxRuns, maxNanos);
+    }
+
+    /** The warm-up loop: oneRun, or (when null) a direct call of run so C2 sees this method's call site. */
+    private WarmUp warmUp(Runnable oneRun, CallContext ctx, long r1, long r2, long maxRuns, long maxNanos) {
         if (maxRuns <= 0 || maxNanos <= 0) {
             throw new IllegalArgumentException("maxRuns and maxNanos must be > 0, got " + maxRuns + ", " + maxNanos);
         }
@@ -96,7 +155,11 @@ public final class CompiledProgram {
             long batch = 0;
             do {
                 for (int i = 0; i < 64 && runs + batch < maxRuns; i++, batch++) {
-                    run(ctx, r1, r2, 0, 0, 0);
+                    if (oneRun == null) {
+                        run(ctx, r1, r2, 0, 0, 0);
+                    } else {
+                        oneRun.run();
+                    }
                 }
             } while (System.nanoTime() < end && runs + batch < maxRuns);
             perRun = (double) (System.nanoTime() - t0) / batch;

@@ -41,12 +41,24 @@ final class Decoded {
     final Helper[] helperAt;
     /** True if any instruction can ask for an early stop (helper call, callx or legacy packet load). */
     final boolean mayStop;
+    /** The extra function entries given (sorted, distinct): what {@code JitCode.call} can enter besides 0. */
+    final int[] entries;
     /** The registry callx looks helpers up in at run time. */
     final HelperRegistry helpers;
 
     Decoded(Program program, HelperRegistry helpers) {
+        this(program, helpers, new int[0]);
+    }
+
+    /**
+     * With extra function entries besides 0 and the bpf-to-bpf call targets: the first instruction of
+     * every other program of a tail-call image and of every callback function (ld_imm64
+     * BPF_PSEUDO_FUNC targets), so each is a subprogram of its own that can be entered directly.
+     */
+    Decoded(Program program, HelperRegistry helpers, int[] entries) {
         this.program = program;
         this.helpers = helpers;
+        this.entries = java.util.Arrays.stream(entries).distinct().sorted().toArray();
         int n = program.length();
         if (n == 0) {
             throw new VmException(0, null, "empty program");
@@ -63,6 +75,12 @@ final class Decoded {
         boolean stop = false;
         List<Integer> starts = new ArrayList<>();
         starts.add(0);
+        for (int e : entries) {
+            if (e < 0 || e >= n) {
+                throw new VmException(0, null, "function entry " + e + " is outside the program (0.." + (n - 1) + ")");
+            }
+            starts.add(e);
+        }
         for (int pc = 0; pc < n; pc++) {
             Insn i = program.insn(pc);
             Op op = i.op();
@@ -146,6 +164,11 @@ final class Decoded {
             }
         }
         subStarts = starts.stream().mapToInt(Integer::intValue).distinct().sorted().toArray();
+        for (int e : entries) {
+            if (second[e]) {
+                throw fault(e, "function entry " + e + " is the second slot of an lddw");
+            }
+        }
         for (int s = 0; s < subStarts.length; s++) {
             int from = subStarts[s];
             int to = subEnd(s);

@@ -9,4 +9,11 @@ import io.jxdp.ebpf.helper.CallContext;
  */
 interface JitCode {
     long run(CallContext ctx, long[] spill, long fp, long r1, long r2, long r3, long r4, long r5);
+
+    /**
+     * Runs the function (subprogram) starting at instruction pc in frame depth with r10 = fp: a
+     * tail-call target at depth 0, or a callback one frame below its caller. A pc where no function
+     * starts throws {@code VmException}.
+     */
+    long call(int pc, CallContext ctx, long[] spill, int depth, long fp, long r1, long r2, long r3, long r4, long r5);
 }

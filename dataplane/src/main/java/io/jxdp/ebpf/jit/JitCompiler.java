@@ -57,6 +57,16 @@ public final class JitCompiler {
     }
 
     /**
+     * Compiles one program with extra function entries (see {@link Decoded}): the first instruction
+     * of every program of a tail-call image and of every callback function, so
+     * {@link CompiledProgram#run(io.jxdp.ebpf.helper.CallContext, int, long, long, long, long, long)}
+     * and {@link CompiledProgram#callFunction} can enter them.
+     */
+    public static CompiledProgram compile(Program program, int[] entries, HelperRegistry helpers, JitOptions options) {
+        return build(List.of(new Decoded(program, helpers, entries.clone())), options).getFirst();
+    }
+
+    /**
      * Compiles several programs into one hidden class (one class load for all of them; used when
      * many small programs are compiled at once, e.g. by tests). Results are in the order given.
      */
@@ -68,6 +78,10 @@ public final class JitCompiler {
         for (Program p : programs) {
             decoded.add(new Decoded(p, helpers));
         }
+        return build(decoded, options);
+    }
+
+    private static List<CompiledProgram> build(List<Decoded> decoded, JitOptions options) {
         String name = JitCompiler.class.getPackageName() + ".Bpf" + SEQUENCE.incrementAndGet();
         ClassDesc desc = ClassDesc.of(name);
         byte[] bytes;
@@ -79,7 +93,7 @@ public final class JitCompiler {
                 bytes = t.build();
             } catch (IllegalArgumentException e) {
                 // the class-file API's limits (constant pool of 65,535 entries): one class per program
-                throw new VmException(0, null, "program of " + programs.stream().mapToInt(Program::length).sum()
+                throw new VmException(0, null, "program of " + decoded.stream().mapToInt(d -> d.length).sum()
                         + " slots has too many distinct constants for one class (" + e.getMessage() + ")");
             }
             data = t.classData();
@@ -101,8 +115,8 @@ public final class JitCompiler {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClassWithClassData(bytes, data, true);
             MethodHandle ctor = lookup.findConstructor(lookup.lookupClass(), MethodType.methodType(void.class, int.class));
-            List<CompiledProgram> out = new ArrayList<>(programs.size());
-            for (int k = 0; k < programs.size(); k++) {
+            List<CompiledProgram> out = new ArrayList<>(decoded.size());
+            for (int k = 0; k < decoded.size(); k++) {
                 out.add(new CompiledProgram((JitCode) ctor.invoke(k), bytes, name));
             }
             return out;

@@ -151,6 +151,17 @@ final class JitRuntime {
         return h.call(ctx, r1, r2, r3, r4, r5);
     }
 
+    /** The fault for entering a function at a pc where none starts (a bad tail-call entry or callback). */
+    static VmException noFunction(int pc) {
+        return new VmException(pc, null, "no function of the program starts at instruction " + pc);
+    }
+
+    /** The fault for a callback beyond the kernel's MAX_CALL_FRAMES (as the interpreter words it). */
+    static VmException callbackDepthExceeded(int pc) {
+        return new VmException(pc, null, "call depth limit of " + JitCompiler.MAX_FRAMES
+                + " frames exceeded by a callback");
+    }
+
     /** The fault for a bpf-to-bpf call beyond the kernel's MAX_CALL_FRAMES. */
     static VmException callDepthExceeded(int pc) {
         return new VmException(pc, null, "call depth limit of " + JitCompiler.MAX_FRAMES + " frames exceeded");

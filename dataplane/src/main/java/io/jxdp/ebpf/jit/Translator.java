@@ -48,6 +48,18 @@ import java.util.TreeSet;
 final class Translator {
     /** Longs per frame in the spill file: r0..r10. */
     static final int FRAME_SLOTS = 11;
+    /**
+     * Index in the spill file of r10 of the frame that calls a helper taking a callback (bpf_loop,
+     * bpf_for_each_map_elem), stored just before such a call so {@link CompiledProgram#callFunction}
+     * can run the callback in the frame below it. Only those call sites store it: other helper calls
+     * pay nothing.
+     */
+    static final int CALLER_FP = JitCompiler.MAX_FRAMES * FRAME_SLOTS;
+    /** Longs in the spill file: the frames' registers and {@link #CALLER_FP}. */
+    static final int SPILL_LONGS = CALLER_FP + 1;
+    /** Helper ids whose callbacks run in the caller's frame (include/uapi/linux/bpf.h BPF_FUNC_*). */
+    private static final int BPF_FUNC_FOR_EACH_MAP_ELEM = 164;
+    private static final int BPF_FUNC_LOOP = 181;
     /** Regions per group method when a subprogram has more regions than one switch should hold. */
     static final int GROUP = 256;
 
@@ -66,6 +78,8 @@ final class Translator {
 
     static final MethodTypeDesc MTD_SUB = MethodTypeDesc.of(CD_long, CD_CallContext, CD_long_array, CD_int, CD_long,
             CD_long, CD_long, CD_long, CD_long, CD_long);
+    static final MethodTypeDesc MTD_CALL = MethodTypeDesc.of(CD_long, CD_int, CD_CallContext, CD_long_array, CD_int,
+            CD_long, CD_long, CD_long, CD_long, CD_long, CD_long);
     static final MethodTypeDesc MTD_REGION = MethodTypeDesc.of(CD_int, CD_CallContext, CD_long_array, CD_int, CD_int);
     static final MethodTypeDesc MTD_GROUP = MethodTypeDesc.of(CD_int, CD_CallContext, CD_long_array, CD_int, CD_int, CD_int);
     static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_long, CD_CallContext, CD_long_array, CD_long,
@@ -113,6 +127,7 @@ final class Translator {
                 cb.return_();
             });
             clb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, cb -> emitRun(cb));
+            clb.withMethodBody("call", MTD_CALL, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, cb -> emitCall(cb));
             for (int k = 0; k < programs.size(); k++) {
                 Decoded d = programs.get(k);
                 for (int m = 0; m < d.subStarts.length; m++) {
@@ -148,6 +163,64 @@ final class Translator {
             cb.invokestatic(thisClass, subName(k, 0), MTD_SUB);
             cb.lreturn();
         }
+    }
+
+    /**
+     * call(pc, ctx, spill, depth, fp, r1..r5): enters the function of this instance's program that
+     * starts at pc, in frame depth with r10 = fp. Only instruction 0 and the entries the program was
+     * compiled with ({@link Decoded#entries}: tail-call targets, callbacks) can be entered; any other
+     * pc is a {@code VmException}. Programs compiled without entries get no cases, so batches of
+     * many small programs do not grow this method.
+     */
+    private void emitCall(CodeBuilder cb) {
+        final int pc = 1, ctx = 2, spill = 3, depth = 4, fp = 5, args = 7;
+        int n = programs.size();
+        Label bad = cb.newLabel();
+        List<SwitchCase> cases = new ArrayList<>();
+        List<Integer> withEntries = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            if (programs.get(k).entries.length > 0) {
+                withEntries.add(k);
+                cases.add(SwitchCase.of(k, cb.newLabel()));
+            }
+        }
+        if (!withEntries.isEmpty()) {
+            cb.aload(0);
+            cb.getfield(thisClass, "which", CD_int);
+            cb.lookupswitch(bad, cases);
+        }
+        for (int c = 0; c < withEntries.size(); c++) {
+            int k = withEntries.get(c);
+            cb.labelBinding(cases.get(c).target());
+            Decoded d = programs.get(k);
+            java.util.TreeSet<Integer> pcs = new java.util.TreeSet<>();
+            pcs.add(0);
+            for (int e : d.entries) {
+                pcs.add(e);
+            }
+            List<SwitchCase> subCases = new ArrayList<>();
+            for (int e : pcs) {
+                subCases.add(SwitchCase.of(e, cb.newLabel()));
+            }
+            cb.iload(pc);
+            cb.lookupswitch(bad, subCases);
+            for (SwitchCase sc : subCases) {
+                cb.labelBinding(sc.target());
+                cb.aload(ctx);
+                cb.aload(spill);
+                cb.iload(depth);
+                cb.lload(fp);
+                for (int r = 0; r < 5; r++) {
+                    cb.lload(args + 2 * r);
+                }
+                cb.invokestatic(thisClass, subName(k, d.subIndex(sc.caseValue())), MTD_SUB);
+                cb.lreturn();
+            }
+        }
+        cb.labelBinding(bad);
+        cb.iload(pc);
+        cb.invokestatic(CD_JitRuntime, "noFunction", MethodTypeDesc.of(CD_VmException, CD_int));
+        cb.athrow();
     }
 
     static String subName(int k, int m) {
@@ -819,6 +892,10 @@ final class Translator {
         }
 
         private void helperCall(int pc) {
+            int id = (int) d.imm[pc];
+            if (id == BPF_FUNC_LOOP || id == BPF_FUNC_FOR_EACH_MAP_ELEM) {
+                storeCallerFp();
+            }
             cb.ldc(constant(d.helperAt[pc], CD_Helper));
             cb.aload(CTX);
             pushArgs();
@@ -827,7 +904,16 @@ final class Translator {
             stopCheck();
         }
 
+        /** spill[CALLER_FP] = r10: where a callback of the coming helper call gets its frame from. */
+        private void storeCallerFp() {
+            cb.aload(SPILL);
+            cb.loadConstant(CALLER_FP);
+            ld(10);
+            cb.lastore();
+        }
+
         private void callx(int pc) {
+            storeCallerFp(); // the helper id is only known at run time: it may take a callback
             cb.ldc(constant(d.helpers, CD_HelperRegistry));
             cb.aload(CTX);
             ld(d.dst[pc]);

@@ -213,6 +213,21 @@ public final class RingBuf extends BpfMap {
         return n;
     }
 
+    /**
+     * Empties the ring: consumer, producer and pending positions back to 0, as a new map. User space
+     * only, with no program running (the JIT engine drops its warm-up's records with it).
+     */
+    public void reset() {
+        Native.lock(base + META_LOCK);
+        try {
+            Native.putLong(base + META_PENDING, 0);
+            Native.putLongRelease(base + CONSUMER_OFF, 0);
+            Native.putLongRelease(base + PRODUCER_OFF, 0);
+        } finally {
+            Native.unlock(base + META_LOCK);
+        }
+    }
+
     /** Bytes between the consumer and the producer position (committed, busy or discarded). */
     public long available() {
         return query(BPF_RB_AVAIL_DATA);

@@ -102,7 +102,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
             }
             ctx.cpu(0);
             ctx.checked(interp.checked(), interp.stackBase(), interp.stackTop());
-            ctx.interpreter(interp);
+            ctx.functions(interp);
             MemoryRegions r = interp.regions();
             r.add("ctx", ctx.ctxAddress, XdpLayout.CTX_SIZE, false); // rewritten loads read it; stores were refused
             int packet = r.add("packet", ctx.hardStart + XdpLayout.HEADROOM, 0, true);

@@ -9,13 +9,16 @@ import io.jxdp.ebpf.interp.VmException;
 import io.jxdp.ebpf.isa.Program;
 import io.jxdp.ebpf.jit.CompiledProgram;
 import io.jxdp.ebpf.jit.JitCompiler;
+import io.jxdp.ebpf.jit.JitOptions;
 import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.MapSpec;
 import io.jxdp.ebpf.loader.ProgramSpec;
 import io.jxdp.ebpf.map.BpfMap;
 import io.jxdp.ebpf.map.MapException;
 import io.jxdp.ebpf.map.MapFlags;
+import io.jxdp.ebpf.map.MapType;
 import io.jxdp.ebpf.map.Rcu;
+import io.jxdp.ebpf.map.RingBuf;
 import io.jxdp.ebpf.verifier.MapInfo;
 import io.jxdp.ebpf.verifier.VerificationResult;
 import io.jxdp.ebpf.verifier.Verifier;
@@ -26,8 +29,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * An XDP program of a clang-built object compiled to JVM bytecode by jxdp's JIT ({@link JitCompiler})
@@ -68,13 +73,20 @@ public final class JitXdpEngine implements XdpEngine {
     private TraceSink trace = TraceSink.to(System.err);
     private boolean closed;
 
-    private JitXdpEngine(BpfObject obj, String program, int cpus, long warmupMillis) {
+    /** Program names by id - 1: the ids user space puts in a PROG_ARRAY ({@link #programId}). */
+    private final String[] programNames;
+    /** First instruction of program id in the compiled image, -1 when it is not there. */
+    private final int[] entries;
+    /** Why program id could not be linked as a tail call target (null when it was). */
+    private final String[] entryErrors;
+
+    private JitXdpEngine(BpfObject obj, String program, long[] raw, int cpus, long warmupMillis) {
         long t0 = System.nanoTime();
-        ProgramSpec p = XdpLinker.program(obj, program);
-        this.programName = p.name();
+        ProgramSpec p = obj == null ? null : XdpLinker.program(obj, program);
+        this.programName = p == null ? "program" : p.name();
         this.cpus = cpus;
-        this.specs = obj.maps();
-        this.maps = XdpLinker.createMaps(obj, cpus, rcu);
+        this.specs = obj == null ? List.of() : obj.maps();
+        this.maps = obj == null ? new BpfMap[0] : XdpLinker.createMaps(obj, cpus, rcu);
         try {
             mapNames = new String[maps.length];
             for (int i = 0; i < maps.length; i++) {
@@ -83,12 +95,26 @@ public final class JitXdpEngine implements XdpEngine {
             rcu.register(0);
             ctx = new XdpContext(arena, maps);
             HelperRegistry helpers = XdpHelpers.registry();
-            String where = "object '" + obj.name() + "', program '" + p.name() + "'";
-            long[] linked = XdpLinker.link(obj, p, maps, ctx.mapHandles, helpers);
-            verify(obj, p); // after linking, whose errors (map types, helpers) are more specific
+            String where = obj == null ? "program" : "object '" + obj.name() + "', program '" + p.name() + "'";
+            long[] linked;
+            if (obj == null) {
+                linked = XdpLinker.checkAndRewrite(where, raw.clone(), helpers);
+            } else {
+                linked = XdpLinker.link(obj, p, maps, ctx.mapHandles, helpers);
+                verify(obj, p); // after linking, whose errors (map types, helpers) are more specific
+            }
+            programNames = obj == null ? new String[] {programName}
+                    : obj.programs().stream().map(ProgramSpec::name).toArray(String[]::new);
+            entries = new int[programNames.length + 1];
+            entryErrors = new String[programNames.length + 1];
+            Arrays.fill(entries, -1);
+            entries[obj == null ? 1 : obj.programs().indexOf(p) + 1] = 0;
+            if (obj != null && hasProgArray(maps)) {
+                linked = linkTailCallTargets(obj, p, linked, helpers);
+            }
             this.program = Program.ofSlots(linked);
             try {
-                jit = JitCompiler.compile(this.program, helpers);
+                jit = JitCompiler.compile(this.program, functionEntries(linked), helpers, JitOptions.defaults());
             } catch (VmException e) {
                 throw new EngineException(where + ": " + e.getMessage(), e);
             }
@@ -96,6 +122,7 @@ public final class JitXdpEngine implements XdpEngine {
             // unchecked, as the JIT's own memory accesses: the verifier proved the helpers' arguments
             ctx.checked(false, jit.stack().address(), jit.stack().address() + jit.stack().byteSize());
             ctx.regionLayout(null, -1, 0);
+            ctx.functions(jit);
             this.warmUp = warmupMillis > 0 ? warm(warmupMillis) : null;
             this.loadNanos = System.nanoTime() - t0;
         } catch (RuntimeException e) {
@@ -103,6 +130,70 @@ public final class JitXdpEngine implements XdpEngine {
             arena.close();
             throw e;
         }
+    }
+
+    private static boolean hasProgArray(BpfMap[] maps) {
+        for (BpfMap m : maps) {
+            if (m.type() == MapType.PROG_ARRAY) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * As InterpreterXdpEngine: with a PROG_ARRAY in the object every other XDP program of it may be a
+     * tail call target, so each is linked against the same maps, verified, and appended to one image
+     * after the main program (callback values moved by the program's base); the image is compiled
+     * once with every program's first instruction as an entry. A program that fails to link or that
+     * the verifier rejects is left out with its reason, reported if a tail call reaches it.
+     */
+    private long[] linkTailCallTargets(BpfObject obj, ProgramSpec main, long[] mainSlots, HelperRegistry helpers) {
+        List<ProgramSpec> all = obj.programs();
+        long[] image = mainSlots;
+        for (int i = 0; i < all.size(); i++) {
+            ProgramSpec q = all.get(i);
+            if (q == main) {
+                continue;
+            }
+            long[] s;
+            try {
+                s = XdpLinker.link(obj, q, maps, ctx.mapHandles, helpers);
+                verify(obj, q); // a target the verifier rejects is not a target, as in the kernel
+            } catch (EngineException e) {
+                entryErrors[i + 1] = e.getMessage();
+                continue;
+            }
+            int base = image.length;
+            XdpLinker.rebaseCallbacks(s, base);
+            image = Arrays.copyOf(image, base + s.length);
+            System.arraycopy(s, 0, image, base, s.length);
+            entries[i + 1] = base;
+        }
+        return image;
+    }
+
+    /**
+     * The functions the engine enters directly, besides instruction 0: every tail call target's
+     * first instruction and every callback (the values XdpLinker gave ld_imm64 BPF_PSEUDO_FUNC).
+     */
+    private int[] functionEntries(long[] image) {
+        TreeSet<Integer> out = new TreeSet<>();
+        for (int e : entries) {
+            if (e > 0) {
+                out.add(e);
+            }
+        }
+        for (int i = 0; i + 1 < image.length; i++) {
+            if ((image[i] & 0xff) == 0x18) {
+                int pc = Callbacks.pc((image[i] >>> 32) | (image[i + 1] & 0xffff_ffff_0000_0000L));
+                if (pc > 0 && pc < image.length) {
+                    out.add(pc);
+                }
+                i++;
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** As InterpreterXdpEngine: only programs the verifier accepts are run. */
@@ -131,7 +222,35 @@ public final class JitXdpEngine implements XdpEngine {
         if (warmupMillis < 0) {
             throw new IllegalArgumentException("warmupMillis must be >= 0: " + warmupMillis);
         }
-        return new JitXdpEngine(obj, program, cpus, warmupMillis);
+        return new JitXdpEngine(obj, program, null, cpus, warmupMillis);
+    }
+
+    /**
+     * An engine for raw XDP instructions without maps (tests, hand-written programs): calls are
+     * checked and context loads rewritten as for an object's program; the verifier does not run, so
+     * the program must be one it would accept. One possible CPU, no warm-up.
+     */
+    static JitXdpEngine ofInstructions(long[] slots) {
+        return new JitXdpEngine(null, null, slots, 1, 0);
+    }
+
+    /**
+     * The id of a program of this engine's object, as a PROG_ARRAY value: write it (u32, little
+     * endian) with {@link #updateMap} where the kernel takes a program fd. Ids are 1-based positions
+     * in the object's program list, as in InterpreterXdpEngine.
+     */
+    public int programId(String name) {
+        for (int i = 0; i < programNames.length; i++) {
+            if (programNames[i].equals(name)) {
+                return i + 1;
+            }
+        }
+        throw new EngineException("no program '" + name + "' (programs: " + String.join(", ", programNames) + ")");
+    }
+
+    /** Tail calls the last run made (at most MAX_TAIL_CALL_CNT, 33). */
+    public int tailCalls() {
+        return ctx.tailCalls();
     }
 
     /**
@@ -164,8 +283,10 @@ public final class JitXdpEngine implements XdpEngine {
         try {
             byte[] f = warmUpFrame();
             ctx.reset(f, f.length);
-            ctx.beginRun();
-            return jit.warmUp(ctx, ctx.ctxAddress, 0, Long.MAX_VALUE, millis * 1_000_000L);
+            return jit.warmUp(() -> {
+                ctx.beginRun();
+                execute();
+            }, Long.MAX_VALUE, millis * 1_000_000L);
         } catch (VmException | HelperFault e) {
             throw new EngineException("program '" + programName + "' faulted during warm-up: " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -175,6 +296,9 @@ public final class JitXdpEngine implements XdpEngine {
             ctx.trace(trace);
             for (int i = 0; i < maps.length; i++) {
                 restore(maps[i], saved.get(i));
+                if (maps[i] instanceof RingBuf rb) {
+                    rb.reset(); // records no one consumed: the ring would be full for the real packets
+                }
             }
         }
     }
@@ -185,6 +309,9 @@ public final class JitXdpEngine implements XdpEngine {
             return null; // programs cannot write a frozen map: nothing to restore
         }
         List<byte[][]> out = new ArrayList<>();
+        if (m.type() == MapType.QUEUE || m.type() == MapType.STACK) {
+            return snapshotQueue(m);
+        }
         try {
             Optional<byte[]> k = m.getNextKey(null);
             while (k.isPresent()) {
@@ -200,8 +327,43 @@ public final class JitXdpEngine implements XdpEngine {
         return out;
     }
 
+    /**
+     * A queue or stack has no keys to walk: pop every element (user-space lookup-and-delete) and push
+     * them back in an order that rebuilds it; returns {null, value} rows in that push order.
+     */
+    private static List<byte[][]> snapshotQueue(BpfMap m) {
+        List<byte[][]> out = new ArrayList<>();
+        try {
+            for (Optional<byte[]> v = m.lookupAndDelete(new byte[0]); v.isPresent(); v = m.lookupAndDelete(new byte[0])) {
+                out.add(new byte[][] {null, v.get()});
+            }
+            if (m.type() == MapType.STACK) {
+                java.util.Collections.reverse(out); // popped newest first: push oldest first
+            }
+            for (byte[][] e : out) {
+                m.update(new byte[0], e[1], MapFlags.BPF_ANY);
+            }
+        } catch (MapException e) {
+            throw new EngineException("map '" + m.name() + "': cannot snapshot it for the JIT warm-up: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
     private static void restore(BpfMap m, List<byte[][]> saved) {
         if (saved == null) {
+            return;
+        }
+        if (m.type() == MapType.QUEUE || m.type() == MapType.STACK) {
+            try {
+                while (m.lookupAndDelete(new byte[0]).isPresent()) {
+                    // drain what the warm-up pushed
+                }
+                for (byte[][] e : saved) {
+                    m.update(new byte[0], e[1], MapFlags.BPF_ANY);
+                }
+            } catch (MapException e) {
+                throw new EngineException("map '" + m.name() + "': cannot restore it after the JIT warm-up: " + e.getMessage(), e);
+            }
             return;
         }
         try {
@@ -337,7 +499,7 @@ public final class JitXdpEngine implements XdpEngine {
     private long runOnce() {
         ctx.beginRun();
         try {
-            return jit.run(ctx, ctx.ctxAddress, 0, 0, 0, 0);
+            return execute();
         } catch (VmException | HelperFault e) {
             throw new EngineException("program '" + programName + "' faulted: " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -346,6 +508,28 @@ public final class JitXdpEngine implements XdpEngine {
         } finally {
             rcu.quiescent(0);
         }
+    }
+
+    /**
+     * One run with its tail calls: the tail-call helper (XdpContext.tailCall, which counts them
+     * against MAX_TAIL_CALL_CNT) records the target and stops the program; the target then runs
+     * from its entry with r1 = ctx in a fresh main frame on the same stack, as the interpreter engine
+     * does. Allocates nothing.
+     */
+    private long execute() {
+        long r0 = jit.run(ctx, ctx.ctxAddress, 0, 0, 0, 0);
+        int id;
+        while ((id = ctx.pendingTailCall()) != 0) {
+            ctx.clearPendingTailCall();
+            int entry = id < entries.length ? entries[id] : -1;
+            if (entry < 0) {
+                String why = id < entryErrors.length && entryErrors[id] != null ? ": " + entryErrors[id] : "";
+                throw new HelperFault("bpf_tail_call: program id " + id + " is not a program of this object"
+                        + " that jxdp linked" + why);
+            }
+            r0 = jit.run(ctx, entry, ctx.ctxAddress, 0, 0, 0, 0);
+        }
+        return r0;
     }
 
     @Override

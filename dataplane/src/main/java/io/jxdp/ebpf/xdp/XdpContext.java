@@ -1,7 +1,7 @@
 package io.jxdp.ebpf.xdp;
 
 import io.jxdp.ebpf.helper.CallContext;
-import io.jxdp.ebpf.interp.Interpreter;
+import io.jxdp.ebpf.helper.FunctionRunner;
 import io.jxdp.ebpf.interp.MemoryRegions;
 import io.jxdp.ebpf.map.BpfMap;
 import io.jxdp.ebpf.map.MapOp;
@@ -47,8 +47,8 @@ final class XdpContext extends CallContext {
     private int mark;
     /** The interpreter's regions in checked mode (null otherwise); CallContext.regions() is only set during a run. */
     private MemoryRegions runRegions;
-    /** Runs callbacks; set by the engine once the interpreter exists. */
-    private Interpreter interpreter;
+    /** Runs callbacks (the interpreter or the JIT's compiled program); set by the engine once it exists. */
+    private FunctionRunner functions;
     /** Per map, the key that bpf_for_each_map_elem passes its callback (the kernel's is on its stack). */
     private final MemorySegment[] callbackKeys;
     /** The callback key of inner maps (reached through a map-in-map). */
@@ -509,13 +509,14 @@ final class XdpContext extends CallContext {
     /** kernel/bpf/bpf_iter.c BPF_MAX_LOOPS. */
     static final long BPF_MAX_LOOPS = 8L * 1024 * 1024;
 
-    void interpreter(Interpreter interpreter) {
-        this.interpreter = interpreter;
+    /** Sets what runs callbacks: the engine's interpreter or compiled program. */
+    void functions(FunctionRunner runner) {
+        this.functions = runner;
     }
 
     private int callbackPc(String helper, long fn) {
         int pc = Callbacks.pc(fn);
-        if (pc < 0 || interpreter == null) {
+        if (pc < 0 || functions == null) {
             throw new HelperFault(helper + ": r2 0x" + Long.toHexString(fn) + " is not a callback function"
                     + " (ld_imm64 with BPF_PSEUDO_FUNC)");
         }
@@ -539,7 +540,7 @@ final class XdpContext extends CallContext {
             // the program sees 0xfffffff9, not -7 (checked against this machine's kernel).
             return -Errno.E2BIG & 0xffff_ffffL;
         }
-        Interpreter in = interpreter;
+        FunctionRunner in = functions;
         for (long i = 0; i < n; i++) {
             if (in.callFunction(this, pc, i, callbackCtx, 0, 0, 0) != 0) {
                 return i + 1;
@@ -568,7 +569,7 @@ final class XdpContext extends CallContext {
             throw new HelperFault("bpf_for_each_map_elem: inner map '" + m.name() + "' has " + m.keySize()
                     + "-byte keys, more than jxdp's " + innerKey.byteSize() + "-byte callback key buffer");
         }
-        Interpreter in = interpreter;
+        FunctionRunner in = functions;
         MemoryRegions r = checked ? regions() : null;
         long visited = 0;
         if (t == MapType.ARRAY || t == MapType.PERCPU_ARRAY) {
@@ -603,7 +604,7 @@ final class XdpContext extends CallContext {
         return visited;
     }
 
-    private long callElement(Interpreter in, int pc, MemoryRegions r, BpfMap m, long handle, MemorySegment key,
+    private long callElement(FunctionRunner in, int pc, MemoryRegions r, BpfMap m, long handle, MemorySegment key,
             long value, long callbackCtx) {
         int mark = r == null ? 0 : r.count();
         if (r != null) {

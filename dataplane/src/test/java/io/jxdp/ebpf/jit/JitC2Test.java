@@ -68,6 +68,7 @@ class JitC2Test {
         methods.forEach((n, s) -> assertTrue(s < JitCompiler.HUGE_METHOD_LIMIT, n + " has " + s + " bytes"));
         Set<String> missing = new TreeSet<>(methods.keySet());
         missing.remove("<init>"); // runs once per instance
+        missing.remove("call"); // enters tail-call targets and callbacks, of which the probe's program has none
         missing.removeAll(c2);
         assertEquals(Set.of(), missing, "generated methods never compiled by C2");
         assertTrue(warm != null && warm.contains("stable=true"), "warm-up did not settle: " + warm);

@@ -183,8 +183,107 @@ class JitCompilerTest {
         VmException e = assertThrows(VmException.class, () -> jit.run(999, 0));
         assertTrue(e.getMessage().contains("callx r2: unknown helper 999"), e.getMessage());
         assertEquals(2, e.pc());
-        VmException tail = assertThrows(VmException.class, () -> jit.run(12, 0));
-        assertTrue(tail.getMessage().contains("helper 12 (tail_call) not supported"), tail.getMessage());
+        VmException missing = assertThrows(VmException.class, () -> jit.run(1, 0));
+        assertTrue(missing.getMessage().contains("helper 1 (map_lookup_elem) not supported"), missing.getMessage());
+    }
+
+    /** A program of three functions: main returns 1000 + f(r1); f and g can be entered directly. */
+    private static final String ENTRIES = """
+            call local f
+            add %r0, 1000
+            exit
+            f:
+            mov %r0, %r1
+            add %r0, 10
+            exit
+            g:
+            mov %r0, %r1
+            mul %r0, %r2
+            exit
+            """;
+
+    @Test
+    void runEntersTheDeclaredEntriesInAFreshMainFrame() {
+        Program p = Assembler.assemble(ENTRIES);
+        CompiledProgram jit = JitCompiler.compile(p, new int[] {3, 6}, new HelperRegistry(), JitOptions.defaults());
+        Interpreter in = new Interpreter(p, new HelperRegistry(), Interpreter.Mode.UNCHECKED);
+        CallContext c = jit.context();
+        assertEquals(1015, jit.run(c, 0, 5, 0, 0, 0, 0));
+        assertEquals(in.run(c, 3, 5, 0, 0, 0, 0), jit.run(c, 3, 5, 0, 0, 0, 0), "f");
+        assertEquals(15, jit.run(c, 3, 5, 0, 0, 0, 0));
+        assertEquals(in.run(c, 6, 6, 7, 0, 0, 0), jit.run(c, 6, 6, 7, 0, 0, 0), "g");
+        assertEquals(42, jit.run(c, 6, 6, 7, 0, 0, 0));
+        for (int bad : new int[] {4, 99, -1}) {
+            VmException e = assertThrows(VmException.class, () -> jit.run(c, bad, 0, 0, 0, 0, 0));
+            assertTrue(e.getMessage().contains("no function of the program starts at instruction " + bad), e.getMessage());
+            assertEquals(bad, e.pc());
+        }
+        CompiledProgram onlyG = JitCompiler.compile(p, new int[] {6}, new HelperRegistry(), JitOptions.defaults());
+        assertThrows(VmException.class, () -> onlyG.run(c, 3, 5, 0, 0, 0, 0), "f is a bpf-to-bpf callee, not an entry");
+    }
+
+    @Test
+    void entriesOutsideTheProgramOrOnAnLddwSecondSlotAreEncodingErrors() {
+        Program p = Assembler.assemble("lddw %r0, 1\nexit");
+        VmException out = assertThrows(VmException.class,
+                () -> JitCompiler.compile(p, new int[] {3}, new HelperRegistry(), JitOptions.defaults()));
+        assertTrue(out.getMessage().contains("function entry 3 is outside the program"), out.getMessage());
+        VmException second = assertThrows(VmException.class,
+                () -> JitCompiler.compile(p, new int[] {1}, new HelperRegistry(), JitOptions.defaults()));
+        assertTrue(second.getMessage().contains("is the second slot of an lddw"), second.getMessage());
+    }
+
+    /**
+     * A helper taking a callback (bpf_loop's id, 181) runs the callback through
+     * {@link CompiledProgram#callFunction} as the XDP engine's does: one frame below the caller, so
+     * the caller's stack (a counter the callback increments through r2) stays intact, and r6-r9 of
+     * the caller survive. The same program through the interpreter gives the same answer.
+     */
+    @ParameterizedTest(name = "budget {0}")
+    @ValueSource(ints = {JitOptions.DEFAULT_METHOD_BUDGET, 500})
+    void callbacksRunInTheFrameBelowTheCaller(int budget) {
+        Program p = Assembler.assemble("""
+                mov %r6, 77
+                stxdw [%r10-8], %r6
+                mov %r1, %r10
+                add %r1, -8
+                mov %r2, %r1
+                mov %r1, 5
+                call 181
+                ldxdw %r0, [%r10-8]
+                add %r0, %r6
+                exit
+                cb:
+                stxdw [%r10-8], %r1
+                ldxdw %r3, [%r2]
+                add %r3, %r1
+                stxdw [%r2], %r3
+                mov %r6, 0
+                mov %r0, 0
+                exit
+                """);
+        int cb = 10;
+        CompiledProgram[] self = new CompiledProgram[1];
+        Interpreter[] interp = new Interpreter[1];
+        HelperRegistry jh = new HelperRegistry().register(181, "loop", (ctx, n, data, r3, r4, r5) -> {
+            for (long i = 0; i < n; i++) {
+                self[0].callFunction(ctx, cb, i, data, 0, 0, 0);
+            }
+            return n;
+        });
+        HelperRegistry ih = new HelperRegistry().register(181, "loop", (ctx, n, data, r3, r4, r5) -> {
+            for (long i = 0; i < n; i++) {
+                interp[0].callFunction(ctx, cb, i, data, 0, 0, 0);
+            }
+            return n;
+        });
+        self[0] = JitCompiler.compile(p, new int[] {cb}, jh, JitOptions.defaults().withMethodBudget(budget));
+        interp[0] = new Interpreter(p, ih, Interpreter.Mode.UNCHECKED);
+        assertEquals(77 + 0 + 1 + 2 + 3 + 4 + 77, self[0].run(0, 0));
+        assertEquals(interp[0].run(0, 0), self[0].run(0, 0));
+        long calleeSlot = self[0].stack().address() + self[0].stack().byteSize() - JitCompiler.STACK_SIZE - 8;
+        assertEquals(4, MemorySegment.NULL.reinterpret(Long.MAX_VALUE).get(ValueLayout.JAVA_LONG_UNALIGNED, calleeSlot),
+                "the callback's own frame is the one below main's");
     }
 
     /** Legacy LD_ABS/LD_IND: big-endian packet bytes; out of range ends the program with r0 = 0. */
@@ -238,7 +337,7 @@ class JitCompilerTest {
                         "unresolved pseudo lddw (lddw_map_fd)"),
                 Arguments.of(Program.of(List.of(exit, Op.LDDW.insn(1, 0, 0, 3))), "lddw is missing its second slot"),
                 Arguments.of(Program.of(List.of(Op.CALL_KFUNC.insn(0, 0, 0, 3), exit)), "unsupported: kfunc calls"),
-                Arguments.of(Program.of(List.of(Op.CALL.insn(0, 0, 0, 12), exit)), "helper 12 (tail_call) not supported"),
+                Arguments.of(Program.of(List.of(Op.CALL.insn(0, 0, 0, 1), exit)), "helper 1 (map_lookup_elem) not supported"),
                 Arguments.of(Program.of(List.of(Op.CALL.insn(0, 0, 0, 4000), exit)), "unknown helper 4000"),
                 Arguments.of(Program.of(List.of(Op.CALL_LOCAL.insn(0, 0, 0, 1), exit, Op.JA.insn(0, 0, -3, 0))),
                         "jump to 0 leaves its subprogram [2, 3)"),
@@ -265,7 +364,7 @@ class JitCompilerTest {
         assertArrayEquals(jit.classBytes(), bytes);
         List<String> methods = ClassFile.of().parse(bytes).methods().stream()
                 .map(MethodModel::methodName).map(Object::toString).toList();
-        assertEquals(List.of("<init>", "run", "p0_s0"), methods);
+        assertEquals(List.of("<init>", "run", "call", "p0_s0"), methods);
         assertEquals(3, jit.run(0, 0));
     }
 

@@ -51,4 +51,51 @@ class JitAllocationTest {
             assertEquals(want, sum, "every run gave its packet's verdict");
         }
     }
+
+    /**
+     * A run that tail-calls (xdp_tail to xdp_cb of jit/tailcb.o) and there runs nested bpf_loop
+     * callbacks and a bpf_for_each_map_elem over an ARRAY allocates nothing once warm. (The HASH walk
+     * of xdp_cb is off in these frames: for_each over a hash map copies keys, a documented limit.)
+     */
+    @org.junit.jupiter.api.Test
+    void aRunWithATailCallAndCallbacksAllocatesNothing() throws Exception {
+        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        Method allocatedBytes = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getThreadAllocatedBytes", long.class);
+        long tid = Thread.currentThread().threadId();
+        byte[][] ps = new byte[4][];
+        for (int k = 0; k < ps.length; k++) {
+            // p[0] = 0: tail call to slot 0; p[4] loops, p[5] early stop, p[6] array stop key, p[7] = 0: no hash walk
+            ps[k] = JitTailCallCallbackTest.frame(0, 0, 0, 0, 3 + 4 * k, 2 + k * 3, k * 2, 0);
+        }
+        try (JitXdpEngine e = JitXdpEngine.create(JitTailCallCallbackTest.load("/jit/tailcb.o"), "xdp_tail", 1, 200)) {
+            e.updateMap("jmp", TailCallRedirectTest.u32(0), List.of(TailCallRedirectTest.u32(e.programId("xdp_cb"))));
+            long[] action = new long[ps.length];
+            for (int k = 0; k < ps.length; k++) {
+                action[k] = e.runInPlace(ps[k], ps[k].length);
+                assertEquals(1, e.tailCalls(), "frame " + k + " tail-called xdp_cb");
+            }
+            assertEquals(java.util.Set.of(2L, 3L), java.util.Arrays.stream(action).boxed().collect(
+                    java.util.stream.Collectors.toSet()), "loops that ran out and loops stopped early");
+            for (int i = 0; i < RUNS; i++) {
+                e.runInPlace(ps[i % ps.length], ps[i % ps.length].length);
+            }
+            long want = 0;
+            for (int i = 0; i < RUNS; i++) {
+                want += action[i % ps.length];
+            }
+            long best = Long.MAX_VALUE;
+            long sum = 0;
+            for (int window = 0; window < 3 && best >= ALLOWED_BYTES; window++) {
+                sum = 0;
+                long before = (long) allocatedBytes.invoke(mx, tid);
+                for (int i = 0; i < RUNS; i++) {
+                    sum += e.runInPlace(ps[i % ps.length], ps[i % ps.length].length);
+                }
+                best = Math.min(best, (long) allocatedBytes.invoke(mx, tid) - before);
+            }
+            assertTrue(best < ALLOWED_BYTES, best + " bytes allocated over " + RUNS + " runs");
+            assertEquals(want, sum, "every run gave its frame's verdict");
+        }
+    }
 }
