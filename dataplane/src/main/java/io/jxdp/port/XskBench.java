@@ -7,6 +7,8 @@ import io.jxdp.ffi.xdp.Umem;
 import io.jxdp.ffi.xdp.XdpSocket;
 import io.jxdp.ffi.xdp.XskRedirect;
 import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 
 /**
  * jxdp's side of the AF_XDP speed comparison (perf/afxdp/run.sh), the same two loops as the C
@@ -41,16 +43,20 @@ public final class XskBench {
         }
     }
 
-    /** Frames received (rxdrop) or forwarded (l2fwd) over the measured seconds. */
-    public record Result(Mode mode, long packets, double seconds, String driver, boolean nativeXdp) {
+    /**
+     * Frames received (rxdrop) or forwarded (l2fwd) over the measured seconds, and the CPU time the
+     * loop's thread got in them: on a shared machine the share of its CPU the receiver got moves
+     * the figures more than anything else, so both sides report it (xsk_ref.c: CLOCK_THREAD_CPUTIME_ID).
+     */
+    public record Result(Mode mode, long packets, double seconds, double cpuSeconds, String driver, boolean nativeXdp) {
         public double pps() {
             return packets / seconds;
         }
 
         @Override
         public String toString() {
-            return String.format("jxdp %s pkts %d secs %.3f pps %.0f (%s, %s XDP)", mode.name().toLowerCase(), packets,
-                    seconds, pps(), driver, nativeXdp ? "native" : "generic");
+            return String.format("jxdp %s pkts %d secs %.3f pps %.0f cpu %.0f%% (%s, %s XDP)", mode.name().toLowerCase(),
+                    packets, seconds, pps(), 100 * cpuSeconds / seconds, driver, nativeXdp ? "native" : "generic");
         }
     }
 
@@ -94,6 +100,8 @@ public final class XskBench {
             long countedFrom = 0;
             long droppedFrom = 0;
             long measuredStart = 0;
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long cpuStart = 0;
             boolean measuring = false;
             for (long iter = 0; ; iter++) {
                 if ((iter & 1023) == 0) {
@@ -102,6 +110,7 @@ public final class XskBench {
                         measuring = true;
                         countedFrom = packets;
                         droppedFrom = socket.forwardDropped();
+                        cpuStart = threads.getCurrentThreadCpuTime();
                         measuredStart = t;
                     }
                     if (t >= end) {
@@ -120,9 +129,10 @@ public final class XskBench {
                 packets += n;
             }
             double secs = (System.nanoTime() - measuredStart) / 1e9;
+            double cpu = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
             // l2fwd: the handler drops only runt frames; count what was forwarded.
             long dropped = socket.forwardDropped() - droppedFrom;
-            return new Result(c.mode(), packets - countedFrom - dropped, secs, socket.driver(), attached.isNative());
+            return new Result(c.mode(), packets - countedFrom - dropped, secs, cpu, socket.driver(), attached.isNative());
         }
     }
 }
