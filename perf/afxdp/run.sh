@@ -60,7 +60,8 @@ common=(-b 64 -r 2048 -n 4096 -s 2048)
 # leaves 5%). Off by default: the machine may be shared.
 rt=()
 [[ "${JXDP_PERF_RT:-0}" == 1 ]] && rt=(chrt -f 50)
-# One measurement: receiver IMPL in MODE while gen loads the link; prints pps.
+# One measurement: receiver IMPL in MODE while gen loads the link; prints "pps cpu%" (the CPU time
+# the receiver's loop thread got while measuring, in percent of the wall time).
 measure() {
     local impl=$1 mode=$2 out
     local gen_secs=$((secs + warm + 3))
@@ -77,23 +78,31 @@ measure() {
     fi
     wait "$gen" || { echo "gen failed:" >&2; cat "$build/gen.out" >&2; exit 1; }
     echo "  $impl $mode: $out | $(tail -1 "$build/gen.out")" >&2
-    sed -n 's/.* pps \([0-9]*\).*/\1/p' <<<"$out"
+    sed -n 's/.* pps \([0-9]*\) cpu \([0-9]*\)%.*/\1 \2/p' <<<"$out"
 }
 
-declare -A sum
-for mode in rxdrop l2fwd; do sum[c,$mode]=0; sum[jxdp,$mode]=0; done
+declare -A sum cpu
+for mode in rxdrop l2fwd; do sum[c,$mode]=0; sum[jxdp,$mode]=0; cpu[c,$mode]=0; cpu[jxdp,$mode]=0; done
 echo "AF_XDP rxdrop/l2fwd on veth, copy mode, ${secs}s measured (+${warm}s warm-up), $rounds rounds, $(uname -r)" >&2
 for ((r = 1; r <= rounds; r++)); do
     for mode in rxdrop l2fwd; do
         for impl in c jxdp; do
-            pps=$(measure "$impl" "$mode")
+            read -r pps pct < <(measure "$impl" "$mode")
+            [[ -n "$pps" && -n "$pct" ]] || { echo "run.sh: no 'pps N cpu C%' from $impl $mode" >&2; exit 1; }
             sum[$impl,$mode]=$((sum[$impl,$mode] + pps))
+            cpu[$impl,$mode]=$((cpu[$impl,$mode] + pct))
         done
     done
 done
 
-printf '\n| mode   | C (libxdp) pps | jxdp pps   | jxdp / C |\n|--------|----------------|------------|----------|\n'
+# Means over the rounds. "cpu": the CPU share the receiver got while measuring (a shared machine
+# moves it most); "per CPU-s": mean pps / mean CPU share, i.e. frames per second of receiver CPU.
+printf '\n| mode   | C (libxdp) pps | jxdp pps   | jxdp / C | C cpu | jxdp cpu | jxdp / C per CPU-s |\n'
+printf '|--------|----------------|------------|----------|-------|----------|--------------------|\n'
 for mode in rxdrop l2fwd; do
     c=$((sum[c,$mode] / rounds)); j=$((sum[jxdp,$mode] / rounds))
-    printf '| %-6s | %14d | %10d | %7.1f%% |\n' "$mode" "$c" "$j" "$(awk -v a="$j" -v b="$c" 'BEGIN { print b ? 100 * a / b : 0 }')"
+    cc=$((cpu[c,$mode] / rounds)); jc=$((cpu[jxdp,$mode] / rounds))
+    printf '| %-6s | %14d | %10d | %7.1f%% | %4d%% | %7d%% | %17.1f%% |\n' "$mode" "$c" "$j" \
+        "$(awk -v a="$j" -v b="$c" 'BEGIN { print b ? 100 * a / b : 0 }')" "$cc" "$jc" \
+        "$(awk -v a="$j" -v b="$c" -v ac="$jc" -v bc="$cc" 'BEGIN { print (b && ac && bc) ? 100 * (a / ac) / (b / bc) : 0 }')"
 done

@@ -7,7 +7,7 @@
 //
 // usage: xsk_ref -i IF -m rxdrop|l2fwd [-q QUEUE] [-d SECONDS] [-w WARMUP] [-b BATCH] [-r RING]
 //                [-n FRAMES] [-s FRAME_SIZE] [-S (generic XDP)]
-// prints: "xsk_ref MODE pkts N secs S pps P"
+// prints: "xsk_ref MODE pkts N secs S pps P cpu C%" (C: CPU time this thread got while measuring)
 #include <errno.h>
 #include <getopt.h>
 #include <linux/if_ether.h>
@@ -31,6 +31,12 @@ static double seconds = 5, warmup = 1;
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double thread_cpu(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -158,7 +164,7 @@ int main(int argc, char **argv) {
     xsk_ring_prod__submit(&fq, give);
 
     unsigned long pkts = 0, counted_from = 0;
-    double t0 = now(), start = t0 + warmup, end = start + seconds, tstart = 0;
+    double t0 = now(), start = t0 + warmup, end = start + seconds, tstart = 0, cpu0 = 0;
     int measuring = 0;
     unsigned outstanding_tx = 0;
     for (unsigned long iter = 0;; iter++) {
@@ -168,6 +174,7 @@ int main(int argc, char **argv) {
                 measuring = 1;
                 counted_from = pkts;
                 tstart = t;
+                cpu0 = thread_cpu();
             }
             if (t >= end)
                 break;
@@ -211,9 +218,9 @@ int main(int argc, char **argv) {
         xsk_ring_cons__release(&rx, n);
         pkts += n;
     }
-    double secs = now() - tstart;
+    double secs = now() - tstart, cpu = thread_cpu() - cpu0;
     unsigned long counted = pkts - counted_from;
-    printf("xsk_ref %s pkts %lu secs %.3f pps %.0f\n", mode, counted, secs, counted / secs);
+    printf("xsk_ref %s pkts %lu secs %.3f pps %.0f cpu %.0f%%\n", mode, counted, secs, counted / secs, 100 * cpu / secs);
     xsk_socket__delete(xsk);
     xsk_umem__delete(umem);
     close(link);

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
-/** The benchmark loops do what they claim: rxdrop counts every frame, l2fwd sends each back MAC-swapped. */
+/** The benchmark loops do what they claim: rxdrop counts every frame, l2fwd sends each back MAC-swapped (in place). */
 class XskBenchTest {
     static final byte[] IP_A = {(byte) 198, 18, 0, 1};
     static final byte[] IP_B = {(byte) 198, 18, 0, 2};
@@ -156,13 +156,10 @@ class XskBenchTest {
             assertTrue(sentBetween > 2000, "frames sent while measuring: " + sentBetween);
             assertTrue(r.packets() > sentBetween, r.toString());
             long delta = after - before;
-            // rxdrop: nothing at all. l2fwd: under one byte per frame, i.e. no object per frame (the
-            // smallest is 16 bytes). Its residue, traced with JFR (jdk.ObjectAllocationInNewTLAB), is
-            // per TX kick, not per frame: the FFM downcall in Sockets.kick checks the errno capture
-            // segment with SharedUtils.checkCaptureSegment, which slices it (a MemorySegment) when
-            // C2 does not scalar-replace the slice.
-            long bound = mode == XskBench.Mode.RXDROP ? 4096 : Math.max(4096, sentBetween);
-            assertTrue(delta < bound, mode + ": " + delta + " bytes allocated while " + sentBetween + " frames flowed");
+            // Both loops: nothing per frame, a few KiB of slack for the measurement. (The copying
+            // l2fwd this replaced left a residue per TX kick, the slice SharedUtils.checkCaptureSegment
+            // makes in Sockets.kick when C2 does not scalar-replace it; the in-place loop measured 0.)
+            assertTrue(delta < 4096, mode + ": " + delta + " bytes allocated while " + sentBetween + " frames flowed");
         }
     }
 

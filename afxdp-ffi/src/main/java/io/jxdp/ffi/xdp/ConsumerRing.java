@@ -69,6 +69,19 @@ final class ConsumerRing {
         return n;
     }
 
+    /**
+     * Entries waiting beyond those peeked, without claiming them; refreshes the producer index
+     * (acquire) only when the cache is empty.
+     */
+    int available() {
+        int entries = cachedProducer - cachedConsumer;
+        if (entries == 0) {
+            cachedProducer = (int) INT.getAcquire(memory, producerOffset);
+            entries = cachedProducer - cachedConsumer;
+        }
+        return entries;
+    }
+
     /** The UMEM address at ring index {@code index} (fill/completion entry or xdp_desc.addr). */
     long address(int index) {
         return memory.get(ValueLayout.JAVA_LONG, descOffset + (long) (index & mask) * entrySize);

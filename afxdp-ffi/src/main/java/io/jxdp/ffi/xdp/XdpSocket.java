@@ -21,10 +21,19 @@ import java.lang.foreign.ValueLayout;
  * time in exactly one place, which {@link #accounting()} counts:
  * <ul>
  *   <li><b>free</b>: on this socket's free stack;
- *   <li><b>fill</b>: given to the kernel on the fill ring, not yet back on the RX ring;
- *   <li><b>tx</b>: queued or published on the TX ring, not yet back on the completion ring.
+ *   <li><b>fill</b>: with the kernel for receive: on the fill ring, or on the RX ring not yet
+ *       released by us;
+ *   <li><b>tx</b>: with the kernel for transmit: queued or published on the TX ring, or on the
+ *       completion ring not yet reaped;
+ *   <li><b>held</b>: with the caller, between {@link #claimTxFrame()} and {@link #submitFrame} or
+ *       {@link #releaseFrame}.
  * </ul>
- * A frame received is handed to the {@link FrameHandler} and is free again when it returns.
+ * Which ring of a pair a frame is on is the kernel's business and not observable exactly (the
+ * kernel publishes its fill-ring consumer index lazily), so the pairs are counted together.
+ * A frame received by {@link #receive} is handed to the {@link FrameHandler} and is free again
+ * when it returns. A frame received by {@link #forward} goes to the TX ring as it is (the
+ * same UMEM address: XDP_TX without a copy) or, dropped, to the free stack; once transmitted,
+ * {@link #reap()} hands it straight back to the fill ring while that is below its target.
  *
  * <p>Wakeups (need-wakeup protocol): bound with XDP_USE_NEED_WAKEUP, the kernel sets the flag
  * on the fill ring when it ran out of fill entries and on the TX ring when it will not look at
@@ -113,6 +122,7 @@ public final class XdpSocket implements PacketPort {
     private final MemorySegment umemMemory;
     private final int headroom;
     private final int maxFrameLength;
+    private final int frameSize;
     private final int frameCount;
     private final int fillTarget;
     private final long[] freeStack;
@@ -121,6 +131,10 @@ public final class XdpSocket implements PacketPort {
     private int txQueued;
     private int held;
     private int txOutstanding;
+    private long forwarded;
+    private long forwardDropped;
+    private long txFullStalls;
+    private boolean inForward;
     private long txKicks;
     private long rxWakeups;
     private boolean closed;
@@ -147,6 +161,7 @@ public final class XdpSocket implements PacketPort {
         this.headroom = umem.headroom();
         // TX frames start at the headroom; the kernel keeps XDP_PACKET_HEADROOM + headroom on RX.
         this.maxFrameLength = umem.frameSize() - umem.headroom();
+        this.frameSize = umem.frameSize();
         this.frameCount = frames;
         this.fillTarget = Math.min(fill.size(), frames / 2);
         this.freeStack = new long[frames];
@@ -349,6 +364,14 @@ public final class XdpSocket implements PacketPort {
         return umem;
     }
 
+    /**
+     * Bytes {@link #forward} may transmit from the RX address {@code address}: from there to the
+     * end of its frame (the kernel put the data after XDP_PACKET_HEADROOM + the UMEM headroom).
+     */
+    public int forwardRoom(long address) {
+        return frameSize - (int) (address - umem.frameBase(address));
+    }
+
     /** Largest frame {@link #send} accepts: the frame size minus the UMEM headroom. */
     public int maxFrameLength() {
         return maxFrameLength;
@@ -356,6 +379,24 @@ public final class XdpSocket implements PacketPort {
 
     public Accounting accounting() {
         return new Accounting(frameCount, freeTop, fillOutstanding, txOutstanding + txQueued, held);
+    }
+
+    /** Frames {@link #forward} put on the TX ring (in place). */
+    public long forwarded() {
+        return forwarded;
+    }
+
+    /** Frames {@link #forward}'s handler dropped ({@link ForwardHandler#DROP}): back to receive. */
+    public long forwardDropped() {
+        return forwardDropped;
+    }
+
+    /**
+     * {@link #forward} calls that found the TX ring full while frames waited on the RX ring: the
+     * back-pressure events (those frames stayed on the RX ring; none was dropped by us).
+     */
+    public long txFullStalls() {
+        return txFullStalls;
     }
 
     /** sendto wakeups made for TX. */
@@ -434,12 +475,16 @@ public final class XdpSocket implements PacketPort {
 
     @Override
     public boolean send(MemorySegment source, long offset, int length) {
+        requireNotForwarding("send");
         if (length <= 0 || length > maxFrameLength) {
             throw new IllegalArgumentException("AF_XDP frame length " + length + " not in 1.." + maxFrameLength
                     + " on \"" + ifname + "\" queue " + queueId);
         }
-        if (freeTop == 0 && reap() == 0) {
-            return false;
+        if (freeTop == 0) {
+            reap(); // completions may all go to the fill ring: check the stack again
+            if (freeTop == 0) {
+                return false;
+            }
         }
         int index = tx.nextIndex();
         if (tx.reserve(1) == 0) {
@@ -459,8 +504,12 @@ public final class XdpSocket implements PacketPort {
      * {@link #submitFrame(long, int)}.
      */
     public long claimTxFrame() {
-        if (freeTop == 0 && reap() == 0) {
-            return -1;
+        requireNotForwarding("claimTxFrame");
+        if (freeTop == 0) {
+            reap();
+            if (freeTop == 0) {
+                return -1;
+            }
         }
         held++;
         return freeStack[--freeTop] + headroom;
@@ -472,6 +521,7 @@ public final class XdpSocket implements PacketPort {
      * the caller no longer holds the frame.
      */
     public boolean submitFrame(long address, int length) {
+        requireNotForwarding("submitFrame");
         held--;
         if (length <= 0 || length > maxFrameLength) {
             freeStack[freeTop++] = umem.frameBase(address);
@@ -485,6 +535,103 @@ public final class XdpSocket implements PacketPort {
         tx.putDescriptor(index, address, length, 0);
         txQueued++;
         return true;
+    }
+
+    /**
+     * Returns a frame taken with {@link #claimTxFrame()} to the free stack unsent.
+     */
+    public void releaseFrame(long address) {
+        if (held == 0) {
+            throw new IllegalStateException("releaseFrame(" + address + ") on \"" + ifname + "\" queue " + queueId
+                    + ": no frame is held");
+        }
+        held--;
+        freeStack[freeTop++] = umem.frameBase(address);
+    }
+
+    /**
+     * XDP_TX in user space: hands up to {@code limit} received frames to {@code handler}, which may
+     * rewrite each in the UMEM, and queues the ones it does not drop on the TX ring at the same
+     * UMEM address, without a copy; {@link #flush()} publishes them (as after {@link #send}).
+     * Returns the number of frames taken off the RX ring.
+     *
+     * <p>Back-pressure: TX slots are reserved before the RX ring is read, so at most as many
+     * frames are taken as the TX ring has room for; the others stay on the RX ring, owned by the
+     * kernel, which drops new arrivals (counted in {@link XdpStatistics#rxRingFull()}) if it fills.
+     * Nothing is dropped in user space, and completions are reaped first so that a full TX ring
+     * is a real one. A call that finds the TX ring full while frames wait counts in
+     * {@link #txFullStalls()} and returns 0: {@link #flush()} (which kicks the kernel) and call again.
+     *
+     * <p>Frames: a forwarded frame goes fill/RX → TX → completion → (via {@link #reap()}) the fill
+     * ring while it is below its target, else the free stack; a dropped one goes to the free stack
+     * and is refilled at the end of the call. Frames that a throwing handler did not get to, and
+     * the one it threw on, go to the free stack; the frames queued before it stay queued. A length
+     * outside 1..{@link #forwardRoom(long)} throws IllegalArgumentException the same way.
+     */
+    public int forward(ForwardHandler handler, int limit) {
+        requireNotForwarding("forward");
+        if (limit < 1) {
+            throw new IllegalArgumentException("forward limit must be at least 1: " + limit);
+        }
+        if (txOutstanding > 0) {
+            reap();
+        }
+        int txStart = tx.nextIndex();
+        int room = tx.reserve(limit);
+        int start = rx.nextIndex();
+        int n = room == 0 ? 0 : rx.peek(room);
+        if (room == 0 && rx.available() > 0) {
+            txFullStalls++;
+        }
+        int queued = 0;
+        int i = 0;
+        inForward = true;
+        try {
+            for (; i < n; i++) {
+                long addr = rx.address(start + i);
+                int out = handler.onFrame(umemMemory, addr, rx.length(start + i));
+                if (out == ForwardHandler.DROP) {
+                    freeStack[freeTop++] = umem.frameBase(addr);
+                    forwardDropped++;
+                } else if (out > 0 && out <= forwardRoom(addr)) {
+                    tx.putDescriptor(txStart + queued++, addr, out, 0);
+                } else {
+                    throw new IllegalArgumentException("forward handler returned length " + out + " for the frame at UMEM "
+                            + addr + "; must be 0 (drop) or 1.." + forwardRoom(addr) + " on \"" + ifname + "\" queue "
+                            + queueId);
+                }
+            }
+        } finally {
+            // A handler that throws (or a bad length) drops the rest of the batch; their frames must not leak.
+            for (int j = i; j < n; j++) {
+                freeStack[freeTop++] = umem.frameBase(rx.address(start + j));
+            }
+            if (n > 0) {
+                rx.release(n);
+                fillOutstanding -= n;
+            }
+            tx.cancel(room - queued);
+            txQueued += queued;
+            forwarded += queued;
+            inForward = false;
+        }
+        refill();
+        if (needWakeup && fill.needsWakeup()) {
+            rxWakeups++;
+            Sockets.recv(fd, MemorySegment.NULL, Sockets.MSG_DONTWAIT, capture);
+        }
+        return n;
+    }
+
+    /**
+     * A forward handler that queues TX itself would interleave its slots with the batch's
+     * reserved ones (the ring is single-producer), so that is refused.
+     */
+    private void requireNotForwarding(String what) {
+        if (inForward) {
+            throw new IllegalStateException(what + " called from a forward handler on \"" + ifname + "\" queue "
+                    + queueId + ": the handler decides by its return value");
+        }
     }
 
     @Override
@@ -508,17 +655,35 @@ public final class XdpSocket implements PacketPort {
         return published;
     }
 
-    /** Reaps the completion ring: transmitted frames go back to the free stack. */
+    /**
+     * Reaps the completion ring: transmitted frames go straight back to the fill ring while it is
+     * below its target (as the kernel's xdpsock l2fwd recycles completions), the rest to the free
+     * stack. Returns the number reaped.
+     */
     public int reap() {
         int start = completion.nextIndex();
         int n = completion.peek(completion.size());
-        for (int i = 0; i < n; i++) {
+        if (n == 0) {
+            return 0;
+        }
+        int i = 0;
+        int want = Math.min(n, fillTarget - fillOutstanding);
+        if (want > 0) {
+            int fillStart = fill.nextIndex();
+            int m = fill.reserve(want);
+            for (; i < m; i++) {
+                fill.putAddress(fillStart + i, umem.frameBase(completion.address(start + i)));
+            }
+            if (m > 0) {
+                fill.submit(m);
+                fillOutstanding += m;
+            }
+        }
+        for (; i < n; i++) {
             freeStack[freeTop++] = umem.frameBase(completion.address(start + i));
         }
-        if (n > 0) {
-            completion.release(n);
-            txOutstanding -= n;
-        }
+        completion.release(n);
+        txOutstanding -= n;
         return n;
     }
 

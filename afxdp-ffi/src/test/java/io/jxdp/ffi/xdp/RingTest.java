@@ -75,6 +75,26 @@ class RingTest {
     }
 
     @Test
+    void availableCountsWaitingEntriesWithoutClaimingThem() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = ring(arena, 8, 16, -1);
+            ConsumerRing c = new ConsumerRing(m, PROD, CONS, FLAGS, DESC, 16, 8);
+            assertEquals(0, c.available());
+            m.set(ValueLayout.JAVA_INT, PROD, -1 + 3);
+            assertEquals(3, c.available(), "empty cache: refreshed");
+            assertEquals(3, c.available(), "nothing claimed");
+            int start = c.nextIndex();
+            assertEquals(2, c.peek(2));
+            assertEquals(start + 2, c.nextIndex());
+            m.set(ValueLayout.JAVA_INT, PROD, -1 + 6);
+            assertEquals(1, c.available(), "the cache still holds 1: no refresh");
+            assertEquals(1, c.peek(8));
+            assertEquals(3, c.available(), "cache empty: refresh finds 3 more");
+            assertEquals(-1, m.get(ValueLayout.JAVA_INT, CONS), "available never moves the consumer");
+        }
+    }
+
+    @Test
     void needWakeupFollowsTheFlagsWord() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment m = ring(arena, 4, 8, 0);
