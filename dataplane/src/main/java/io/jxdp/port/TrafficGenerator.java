@@ -165,6 +165,22 @@ public final class TrafficGenerator {
         }
     }
 
+    /**
+     * Why live frames cannot be sent out of {@code c}'s interface (the kernel's refusal, e.g. EPERM
+     * on a kernel that forbids them), or null when they can: the probe {@link #run} makes first.
+     */
+    static String liveFramesUnavailable(Config c) {
+        int ifindex;
+        try (NetNs.Scope ignored = c.netns() == null ? null : NetNs.enter(c.netns())) {
+            ifindex = Link.byName(c.ifname()).ifindex();
+        }
+        try {
+            return liveFramesUnavailable(c, ifindex);
+        } catch (NativeException e) {
+            return e.getMessage();
+        }
+    }
+
     /** Runs a one-instruction XDP_DROP program once over live frames on the device; null when that works. */
     private static String liveFramesUnavailable(Config c, int ifindex) {
         long[] drop = {0x0000_0001_0000_00b7L, 0x95L}; // mov64 r0, XDP_DROP; exit

@@ -139,7 +139,7 @@ class TrafficGeneratorTest {
                     macA = Link.byName(t.ifA).mac();
                 }
                 PacketTemplate tpl = PacketTemplate.udp(macA, macB, IP_A, IP_B, 20000, 9, 60);
-                TrafficGenerator.Config c = new TrafficGenerator.Config(t.ifA, t.nsA, tpl, flows, 10_000, 20, n, 2, mode);
+                TrafficGenerator.Config c = effective(new TrafficGenerator.Config(t.ifA, t.nsA, tpl, flows, 10_000, 20, n, 2, mode));
                 AtomicReference<Object> result = new AtomicReference<>();
                 Thread gen = Thread.ofPlatform().start(() -> {
                     try {
@@ -177,6 +177,7 @@ class TrafficGeneratorTest {
                 }
                 TrafficGenerator.Report report = (TrafficGenerator.Report) r;
                 assertEquals(n, report.packets(), "packets the generator reports");
+                assertEquals(expectedPath(c), report.path());
                 if (received != n) {
                     String stats = Topology.run("ip", "-n", t.nsB, "-s", "link", "show", t.ifB)
                             + Topology.run("ip", "netns", "exec", t.nsB, "grep", "Udp:", "/proc/net/snmp");
@@ -198,10 +199,11 @@ class TrafficGeneratorTest {
     void ratePacingBoundsThePacketCount(String modeName) throws Exception {
         try (Topology t = Topology.create(1)) {
             PacketTemplate tpl = PacketTemplate.udp(new byte[6], new byte[] {-1, -1, -1, -1, -1, -1}, IP_A, IP_B, 1, 9, 60);
-            TrafficGenerator.Config c = new TrafficGenerator.Config(t.ifA, t.nsA, tpl, 1, 5000, 2.5, 0, 1,
-                    TrafficGenerator.Mode.valueOf(modeName));
+            TrafficGenerator.Config c = effective(new TrafficGenerator.Config(t.ifA, t.nsA, tpl, 1, 5000, 2.5, 0, 1,
+                    TrafficGenerator.Mode.valueOf(modeName)));
             java.util.List<TrafficGenerator.Report> seconds = new java.util.ArrayList<>();
             TrafficGenerator.Report r = TrafficGenerator.run(c, seconds::add);
+            assertEquals(expectedPath(c), r.path());
             assertTrue(r.packets() <= 5000 * r.seconds() + 50, r.toString());
             assertTrue(r.packets() >= 5000 * 2.5 * 0.8, r.toString());
             assertTrue(r.seconds() >= 2.49 && r.seconds() < 5, r.toString());
@@ -210,6 +212,32 @@ class TrafficGeneratorTest {
                 assertTrue(s.seconds() > 0.5 && s.seconds() < 1.5 && s.pps() > 2000 && s.pps() < 8000, s.toString());
             }
         }
+    }
+
+    /**
+     * {@code c} itself, unless it asks for LIVE on a kernel that refuses live frames (the kernel of
+     * this machine kind answers every live-frames run with EPERM since 2026-12): then LIVE must fail
+     * at once, naming the device and the kernel's refusal, and the test goes on with AUTO, which must
+     * fall back to the AF_PACKET ring (what `jxdp gen` does by default).
+     */
+    private static TrafficGenerator.Config effective(TrafficGenerator.Config c) {
+        if (c.mode() != TrafficGenerator.Mode.LIVE) {
+            return c;
+        }
+        String why = TrafficGenerator.liveFramesUnavailable(c);
+        if (why == null) {
+            return c;
+        }
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TrafficGenerator.run(c, null));
+        // The same refusal, up to the probe program's fd number.
+        assertEquals(("live frames unavailable on " + c.ifname() + ": " + why).replaceAll("prog fd \\d+", "prog fd N"),
+                refused.getMessage().replaceAll("prog fd \\d+", "prog fd N"));
+        return new TrafficGenerator.Config(c.ifname(), c.netns(), c.template(), c.flows(), c.ratePps(), c.seconds(),
+                c.count(), c.threads(), TrafficGenerator.Mode.AUTO);
+    }
+
+    private static String expectedPath(TrafficGenerator.Config c) {
+        return c.mode() == TrafficGenerator.Mode.LIVE ? "xdp live frames" : "af_packet tx ring";
     }
 
     @Test

@@ -32,8 +32,12 @@ class MutatedPacketsParityTest {
         BpfObject object = e.load();
         List<byte[]> packets = mutants(e.packets(), new Random(e.name().hashCode()));
         MapsYaml preload = e.preload();
+        // Where this kernel refuses a helper the program calls, the mutants have no kernel to go to:
+        // the interpreter and the JIT (each checked against the kernel's recording by the corpus tests)
+        // must then agree with each other on every mutant.
+        boolean noKernel = Engines.kernelLacksHelper(object, e.program()) != null;
         try (XdpEngine jxdp = Engines.jxdp(object, e.program());
-                XdpEngine kernel = Engines.kernel(object, e.program())) {
+                XdpEngine kernel = noKernel ? Engines.jit(object, e.program()) : Engines.kernel(object, e.program())) {
             if (preload != null) {
                 preload.preload(jxdp);
                 preload.preload(kernel);

@@ -100,7 +100,7 @@ class ParityCommandTest {
 
     @Test
     void jsonReport() {
-        Corpus.Entry e = entry("xdp_meta");
+        Corpus.Entry e = entry("xdp_encap");
         Run r = jxdp("parity", e.object().toString(), "--program", e.program(), "--pcap", e.pcap().toString(),
                 "--json", "--engines", engines());
         assertEquals(0, r.exit(), r.err());
@@ -110,7 +110,7 @@ class ParityCommandTest {
 
     @Test
     void unusableInputIsExitTwoWithAReason() throws Exception {
-        Corpus.Entry e = entry("xdp_meta");
+        Corpus.Entry e = entry("xdp_encap");
         Run several = jxdp("parity", e.object().toString(), "--pcap", e.pcap().toString(), "--engines", engines());
         assertEquals(2, several.exit());
         assertTrue(several.err().contains("has 5 programs") && several.err().contains("--program"), several.err());

@@ -1,6 +1,7 @@
 package io.jxdp.ebpf.xdp;
 
 import io.jxdp.ffi.bpf.Bpf;
+import io.jxdp.ffi.bpf.BpfLoadException;
 import io.jxdp.ffi.bpf.ProgLoadAttr;
 import io.jxdp.ffi.bpf.TestRunAttr;
 import io.jxdp.ffi.bpf.TestRunResult;
@@ -11,6 +12,21 @@ final class KernelRun implements AutoCloseable {
 
     KernelRun(long[] slots) {
         fd = Bpf.progLoad(ProgLoadAttr.xdp(slots).withLicense("GPL"));
+    }
+
+    /**
+     * The kernel verifier's log when it refuses {@code slots} because this kernel does not offer a
+     * helper they call for XDP ("cannot use helper"), or null when it loads them; other refusals throw.
+     */
+    static String refusal(long[] slots) {
+        try (KernelRun ignored = new KernelRun(slots)) {
+            return null;
+        } catch (BpfLoadException e) {
+            if (e.getMessage().contains("cannot use helper")) {
+                return e.getMessage();
+            }
+            throw e;
+        }
     }
 
     TestRunResult run(byte[] packet) {
