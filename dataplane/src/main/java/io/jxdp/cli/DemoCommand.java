@@ -36,8 +36,8 @@ import picocli.CommandLine.Spec;
  * engine and each engine's steady-state time per packet.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Runs the clang-built XDP programs of programs/ (corpus.yaml) in jxdp's interpreter and JIT over",
-                "their packets and prints, per program, the verdict counts, an example output packet, how many",
+        description = {"Runs the clang-built XDP programs of programs/ (corpus.yaml) in jxdp's interpreter and JIT",
+                "over their packets and prints, per program, the verdict counts, an example output packet, how many",
                 "packets agree with the kernel's recorded verdicts and outputs (programs/expected/) in each engine",
                 "and each engine's steady-state ns per packet."})
 final class DemoCommand implements Callable<Integer> {

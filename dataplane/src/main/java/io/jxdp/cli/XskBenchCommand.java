@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** {@code jxdp xsk-bench}: jxdp's rxdrop / l2fwd over AF_XDP, for perf/afxdp/run.sh. */
 @Command(name = "xsk-bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "AF_XDP micro-benchmark: rxdrop (receive and drop) or l2fwd (swap MACs, send back) on one queue;"
-                + " prints 'jxdp MODE pkts N secs S pps P cpu C%' (C: the CPU share the loop thread got). Same settings as perf/afxdp/xsk_ref.c.")
+                + " prints 'jxdp MODE pkts N secs S pps P cpu C%%' (C: the CPU share the loop thread got). Same settings as perf/afxdp/xsk_ref.c.")
 final class XskBenchCommand implements Callable<Integer> {
     @Option(names = "--dev", required = true, paramLabel = "IF")
     String dev;

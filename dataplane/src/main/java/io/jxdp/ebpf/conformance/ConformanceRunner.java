@@ -1,6 +1,5 @@
 package io.jxdp.ebpf.conformance;
 
-import io.jxdp.ebpf.asm.AsmException;
 import io.jxdp.ebpf.helper.HelperRegistry;
 import io.jxdp.ebpf.interp.Interpreter;
 import io.jxdp.ebpf.interp.VmException;
@@ -97,7 +96,7 @@ public final class ConformanceRunner {
         ConformanceCase t;
         try {
             t = ConformanceCase.read(file);
-        } catch (IOException | IllegalArgumentException | AsmException e) {
+        } catch (IOException | RuntimeException e) { // AsmException and malformed sections included
             return new Outcome(name, false, "a readable test", "error: " + e.getMessage());
         }
         String expected = t.result() != null ? "r0 = 0x" + Long.toHexString(t.result()) : "error " + t.error();
@@ -118,6 +117,9 @@ public final class ConformanceRunner {
         } catch (VmException e) {
             boolean ok = t.result() == null && t.error() != null;
             return new Outcome(name, ok, expected, "error: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // not a clean program fault but an engine failure: never a pass, even where an error is expected
+            return new Outcome(name, false, expected, "engine failure: " + e);
         }
     }
 }

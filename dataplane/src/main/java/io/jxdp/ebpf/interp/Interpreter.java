@@ -30,8 +30,8 @@ import java.nio.ByteOrder;
  * <p>{@link Mode#CHECKED} is for unverified programs: every load, store and atomic is checked
  * against the active stack frames and the {@link MemoryRegions}, and a fault is a {@link VmException}.
  * {@link Mode#UNCHECKED} trusts a verifier: a bad address there is a native fault. Both modes
- * validate the encoding at construction (opcodes, registers, jump targets, writes to r10) and
- * enforce the instruction budget.
+ * validate the encoding at construction (opcodes, registers, jump targets, writes to r10, a last
+ * instruction that could fall off the end of the program) and enforce the instruction budget.
  *
  * <p>Not thread-safe: one interpreter per thread (stack and registers are per instance).
  * Little-endian hosts only (the ISA's byte order is the host's, and x86-64/arm64 are little-endian).
@@ -122,6 +122,9 @@ public final class Interpreter implements FunctionRunner {
 
     private void decode() {
         int n = program.length();
+        if (n == 0) {
+            throw fault(0, "empty program");
+        }
         Op[] ops = new Op[n];
         boolean[] second = new boolean[n];
         for (int pc = 0; pc < n; pc++) {
@@ -185,6 +188,16 @@ public final class Interpreter implements FunctionRunner {
                     throw fault(pc, "jump target " + t + " is the second slot of an lddw");
                 }
             }
+        }
+        // The kernel's rule (check_subprogs: "last insn is not an exit or jmp"): whatever the last
+        // instruction is, it must not be able to continue at pc + 1, so execution never leaves the
+        // program and the dispatch loop needs no bounds test. A conditional jump, a call (whose
+        // return would land past the end) or an lddw ending the program is rejected here.
+        int last = second[n - 1] ? n - 2 : n - 1;
+        Op.Kind lastKind = ops[last].kind;
+        if (lastKind != Op.Kind.EXIT && lastKind != Op.Kind.JA && lastKind != Op.Kind.JA32) {
+            throw fault(last, "falls off the end of the program at instruction " + last
+                    + " (the last instruction must be exit or an unconditional jump)");
         }
         for (int pc = 0; pc < n; pc++) {
             if (second[pc]) {

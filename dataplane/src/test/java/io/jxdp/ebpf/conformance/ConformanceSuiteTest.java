@@ -56,4 +56,33 @@ class ConformanceSuiteTest {
         assertTrue(o.get(2).passed(), o.get(2).describe());
         assertEquals("wrong.data: expected r0 = 0x2, got r0 = 0x1", o.get(3).describe());
     }
+
+    @Test
+    void aProgramRunningOffItsEndIsAFailedOutcome(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("no-exit.data"), "-- asm\nmov %r0, 1\n-- result\n0x1\n");
+        Files.writeString(tmp.resolve("ends-on-lddw.data"), "-- asm\nlddw %r0, 0x100000001\n-- result\n0x100000001\n");
+        List<Outcome> o = ConformanceRunner.runDirectory(tmp);
+        assertEquals(2, o.size());
+        assertFalse(o.get(0).passed());
+        assertTrue(o.get(0).describe().contains("falls off the end of the program at instruction 0"), o.get(0).describe());
+        assertFalse(o.get(1).passed());
+        assertTrue(o.get(1).describe().contains("falls off the end of the program at instruction 0"), o.get(1).describe());
+    }
+
+    @Test
+    void anEngineFailureIsAFailedOutcomeNotAnException(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("ok.data"), "-- asm\nmov %r0, 1\nexit\n-- result\n0x1\n");
+        Files.writeString(tmp.resolve("err.data"), "-- asm\nmov %r0, 1\nexit\n-- error\nanything\n");
+        ConformanceRunner.Engine broken = (program, helpers, mem, r1, r2) -> {
+            throw new ArrayIndexOutOfBoundsException("Index 2 out of bounds for length 2");
+        };
+        List<Outcome> o = ConformanceRunner.runDirectory(tmp, broken);
+        assertEquals(2, o.size());
+        // an expected error is not met by an engine crash
+        assertEquals("err.data: expected error anything, got engine failure: java.lang.ArrayIndexOutOfBoundsException: "
+                + "Index 2 out of bounds for length 2", o.get(0).describe());
+        assertFalse(o.get(0).passed());
+        assertFalse(o.get(1).passed());
+        assertTrue(o.get(1).describe().contains("engine failure: java.lang.ArrayIndexOutOfBoundsException"), o.get(1).describe());
+    }
 }

@@ -27,6 +27,9 @@ class InterpreterTest {
 
     static Stream<Arguments> cases() {
         List<Object[]> c = new ArrayList<>();
+        // the last instruction may be an unconditional jump (exit in the middle)
+        c.add(new Object[] {"a program may end on ja", "ja start\ndone:\nexit\nstart:\nmov %r0, 0\nloop:\nadd %r0, 1\n"
+                + "jge %r0, 5, done\nja loop", null, 5L});
         // shifts: the amount is masked to the width, for immediates and registers alike
         c.add(new Object[] {"lsh64 by reg 65 is by 1", "mov %r0, 1\nmov %r1, 65\nlsh %r0, %r1\nexit", null, 2L});
         c.add(new Object[] {"lsh64 by reg -1 is by 63", "mov %r0, 1\nmov %r1, -1\nlsh %r0, %r1\nexit", null, Long.MIN_VALUE});
@@ -206,7 +209,21 @@ class InterpreterTest {
                 Arguments.of("jump out of the program", Assembler.assemble("ja +5\nexit"), "jump target 6 is outside the program"),
                 Arguments.of("jump into lddw", Assembler.assemble("ja +1\nlddw %r0, 1\nexit"), "jump target 2 is the second slot of an lddw"),
                 Arguments.of("truncated lddw", Program.ofSlots(0x18L), "lddw is missing its second slot"),
-                Arguments.of("bad lddw second slot", Program.ofSlots(0x18L, 0x95L), "second slot of lddw"));
+                Arguments.of("bad lddw second slot", Program.ofSlots(0x18L, 0x95L), "second slot of lddw"),
+                // a last instruction that can continue at pc + 1 would run off the end of the program
+                Arguments.of("empty program", Program.ofSlots(), "pc 0: empty program"),
+                Arguments.of("one mov and no exit", Assembler.assemble("mov %r0, 1"),
+                        "pc 0 (r0 = 0x1): falls off the end of the program at instruction 0"),
+                Arguments.of("ends on lddw", Assembler.assemble("mov %r0, 0\nlddw %r0, 0x1122334455667788"),
+                        "pc 1 (r0 = 0x1122334455667788 ll): falls off the end of the program at instruction 1"),
+                Arguments.of("callee runs off its end", Assembler.assemble("call local f\nexit\nf:\nmov %r0, 1"),
+                        "pc 2 (r0 = 0x1): falls off the end of the program at instruction 2"),
+                Arguments.of("ends on a conditional jump", Assembler.assemble("mov %r0, 0\nloop:\nadd %r0, 1\njlt %r0, 5, loop"),
+                        "falls off the end of the program at instruction 2"),
+                Arguments.of("ends on a local call", Assembler.assemble("ja main\nf:\nmov %r0, 2\nexit\nmain:\ncall local f"),
+                        "falls off the end of the program at instruction 3"),
+                Arguments.of("ends on a helper call", Assembler.assemble("mov %r1, 1\ncall 7"),
+                        "falls off the end of the program at instruction 1"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -331,6 +331,18 @@ class JitCompilerTest {
                 Arguments.of(Program.ofSlots(0xffL, exit.encode()), "pc 0 (<invalid opcode 0xff>): unknown opcode 0xff"),
                 Arguments.of(Program.of(List.of(Op.JA.insn(0, 0, 5, 0), exit)), "jump target 6 is outside the program"),
                 Arguments.of(Program.of(List.of(Op.MOV64_IMM.insn(0, 0, 0, 1))), "falls off its end"),
+                // the inputs that ran the interpreter off the end of its arrays: each is an encoding
+                // error naming the last instruction, never a JVM VerifyError or an exception from a run
+                Arguments.of(Assembler.assemble("mov %r0, 0\nlddw %r0, 0x1122334455667788"),
+                        "pc 1 (r0 = 0x1122334455667788 ll): the subprogram [0, 3) falls off its end"),
+                Arguments.of(Assembler.assemble("call local f\nexit\nf:\nmov %r0, 1"),
+                        "pc 2 (r0 = 0x1): the subprogram [2, 3) falls off its end"),
+                Arguments.of(Assembler.assemble("mov %r0, 0\nloop:\nadd %r0, 1\njlt %r0, 5, loop"),
+                        "pc 2 (if r0 < 0x5 goto -0x2): the subprogram [0, 3) falls off its end"),
+                Arguments.of(Program.of(List.of(Op.MOV64_IMM.insn(0, 0, 0, 2), exit, Op.CALL_LOCAL.insn(0, 0, 0, -3))),
+                        "pc 2 (call -0x3): the subprogram [0, 3) falls off its end"),
+                Arguments.of(Assembler.assemble("mov %r1, 1\nmov %r2, 5\ncall %r2"),
+                        "pc 2 (callx r2): the subprogram [0, 3) falls off its end"),
                 Arguments.of(Program.of(List.of(Op.MOV64_IMM.insn(10, 0, 0, 1), exit)), "r10 is the read-only frame pointer"),
                 Arguments.of(Program.of(List.of(Op.ATOMIC64_FETCH_ADD.insn(1, 10, 0, 0), exit)), "r10 is the read-only frame pointer"),
                 Arguments.of(Program.of(List.of(Op.LDDW_MAP_FD.insn(1, 0, 0, 3), new Insn(0, 0, 0, 0, 0), exit)),

@@ -41,6 +41,19 @@ class JitConformanceTest {
         assertEquals("", failures, "failing conformance files");
     }
 
+    /** A test program running off its end is a failed outcome naming the instruction, on the JIT too. */
+    @Test
+    void aProgramRunningOffItsEndFailsCleanlyOnTheJit(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("no-exit.data"), "-- asm\nmov %r0, 1\n-- result\n0x1\n");
+        Files.writeString(tmp.resolve("ends-on-lddw.data"), "-- asm\nmov %r0, 0\nlddw %r0, 0x100000001\n-- result\n0x100000001\n");
+        List<Outcome> o = ConformanceRunner.runDirectory(tmp, JIT);
+        assertEquals(2, o.size());
+        assertEquals("ends-on-lddw.data: expected r0 = 0x100000001, got error: pc 1 (r0 = 0x100000001 ll): "
+                + "the subprogram [0, 3) falls off its end (last instruction is not exit or goto)", o.get(0).describe());
+        assertEquals("no-exit.data: expected r0 = 0x1, got error: pc 0 (r0 = 0x1): "
+                + "the subprogram [0, 1) falls off its end (last instruction is not exit or goto)", o.get(1).describe());
+    }
+
     /** The CLI hook: {@code jxdp conformance DIR --engine jit} prints the count and exits 0. */
     @Test
     void theCommandLineRunsTheSuiteOnTheJit() {
