@@ -11,6 +11,7 @@ import io.jxdp.ebpf.xdp.Engines;
 import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
 import io.jxdp.ebpf.xdp.JitXdpEngine;
 import io.jxdp.ebpf.xdp.PacketFiles;
+import io.jxdp.ebpf.xdp.Pinning;
 import io.jxdp.ebpf.xdp.TraceSink;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -35,7 +36,8 @@ import picocli.CommandLine.Spec;
         description = {"Runs a pcap through jxdp and the kernel (BPF_PROG_TEST_RUN) and compares, after every "
                 + "packet, the verdict, the output bytes and every map.",
                 "Prints one line per differing packet, then 'N passed, M failed'.",
-                "Exit status: 0 when every packet matched, 1 when some differed, 2 when the comparison could not run."})
+                "Exit status: 0 when every packet matched, 1 when some differed, 2 when the comparison could not run.",
+                "No map is pinned here (LIBBPF_PIN_BY_NAME is ignored): both engines start from the object's maps."})
 final class ParityCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -92,8 +94,8 @@ final class ParityCommand implements Callable<Integer> {
             List<byte[]> packets = PacketFiles.read(pcap);
             Parity.Exclusions excluded = Parity.Exclusions.parse(exclude);
             MapsYaml preload = maps == null ? null : MapsYaml.parse(maps);
-            a = Engines.create(engines.get(0), obj, program);
-            b = Engines.create(engines.get(1), obj, program);
+            a = Engines.create(engines.get(0), obj, program, Pinning.NONE);
+            b = Engines.create(engines.get(1), obj, program, Pinning.NONE);
             quietTrace(a);
             quietTrace(b);
             if (preload != null) {

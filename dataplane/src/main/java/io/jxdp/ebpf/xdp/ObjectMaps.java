@@ -20,17 +20,25 @@ public final class ObjectMaps implements AutoCloseable {
     private final BpfMap[] maps;
     private final String[] names;
 
-    private ObjectMaps(BpfObject obj, int cpus) {
-        this.maps = XdpLinker.createMaps(obj, cpus, new Rcu(1));
+    private ObjectMaps(BpfObject obj, int cpus, Pinning pinning) {
+        this.maps = XdpLinker.createMaps(obj, cpus, new Rcu(1), pinning);
         this.names = new String[maps.length];
         for (int i = 0; i < maps.length; i++) {
             names[i] = XdpLinker.userName(obj.maps().get(i));
         }
     }
 
-    /** Creates every map of obj with the kernel's possible CPU count of per-CPU slots. */
+    /**
+     * Creates every map of obj with the kernel's possible CPU count of per-CPU slots; its
+     * LIBBPF_PIN_BY_NAME maps are opened from (or created in) the default pin directory.
+     */
     public static ObjectMaps create(BpfObject obj) {
-        return new ObjectMaps(obj, Bpf.numPossibleCpus());
+        return create(obj, Pinning.defaults());
+    }
+
+    /** As {@link #create(BpfObject)}, the maps {@code pinning} selects backed by their pin files. */
+    public static ObjectMaps create(BpfObject obj, Pinning pinning) {
+        return new ObjectMaps(obj, Bpf.numPossibleCpus(), pinning);
     }
 
     /** Map names as user space sees them (global data by section: {@code .rodata}, {@code .data}, {@code .bss}). */
