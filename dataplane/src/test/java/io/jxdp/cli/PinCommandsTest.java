@@ -57,4 +57,31 @@ class PinCommandsTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("no pin file for totals in " + pins), r.err());
     }
+
+    /**
+     * parity --pin-dir: the interpreter continues from the pinned maps, the kernel from a copy of
+     * them; every packet agrees (verdicts, and conns/deny/totals after each packet), which fails if
+     * either side started elsewhere: the deny rule exists only in the pin file, the counts go on.
+     */
+    @Test
+    void parityContinuesFromThePinnedMaps() throws Exception {
+        Path pins = tmp.resolve("pins");
+        Path packets = tmp.resolve("p.txt");
+        String pass = "020202020202040404040404080045000026000000004011" + "0000c6120001c6120101" + "03e800350012000000000000000000000000";
+        String denied = "020202020202040404040404080045000026000000004011" + "0000c6130505c6120101" + "000700070012000000000000000000000000";
+        Files.write(packets, List.of(pass, denied, pass));
+        Path yaml = tmp.resolve("deny.yaml");
+        Files.writeString(yaml, "maps:\n  deny:\n    - key: \"10000000c6130000\"\n      value: \"0000000000000000\"\n");
+        Result r = jxdp("prog", "run", OBJ, "--packet", packets.toString(), "--pin-dir", pins.toString(), "--pin", "totals",
+                "--maps", yaml.toString());
+        assertEquals(0, r.code(), r.err());
+        r = jxdp("parity", OBJ, "--pcap", packets.toString(), "--pin-dir", pins.toString(), "--pin", "totals");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("3 passed, 0 failed"), r.out());
+        r = jxdp("map", "dump", OBJ, "deny", "--pin-dir", pins.toString());
+        assertEquals(List.of("key 10000000c6130000 value 0200000000000000"), r.lines(), "hits of both runs");
+        r = jxdp("parity", OBJ, "--pcap", packets.toString(), "--pin-dir", pins.toString(), "--engines", "kernel,interp");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("must be interp or jit"), r.err());
+    }
 }
