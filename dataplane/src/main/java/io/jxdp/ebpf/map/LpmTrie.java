@@ -108,7 +108,12 @@ final class LpmTrie extends BpfMap {
         this.freeStack = bookMem.address();
         this.retireRing = freeStack + poolSize * 8;
         if (backing.reopened()) {
-            relink();
+            try {
+                relink();
+            } catch (RuntimeException e) {
+                free();
+                throw e;
+            }
         }
     }
 

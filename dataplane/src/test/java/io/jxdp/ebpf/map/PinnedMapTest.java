@@ -118,6 +118,37 @@ class PinnedMapTest {
         }
     }
 
+    /**
+     * An LPM trie's file copied while open (a crash: no close), after replacements and deletions
+     * that turned value nodes intermediate and retired others, reopens with exactly the live prefixes.
+     */
+    @Test
+    void lpmTrieCopyTakenWhileOpenReopens() throws Exception {
+        MapDefinition def = new MapDefinition("deny", MapType.LPM_TRIE, 8, 4, 64, MapFlags.BPF_F_NO_PREALLOC);
+        Path crashDir = Files.createDirectory(pinDir.resolve("crash"));
+        List<String> expected;
+        try (BpfMap m = Maps.createPinned(def, 1, new Rcu(1), pinDir);
+                BpfMap model = Maps.create(def, 1)) {
+            for (BpfMap t : List.of(m, model)) {
+                for (String k : List.of("10000000c6120000", "18000000c6120000", "18000000c6120100", "20000000c6120042",
+                        "08000000c6000000", "18000000c6120200")) {
+                    t.update(HexFormat.of().parseHex(k), new byte[] {1, 0, 0, 0}, MapFlags.BPF_ANY);
+                }
+                t.update(HexFormat.of().parseHex("18000000c6120000"), new byte[] {2, 0, 0, 0}, MapFlags.BPF_EXIST);
+                t.delete(HexFormat.of().parseHex("10000000c6120000")); // two children: becomes intermediate
+                t.delete(HexFormat.of().parseHex("20000000c6120042")); // a leaf: retired
+            }
+            expected = walk(model);
+            assertEquals(4, expected.size());
+            Files.copy(pinDir.resolve("deny"), crashDir.resolve("deny"));
+        }
+        try (BpfMap m = Maps.createPinned(def, 1, new Rcu(1), crashDir)) {
+            assertEquals(expected, walk(m));
+            assertArrayEquals(new byte[] {2, 0, 0, 0}, m.lookup(HexFormat.of().parseHex("20000000c6120007")).orElseThrow());
+            assertTrue(m.lookup(HexFormat.of().parseHex("20000000c6123007")).get()[0] == 1); // the /8
+        }
+    }
+
     private static List<String> walk(BpfMap m) {
         List<String> keys = new java.util.ArrayList<>();
         for (Optional<byte[]> k = m.getNextKey(null); k.isPresent() && keys.size() <= m.maxEntries(); k = m.getNextKey(k.get())) {
