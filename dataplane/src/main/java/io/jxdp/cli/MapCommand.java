@@ -69,12 +69,14 @@ final class MapCommand implements Runnable {
                             if (data != null) {
                                 j.put("data_hex", data);
                             }
+                            maps.pinFile(name).ifPresent(f -> j.put("pinned", f.toString()));
                             out.println(j);
                         } else {
                             out.println(name + ": " + m.type().kernelName() + ", key " + m.keySize() + ", value "
                                     + m.valueSize() + ", max_entries " + Integer.toUnsignedString(m.maxEntries())
                                     + ", flags 0x" + Integer.toHexString(m.flags()) + (m.isFrozen() ? ", frozen" : "")
-                                    + ", " + entries.size() + " entries");
+                                    + ", " + entries.size() + " entries"
+                                    + maps.pinFile(name).map(f -> ", pinned " + f).orElse(""));
                             if (data != null) {
                                 out.println("  data: " + data);
                             }

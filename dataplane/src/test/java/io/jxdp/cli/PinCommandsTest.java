@@ -36,8 +36,13 @@ class PinCommandsTest {
                 Long.reverseBytes(3 * 52L))), r.lines());
         r = jxdp("map", "show", OBJ, "--pin-dir", pins.toString(), "--pin", "totals");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("conns: BPF_MAP_TYPE_LRU_HASH, key 16, value 16, max_entries 1024, flags 0x0, 1 entries")
-                && r.out().contains("totals: BPF_MAP_TYPE_ARRAY, key 4, value 8, max_entries 2, flags 0x0, 2 entries"), r.out());
+        assertTrue(r.out().contains("conns: BPF_MAP_TYPE_LRU_HASH, key 16, value 16, max_entries 1024, flags 0x0, 1 entries,"
+                + " pinned " + pins.resolve("conns")) && r.out().contains("totals: BPF_MAP_TYPE_ARRAY, key 4, value 8,"
+                + " max_entries 2, flags 0x0, 2 entries, pinned " + pins.resolve("totals")), r.out());
+        r = jxdp("map", "show", OBJ, "--pin-dir", pins.toString(), "--json");
+        assertTrue(r.out().contains("\"pinned\":\"" + pins.resolve("deny") + "\"}")
+                && r.lines().stream().filter(l -> l.contains("\"name\":\"totals\"")).noneMatch(l -> l.contains("pinned")),
+                r.out());
         r = jxdp("map", "dump", OBJ, "totals", "--pin-dir", pins.toString(), "--pin", "totals", "--json");
         assertEquals(List.of("{\"key\":\"00000000\",\"value\":\"0300000000000000\"}",
                 "{\"key\":\"01000000\",\"value\":\"0000000000000000\"}"), r.lines());
