@@ -1,16 +1,19 @@
 package io.jxdp.cli;
 
 import io.jxdp.ebpf.engine.EngineException;
+import io.jxdp.ebpf.engine.MapEntry;
 import io.jxdp.ebpf.engine.MapsYaml;
 import io.jxdp.ebpf.engine.Parity;
 import io.jxdp.ebpf.engine.XdpEngine;
 import io.jxdp.ebpf.loader.BpfLoadException;
 import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
+import io.jxdp.ebpf.loader.MapSpec;
 import io.jxdp.ebpf.xdp.Engines;
 import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
 import io.jxdp.ebpf.xdp.JitXdpEngine;
 import io.jxdp.ebpf.xdp.PacketFiles;
+import io.jxdp.ebpf.xdp.Pinning;
 import io.jxdp.ebpf.xdp.TraceSink;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -35,7 +38,10 @@ import picocli.CommandLine.Spec;
         description = {"Runs a pcap through jxdp and the kernel (BPF_PROG_TEST_RUN) and compares, after every "
                 + "packet, the verdict, the output bytes and every map.",
                 "Prints one line per differing packet, then 'N passed, M failed'.",
-                "Exit status: 0 when every packet matched, 1 when some differed, 2 when the comparison could not run."})
+                "Exit status: 0 when every packet matched, 1 when some differed, 2 when the comparison could not run.",
+                "Without --pin-dir/--pin no map is pinned (LIBBPF_PIN_BY_NAME is ignored): both engines start from the",
+                "object's maps. With them the first engine (interp or jit) opens the pinned maps and the second",
+                "starts from a copy of their contents, so a restart is compared with the kernel continuing from it."})
 final class ParityCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -63,6 +69,9 @@ final class ParityCommand implements Callable<Integer> {
             description = "the two engines to compare: interp, jit, kernel (default: ${DEFAULT-VALUE})")
     List<String> engines;
 
+    @picocli.CommandLine.Mixin
+    PinOptions pin = new PinOptions();
+
     @Option(names = "--trace", description = "print the interpreter's bpf_trace_printk output on stderr "
             + "(the kernel's goes to its trace pipe)")
     boolean trace;
@@ -74,6 +83,18 @@ final class ParityCommand implements Callable<Integer> {
         }
         if (!trace && e instanceof JitXdpEngine j) {
             j.traceSink(TraceSink.discard());
+        }
+    }
+
+    /** The pinned maps' contents, as engine a opened them, into b's maps of the same names. */
+    private void copyPinned(BpfObject obj, XdpEngine a, XdpEngine b) {
+        for (MapSpec m : obj.maps()) {
+            String name = ProgCommand.mapName(m);
+            if (m.pinning() == MapSpec.PIN_BY_NAME || pin.names.contains(name)) {
+                for (MapEntry e : a.dumpMap(name)) {
+                    b.updateMap(name, e.key(), e.values());
+                }
+            }
         }
     }
 
@@ -92,10 +113,17 @@ final class ParityCommand implements Callable<Integer> {
             List<byte[]> packets = PacketFiles.read(pcap);
             Parity.Exclusions excluded = Parity.Exclusions.parse(exclude);
             MapsYaml preload = maps == null ? null : MapsYaml.parse(maps);
-            a = Engines.create(engines.get(0), obj, program);
-            b = Engines.create(engines.get(1), obj, program);
+            if (pin.given() && "kernel".equals(engines.get(0))) {
+                throw new IllegalArgumentException("--pin-dir and --pin open the pinned maps in the first engine, which"
+                        + " must be interp or jit (e.g. --engines interp,kernel)");
+            }
+            a = Engines.create(engines.get(0), obj, program, pin.given() ? pin.pinning() : Pinning.NONE);
+            b = Engines.create(engines.get(1), obj, program, Pinning.NONE);
             quietTrace(a);
             quietTrace(b);
+            if (pin.given()) {
+                copyPinned(obj, a, b);
+            }
             if (preload != null) {
                 preload.preload(a);
                 preload.preload(b);

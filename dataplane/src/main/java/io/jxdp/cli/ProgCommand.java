@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -80,6 +81,9 @@ final class ProgCommand implements Runnable {
         @Option(names = "--no-trace", description = "discard bpf_trace_printk output (default: stderr)")
         boolean noTrace;
 
+        @Mixin
+        PinOptions pin = new PinOptions();
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
@@ -91,10 +95,14 @@ final class ProgCommand implements Runnable {
                 if (!Files.isRegularFile(packets)) {
                     throw new CliErrors.UserError("no such packet file: " + packets);
                 }
+                if ("kernel".equals(engine) && pin.given()) {
+                    throw new CliErrors.UserError("--pin-dir and --pin are for jxdp's engines (interp, jit): the"
+                            + " kernel engine's maps are the kernel's");
+                }
                 MapsYaml preload = maps == null ? null : MapsYaml.parse(maps);
                 BpfObject obj = CliErrors.load(object);
                 List<byte[]> pkts = PacketFiles.read(packets);
-                try (XdpEngine e = Engines.create(engine, obj, program)) {
+                try (XdpEngine e = Engines.create(engine, obj, program, pin.pinning())) {
                     if (noTrace && e instanceof InterpreterXdpEngine ie) {
                         ie.traceSink(TraceSink.discard());
                     }

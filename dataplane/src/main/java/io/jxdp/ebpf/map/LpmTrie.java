@@ -11,11 +11,13 @@ import java.lang.foreign.MemorySegment;
  * shape, so that {@code get_next_key} returns keys in the kernel's post-order (more specific first).
  *
  * <pre>
- * node (nodeSize bytes, 8-aligned), in a pool of 2 * max_entries + reserve slots of anonymous mmap:
+ * node (nodeSize bytes, 8-aligned), in a pool of 2 * max_entries + reserve slots of anonymous mmap
+ * (a pinned trie: of its file):
  *   +0  child[0]   u64 address, 0 = none
  *   +8  child[1]   u64 address
  *   +16 prefixlen  u32
- *   +20 flags      u32   LPM_TREE_NODE_FLAG_IM (1): an intermediate node, no value, two children
+ *   +20 flags      u32   LPM_TREE_NODE_FLAG_IM (1): an intermediate node, no value, two children;
+ *                        FLAG_LIVE (2, jxdp's): a value node linked in the trie (pinned reopen uses it)
  *   +24 data       round_up(data_size, 8)
  *   +24+D value    round_up(value_size, 8)   (unused by intermediate nodes)
  * header: +0 root u64, +8 writer lock u32
@@ -31,6 +33,15 @@ import java.lang.foreign.MemorySegment;
  * {@code 8 * data_size} EINVAL, BPF_NOEXIST on an existing prefix EEXIST, BPF_EXIST on a missing one
  * ENOENT, a new prefix in a full trie ENOSPC. Every node is preallocated (lazily touched) although
  * the kernel requires BPF_F_NO_PREALLOC, which {@link Maps#create} checks as the kernel does.
+ *
+ * <p>Pinned ({@link Maps#createPinned}): only the node pool is in the file. A value node carries
+ * FLAG_LIVE from the moment it is linked until it is unlinked, replaced or turned intermediate
+ * (written under the trie lock, after the release store that links it). On reopen the live nodes
+ * are copied aside and inserted again, which rebuilds the trie, the pool and its free lists at this
+ * process's addresses; the previous run's child pointers are never followed, as for
+ * {@link HashTab}. A crash between linking a replacement and clearing the replaced node leaves both
+ * live: reopen keeps the one later in the pool, which for a replacement made from the free stack
+ * may be the old value.
  */
 final class LpmTrie extends BpfMap {
     private static final long N_CHILD0 = 0;
@@ -39,6 +50,7 @@ final class LpmTrie extends BpfMap {
     private static final long N_FLAGS = 20;
     private static final long N_DATA = 24;
     private static final int FLAG_IM = 1;
+    private static final int FLAG_LIVE = 2;
     private static final long H_ROOT = 0;
     private static final long H_LOCK = 8;
     private static final long MIN_RESERVE = 4096;
@@ -63,9 +75,11 @@ final class LpmTrie extends BpfMap {
     private long retireHead;
     private long retireTail;
     private long entries;
+    private final Backing backing;
 
-    LpmTrie(MapDefinition def, int nCpus, Rcu rcu) {
+    LpmTrie(MapDefinition def, int nCpus, Rcu rcu, Backing backing) {
         super(def, nCpus, rcu);
+        this.backing = backing;
         this.dataSize = def.keySize() - 4;
         this.maxPrefixlen = dataSize * 8;
         this.valueSize = def.valueSize();
@@ -74,16 +88,17 @@ final class LpmTrie extends BpfMap {
         long max = def.maxEntries();
         // at most max_entries value nodes and max_entries - 1 intermediate ones, plus nodes in their grace period
         this.poolSize = 2 * max + Math.max(MIN_RESERVE, Math.min(1L << 20, max));
-        this.header = Maps.mmap(def, 64);
+        this.header = backing.region(def, 64, false);
         MemorySegment nm = null;
         try {
-            nm = Maps.mmap(def, poolSize * nodeSize);
-            this.bookMem = Maps.mmap(def, poolSize * 24);
+            nm = backing.region(def, poolSize * nodeSize, true);
+            this.bookMem = backing.region(def, poolSize * 24, false);
         } catch (RuntimeException e) {
-            Mmap.unmap(header);
+            backing.release(header);
             if (nm != null) {
-                Mmap.unmap(nm);
+                backing.release(nm);
             }
+            backing.close();
             throw e;
         }
         this.nodeMem = nm;
@@ -92,6 +107,57 @@ final class LpmTrie extends BpfMap {
         this.nodes = nodeMem.address();
         this.freeStack = bookMem.address();
         this.retireRing = freeStack + poolSize * 8;
+        if (backing.reopened()) {
+            try {
+                relink();
+            } catch (RuntimeException e) {
+                free();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * A pinned trie after a restart: the live value nodes are copied aside (prefixlen moved next to
+     * the data so that the copy is a key), every slot is forgotten, and the prefixes are inserted
+     * again. Runs before the map is published, so no reader sees the empty trie.
+     */
+    private void relink() {
+        long live = 0;
+        for (long i = 0; i < poolSize; i++) {
+            if ((Native.getInt(nodes + i * nodeSize + N_FLAGS) & (FLAG_LIVE | FLAG_IM)) == FLAG_LIVE) {
+                live++;
+            }
+        }
+        if (live == 0) {
+            return;
+        }
+        MemorySegment aside = Maps.mmap(def, live * nodeSize);
+        try {
+            long n = 0;
+            for (long i = 0; i < poolSize && n < live; i++) {
+                long node = nodes + i * nodeSize;
+                int flags = Native.getInt(node + N_FLAGS);
+                if ((flags & (FLAG_LIVE | FLAG_IM)) == FLAG_LIVE) {
+                    long rec = aside.address() + n++ * nodeSize;
+                    Native.copy(node, rec, nodeSize);
+                    Native.putInt(rec + N_FLAGS, Native.getInt(node + N_PREFIXLEN)); // key = {prefixlen, data}
+                    // cleared here, not in a sweep that would write every page of the sparse file: a crash
+                    // during the re-insertion then finds each prefix once (in the slot it went back to)
+                    Native.putInt(node + N_FLAGS, flags & ~FLAG_LIVE);
+                }
+            }
+            for (long i = 0; i < n; i++) {
+                long rec = aside.address() + i * nodeSize;
+                int rc = doUpdate(rec + N_FLAGS, rec + valueOffset, MapFlags.BPF_ANY);
+                if (rc != 0) {
+                    throw new MapException(name(), -rc, "re-inserting prefix " + i + " (prefixlen "
+                            + Native.getInt(rec + N_FLAGS) + ") of a pinned trie failed");
+                }
+            }
+        } finally {
+            Mmap.unmap(aside);
+        }
     }
 
     @Override
@@ -245,6 +311,7 @@ final class LpmTrie extends BpfMap {
                 Native.putLong(n + N_CHILD0, Native.getLong(node + N_CHILD0));
                 Native.putLong(n + N_CHILD1, Native.getLong(node + N_CHILD1));
                 Native.putLongRelease(slot, n);
+                live(n);
                 retire(node);
                 return 0;
             }
@@ -260,6 +327,7 @@ final class LpmTrie extends BpfMap {
             if (matchlen == keyPlen) { // the new prefix is an ancestor of node
                 Native.putLong(n + (bit(node + N_DATA, matchlen) == 0 ? N_CHILD0 : N_CHILD1), node);
                 Native.putLongRelease(slot, n);
+                live(n);
                 return 0;
             }
             long im = alloc();
@@ -275,6 +343,7 @@ final class LpmTrie extends BpfMap {
             Native.putLong(im + N_CHILD0, right ? node : n);
             Native.putLong(im + N_CHILD1, right ? n : node);
             Native.putLongRelease(slot, im);
+            live(n);
             return 0;
         } finally {
             Native.unlock(lock);
@@ -299,7 +368,16 @@ final class LpmTrie extends BpfMap {
             return -Errno.ENOMEM;
         }
         Native.putLongRelease(slot, n);
+        live(n);
         return 0;
+    }
+
+    /**
+     * Marks a linked value node live, after the release store that linked it (trie lock held).
+     * Readers look only at FLAG_IM, which this plain store of the whole word leaves as it is.
+     */
+    private static void live(long n) {
+        Native.putInt(n + N_FLAGS, Native.getInt(n + N_FLAGS) | FLAG_LIVE);
     }
 
     /** A value node for the key, children empty; 0 if the pool is spent (trie lock held). */
@@ -345,7 +423,7 @@ final class LpmTrie extends BpfMap {
             long c0 = Native.getLong(node + N_CHILD0);
             long c1 = Native.getLong(node + N_CHILD1);
             if (c0 != 0 && c1 != 0) { // two children: the node becomes intermediate
-                Native.putIntRelease(node + N_FLAGS, Native.getInt(node + N_FLAGS) | FLAG_IM);
+                Native.putIntRelease(node + N_FLAGS, (Native.getInt(node + N_FLAGS) | FLAG_IM) & ~FLAG_LIVE);
                 return 0;
             }
             if (parent != 0 && intermediate(parent) && c0 == 0 && c1 == 0) {
@@ -392,6 +470,7 @@ final class LpmTrie extends BpfMap {
 
     /** kfree_rcu(): reused after a grace period; the node keeps its children for readers on it. */
     private void retire(long n) {
+        Native.putInt(n + N_FLAGS, Native.getInt(n + N_FLAGS) & ~FLAG_LIVE); // FLAG_IM stays for readers on it
         long slot = retireRing + (retireTail % poolSize) * 16;
         Native.putLong(slot, n);
         Native.putLong(slot + 8, rcu.retire());
@@ -510,8 +589,9 @@ final class LpmTrie extends BpfMap {
 
     @Override
     void free() {
-        Mmap.unmap(header);
-        Mmap.unmap(nodeMem);
-        Mmap.unmap(bookMem);
+        backing.release(header);
+        backing.release(nodeMem);
+        backing.release(bookMem);
+        backing.close();
     }
 }

@@ -47,14 +47,14 @@ public final class Maps {
      * jxdp, as a map pinned in bpffs survives its loader (libbpf {@code LIBBPF_PIN_BY_NAME}). An
      * existing file is reopened if it describes the same map (type, key and value size, max_entries,
      * flags, nCpus), else refused with EINVAL naming each difference; a file another process has
-     * open gives EBUSY. Pinnable: ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH
-     * (others EOPNOTSUPP). The map name must be a plain file name.
+     * open gives EBUSY. Pinnable: {@link #PINNABLE} (others EOPNOTSUPP, see there why). The map
+     * name must be a plain file name.
      */
     public static BpfMap createPinned(MapDefinition def, int nCpus, Rcu rcu, Path pinDir) {
-        switch (def.type()) {
-            case ARRAY, PERCPU_ARRAY, HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH -> { }
-            default -> throw new MapException(def.name(), Errno.EOPNOTSUPP, "pinning " + def.type().kernelName()
-                    + " is not supported by jxdp yet");
+        if (!PINNABLE.contains(def.type())) {
+            throw new MapException(def.name(), Errno.EOPNOTSUPP, "pinning " + def.type().kernelName()
+                    + " is not supported by jxdp (pinnable: " + PINNABLE.stream().map(MapType::name)
+                    .collect(java.util.stream.Collectors.joining(", ")) + ")");
         }
         String n = def.name();
         if (n.isEmpty() || n.contains("/") || n.equals(".") || n.equals("..") || n.indexOf('\0') >= 0) {
@@ -115,6 +115,17 @@ public final class Maps {
         }
     }
 
+    /**
+     * The map types whose contents a pin file holds: the ones that are state (arrays, hash tables,
+     * LPM tries). Not pinnable: QUEUE/STACK and RINGBUF/PERF_EVENT_ARRAY (streams between a
+     * producer and a consumer of this process, not state to keep across a restart); PROG_ARRAY,
+     * DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP and the map-in-map types (their values are programs,
+     * interfaces, sockets or maps of the running process, which a file cannot carry over).
+     */
+    public static final java.util.Set<MapType> PINNABLE = java.util.Collections.unmodifiableSet(java.util.EnumSet.of(
+            MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH,
+            MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE));
+
     private static void validate(MapDefinition def, int nCpus, Rcu rcu) {
         if (nCpus <= 0) {
             throw new IllegalArgumentException("nCpus must be positive: " + nCpus);
@@ -125,6 +136,7 @@ public final class Maps {
         switch (def.type()) {
             case ARRAY, PERCPU_ARRAY -> checkArray(def);
             case HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH -> checkHash(def);
+            case LPM_TRIE -> checkLpm(def);
             default -> { }
         }
     }
@@ -152,7 +164,7 @@ public final class Maps {
             }
             case LPM_TRIE -> {
                 checkLpm(def);
-                yield new LpmTrie(def, nCpus, rcu);
+                yield new LpmTrie(def, nCpus, rcu, backing);
             }
             case QUEUE, STACK -> {
                 checkQueueStack(def);

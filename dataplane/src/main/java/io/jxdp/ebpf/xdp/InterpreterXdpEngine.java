@@ -63,13 +63,14 @@ public final class InterpreterXdpEngine implements XdpEngine {
     /** Why program id could not be linked as a tail call target (null when it was). */
     private final String[] entryErrors;
 
-    private InterpreterXdpEngine(BpfObject obj, String program, long[] raw, Interpreter.Mode mode, int cpus) {
+    private InterpreterXdpEngine(BpfObject obj, String program, long[] raw, Interpreter.Mode mode, int cpus,
+            Pinning pinning) {
         ProgramSpec p = obj == null ? null : XdpLinker.program(obj, program);
         this.programName = p == null ? "program" : p.name();
 
         this.cpus = cpus;
         this.specs = obj == null ? List.of() : obj.maps();
-        this.maps = obj == null ? new BpfMap[0] : XdpLinker.createMaps(obj, cpus, rcu);
+        this.maps = obj == null ? new BpfMap[0] : XdpLinker.createMaps(obj, cpus, rcu, pinning);
         try {
             mapNames = new String[maps.length];
             for (int i = 0; i < maps.length; i++) {
@@ -229,7 +230,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
     }
 
     static InterpreterXdpEngine ofInstructions(long[] slots, Interpreter.Mode mode) {
-        return new InterpreterXdpEngine(null, null, slots, mode, 1);
+        return new InterpreterXdpEngine(null, null, slots, mode, 1, Pinning.NONE);
     }
 
     /** Links program (null: the object's only program) of obj in checked mode with the possible CPU count. */
@@ -237,12 +238,18 @@ public final class InterpreterXdpEngine implements XdpEngine {
         return create(obj, program, Interpreter.Mode.CHECKED, Bpf.numPossibleCpus());
     }
 
-    /** Links with an explicit mode and per-CPU slot count. */
+    /** Links with an explicit mode and per-CPU slot count; LIBBPF_PIN_BY_NAME maps pinned by default. */
     public static InterpreterXdpEngine create(BpfObject obj, String program, Interpreter.Mode mode, int cpus) {
+        return create(obj, program, mode, cpus, Pinning.defaults());
+    }
+
+    /** Links with an explicit mode, per-CPU slot count and choice of pinned maps. */
+    public static InterpreterXdpEngine create(BpfObject obj, String program, Interpreter.Mode mode, int cpus,
+            Pinning pinning) {
         if (cpus <= 0) {
             throw new IllegalArgumentException("cpus must be positive: " + cpus);
         }
-        return new InterpreterXdpEngine(obj, program, null, mode, cpus);
+        return new InterpreterXdpEngine(obj, program, null, mode, cpus, java.util.Objects.requireNonNull(pinning));
     }
 
     @Override

@@ -80,13 +80,13 @@ public final class JitXdpEngine implements XdpEngine {
     /** Why program id could not be linked as a tail call target (null when it was). */
     private final String[] entryErrors;
 
-    private JitXdpEngine(BpfObject obj, String program, long[] raw, int cpus, long warmupMillis) {
+    private JitXdpEngine(BpfObject obj, String program, long[] raw, int cpus, long warmupMillis, Pinning pinning) {
         long t0 = System.nanoTime();
         ProgramSpec p = obj == null ? null : XdpLinker.program(obj, program);
         this.programName = p == null ? "program" : p.name();
         this.cpus = cpus;
         this.specs = obj == null ? List.of() : obj.maps();
-        this.maps = obj == null ? new BpfMap[0] : XdpLinker.createMaps(obj, cpus, rcu);
+        this.maps = obj == null ? new BpfMap[0] : XdpLinker.createMaps(obj, cpus, rcu, pinning);
         try {
             mapNames = new String[maps.length];
             for (int i = 0; i < maps.length; i++) {
@@ -216,13 +216,19 @@ public final class JitXdpEngine implements XdpEngine {
      * JVM then compiles the program while it runs real packets).
      */
     public static JitXdpEngine create(BpfObject obj, String program, int cpus, long warmupMillis) {
+        return create(obj, program, cpus, warmupMillis, Pinning.defaults());
+    }
+
+    /** With an explicit per-CPU slot count, warm-up bound and choice of pinned maps. */
+    public static JitXdpEngine create(BpfObject obj, String program, int cpus, long warmupMillis, Pinning pinning) {
+        java.util.Objects.requireNonNull(pinning);
         if (cpus <= 0) {
             throw new IllegalArgumentException("cpus must be positive: " + cpus);
         }
         if (warmupMillis < 0) {
             throw new IllegalArgumentException("warmupMillis must be >= 0: " + warmupMillis);
         }
-        return new JitXdpEngine(obj, program, null, cpus, warmupMillis);
+        return new JitXdpEngine(obj, program, null, cpus, warmupMillis, pinning);
     }
 
     /**
@@ -231,7 +237,7 @@ public final class JitXdpEngine implements XdpEngine {
      * the program must be one it would accept. One possible CPU, no warm-up.
      */
     static JitXdpEngine ofInstructions(long[] slots) {
-        return new JitXdpEngine(null, null, slots, 1, 0);
+        return new JitXdpEngine(null, null, slots, 1, 0, Pinning.NONE);
     }
 
     /**

@@ -19,18 +19,43 @@ import java.util.Optional;
 public final class ObjectMaps implements AutoCloseable {
     private final BpfMap[] maps;
     private final String[] names;
+    /** The pin file of each map, null when it is not pinned. */
+    private final java.nio.file.Path[] pinFiles;
 
-    private ObjectMaps(BpfObject obj, int cpus) {
-        this.maps = XdpLinker.createMaps(obj, cpus, new Rcu(1));
+    private ObjectMaps(BpfObject obj, int cpus, Pinning pinning) {
+        this.maps = XdpLinker.createMaps(obj, cpus, new Rcu(1), pinning);
         this.names = new String[maps.length];
+        this.pinFiles = new java.nio.file.Path[maps.length];
         for (int i = 0; i < maps.length; i++) {
             names[i] = XdpLinker.userName(obj.maps().get(i));
+            if (pinning.pins(names[i], obj.maps().get(i).pinning() == io.jxdp.ebpf.loader.MapSpec.PIN_BY_NAME)) {
+                pinFiles[i] = pinning.dir().resolve(names[i]);
+            }
         }
     }
 
-    /** Creates every map of obj with the kernel's possible CPU count of per-CPU slots. */
+    /** The file the named map is pinned in, empty when it is not pinned. */
+    public Optional<java.nio.file.Path> pinFile(String name) {
+        map(name); // the same error for an unknown name
+        for (int i = 0; i < names.length; i++) {
+            if (names[i].equals(name) || maps[i].name().equals(name)) {
+                return Optional.ofNullable(pinFiles[i]);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Creates every map of obj with the kernel's possible CPU count of per-CPU slots; its
+     * LIBBPF_PIN_BY_NAME maps are opened from (or created in) the default pin directory.
+     */
     public static ObjectMaps create(BpfObject obj) {
-        return new ObjectMaps(obj, Bpf.numPossibleCpus());
+        return create(obj, Pinning.defaults());
+    }
+
+    /** As {@link #create(BpfObject)}, the maps {@code pinning} selects backed by their pin files. */
+    public static ObjectMaps create(BpfObject obj, Pinning pinning) {
+        return new ObjectMaps(obj, Bpf.numPossibleCpus(), pinning);
     }
 
     /** Map names as user space sees them (global data by section: {@code .rodata}, {@code .data}, {@code .bss}). */

@@ -16,6 +16,9 @@ import io.jxdp.ebpf.map.MapInMap;
 import io.jxdp.ebpf.map.MapType;
 import io.jxdp.ebpf.map.Maps;
 import io.jxdp.ebpf.map.Rcu;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.StringJoiner;
 
@@ -73,13 +76,24 @@ final class XdpLinker {
         return j.toString();
     }
 
-    /** Creates every map of the object; on failure closes the ones already made. */
-    static BpfMap[] createMaps(BpfObject obj, int nCpus, Rcu rcu) {
+    /**
+     * Creates every map of the object, those {@code pinning} selects backed by their pin files
+     * (reopened when they exist); on failure closes the ones already made.
+     */
+    static BpfMap[] createMaps(BpfObject obj, int nCpus, Rcu rcu, Pinning pinning) {
         List<MapSpec> specs = obj.maps();
+        for (String n : pinning.names()) {
+            if (specs.stream().noneMatch(s -> userName(s).equals(n))) {
+                StringJoiner j = new StringJoiner(", ");
+                specs.forEach(s -> j.add(userName(s)));
+                throw new EngineException("object '" + obj.name() + "': no map '" + n + "' to pin (maps: "
+                        + (specs.isEmpty() ? "none" : j.toString()) + ")");
+            }
+        }
         BpfMap[] maps = new BpfMap[specs.size()];
         try {
             for (int i = 0; i < maps.length; i++) {
-                maps[i] = createMap(obj, specs.get(i), nCpus, rcu);
+                maps[i] = createMap(obj, specs.get(i), nCpus, rcu, pinning);
             }
             // libbpf bpf_object__init_map_in_map_slots(): ".values = { [i] = &inner }" once all exist
             for (int i = 0; i < maps.length; i++) {
@@ -107,8 +121,9 @@ final class XdpLinker {
         }
     }
 
-    private static BpfMap createMap(BpfObject obj, MapSpec s, int nCpus, Rcu rcu) {
+    private static BpfMap createMap(BpfObject obj, MapSpec s, int nCpus, Rcu rcu, Pinning pinning) {
         String name = userName(s);
+        boolean pinned = pinning.pins(name, s.pinning() == MapSpec.PIN_BY_NAME);
         MapType type;
         try {
             type = MapType.fromId(s.type());
@@ -128,6 +143,9 @@ final class XdpLinker {
         MapDefinition def = new MapDefinition(name, type, (int) s.keySize(), (int) s.valueSize(),
                 (int) s.maxEntries(), (int) s.flags());
         BpfMap map;
+        if (pinned) {
+            return createPinned(obj, s, def, nCpus, rcu, pinning.dir());
+        }
         try {
             if (s.innerMap().isPresent()) {
                 MapSpec in = s.innerMap().get();
@@ -162,6 +180,32 @@ final class XdpLinker {
                     + e.getMessage(), e);
         }
         return map;
+    }
+
+    /**
+     * Creates or reopens {@code pinDir/<name>} (libbpf bpf_object__reuse_map() then pin): a file of
+     * another definition is refused naming the file and each differing field.
+     */
+    private static BpfMap createPinned(BpfObject obj, MapSpec s, MapDefinition def, int nCpus, Rcu rcu, Path pinDir) {
+        String where = "object '" + obj.name() + "': map '" + def.name() + "'";
+        if (s.isGlobalData()) {
+            // their initial contents come from the object at every load (.rodata frozen after): nothing to keep
+            throw new EngineException(where + ": global data (.data, .bss, .rodata) cannot be pinned");
+        }
+        if (!Maps.PINNABLE.contains(def.type())) {
+            throw new EngineException(where + ": " + def.type().kernelName() + " cannot be pinned by jxdp (pinnable: "
+                    + String.join(", ", Maps.PINNABLE.stream().map(MapType::name).toList()) + ")");
+        }
+        try {
+            Files.createDirectories(pinDir);
+        } catch (IOException e) {
+            throw new EngineException(where + ": cannot create pin directory " + pinDir + ": " + e, e);
+        }
+        try {
+            return Maps.createPinned(def, nCpus, rcu, pinDir);
+        } catch (MapException e) {
+            throw new EngineException("object '" + obj.name() + "': " + e.getMessage(), e); // names the file
+        }
     }
 
     /**
