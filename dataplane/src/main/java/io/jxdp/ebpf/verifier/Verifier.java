@@ -57,7 +57,13 @@ public final class Verifier {
     /** MAX_PACKET_OFF: packet offsets fit in 16 bits. */
     static final long MAX_PACKET_OFF = 0xffff;
     static final int MAX_CALL_FRAMES = 8;
-    private static final int MAX_STATES_PER_INSN = 256;
+    /**
+     * Checkpoints kept per instruction (the kernel keeps any number for a privileged loader and
+     * evicts unhelpful ones). Pruning here compares the stack whole, so a loop head reached from
+     * many contexts needs many: lb_katran_full.o's 40-iteration TCP option walk keeps about 1,300
+     * at its head, and with 256 its walk was never pruned and ran into the complexity limit.
+     */
+    private static final int MAX_STATES_PER_INSN = 2048;
     private static final int MAX_LOG = 16 << 20;
 
     private final Program prog;
