@@ -327,6 +327,16 @@ public final class Bpf {
      * with a larger one.
      */
     public static int progLoad(ProgLoadAttr a) {
+        return progLoadWithLog(a).fd();
+    }
+
+    /**
+     * BPF_PROG_LOAD that also returns the verifier log of a successful load (at the attribute's
+     * log level; level 1 ends with the kernel's {@code processed N insns} line). Failures are
+     * handled as by {@link #progLoad}; a log that does not fit (ENOSPC, which since Linux 6.4
+     * fails even an accepted program) is retried with a larger buffer, up to 64 MiB.
+     */
+    public static ProgLoadResult progLoadWithLog(ProgLoadAttr a) {
         int level = a.logLevel();
         int size = a.logSize() > 0 ? a.logSize() : DEFAULT_LOG_SIZE;
         String label = "BPF_PROG_LOAD(" + ProgType.name(a.progType()) + (a.name() == null ? "" : " " + a.name())
@@ -334,7 +344,7 @@ public final class Bpf {
         while (true) {
             LoadOutcome out = progLoadOnce(a, level, level == 0 ? 0 : size);
             if (out.rc() >= 0) {
-                return toFd(out.rc());
+                return new ProgLoadResult(toFd(out.rc()), out.log());
             }
             int errno = (int) -out.rc();
             if (level == 0) {

@@ -73,8 +73,11 @@ public final class XskRedirect implements AutoCloseable {
                 | ((long) imm << 32);
     }
 
-    /** The redirect program's instruction slots for XSKMAP fd {@code mapFd}. */
-    static long[] program(int mapFd) {
+    /**
+     * The redirect program's instruction slots for XSKMAP fd {@code mapFd} (public so that jxdp's
+     * verifier can check the program the kernel is given: pass the map's index as {@code mapFd}).
+     */
+    public static long[] program(int mapFd) {
         return new long[] {
             insn(0x61, 2, 1, XDP_MD_RX_QUEUE_INDEX, 0),  // ldxw r2, [r1 + 16]
             insn(0x18, 1, BPF_PSEUDO_MAP_FD, 0, mapFd),  // lddw r1, map fd (first slot)

@@ -85,6 +85,26 @@ class BpfProgTest {
     }
 
     @Test
+    void acceptedProgramReturnsTheVerifierLogWithTheProcessedCount() {
+        ProgLoadResult r = Bpf.progLoadWithLog(ProgLoadAttr.xdp(Insns.returning(XdpAction.XDP_PASS)).withLog(1, 0));
+        try {
+            assertTrue(r.fd() >= 0);
+            assertEquals(2, r.processedInsns().orElseThrow(), r.log());
+        } finally {
+            Bpf.close(r.fd());
+        }
+        // a 16-byte buffer cannot hold a level-2 log: the kernel fails the load with ENOSPC and the binding grows it
+        ProgLoadResult small = Bpf.progLoadWithLog(ProgLoadAttr.xdp(Insns.returning(XdpAction.XDP_PASS)).withLog(2, 16));
+        try {
+            assertTrue(small.log().contains("0: R1=ctx() R10=fp0"), small.log());
+            assertEquals(2, small.processedInsns().orElseThrow(), small.log());
+        } finally {
+            Bpf.close(small.fd());
+        }
+        assertTrue(new ProgLoadResult(0, "").processedInsns().isEmpty());
+    }
+
+    @Test
     void badAttributesAreRejectedInJava() {
         assertThrows(IllegalArgumentException.class,
                 () -> ProgLoadAttr.xdp(Insns.returning(2)).withName("a_name_longer_than_15"));

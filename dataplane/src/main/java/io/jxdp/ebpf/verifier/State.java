@@ -96,6 +96,9 @@ final class State {
         final int hash;
         /** Paths still being explored from here; 0 means every path from here was proven safe. */
         int branches = 1;
+        /** States this one covered, and states it was compared with and did not cover (for eviction). */
+        int hits;
+        int misses;
 
         Checkpoint(State state, Checkpoint parent) {
             this.state = state;

@@ -57,7 +57,20 @@ public final class Verifier {
     /** MAX_PACKET_OFF: packet offsets fit in 16 bits. */
     static final long MAX_PACKET_OFF = 0xffff;
     static final int MAX_CALL_FRAMES = 8;
-    private static final int MAX_STATES_PER_INSN = 256;
+    /**
+     * Checkpoints kept per instruction (the kernel keeps any number for a privileged loader and
+     * evicts unhelpful ones, as {@link #EVICT_MISSES} does here). Pruning here compares the stack
+     * whole, so a loop head reached from many contexts needs many: without eviction,
+     * lb_katran_full.o's 40-iteration TCP option walk kept about 1,300 at its head, and with a cap
+     * of 256 its walk was no longer pruned and ran into the complexity limit.
+     */
+    private static final int MAX_STATES_PER_INSN = 2048;
+    /**
+     * is_state_visited()'s eviction: a proven state compared and missed more than
+     * {@code hits * n + n} times is dropped from its instruction's list (the kernel's n is 3 for
+     * such states). Dropping only costs pruning, never soundness, and keeps the lists short.
+     */
+    private static final int EVICT_MISSES = 3;
     private static final int MAX_LOG = 16 << 20;
 
     private final Program prog;
@@ -260,7 +273,8 @@ public final class Verifier {
         boolean hashed = false;
         boolean callbackSite = cfg.callsCallback[pc];
         State.Checkpoint ancestor = null;
-        for (State.Checkpoint cp : list) {
+        for (java.util.Iterator<State.Checkpoint> it = list.iterator(); it.hasNext(); ) {
+            State.Checkpoint cp = it.next();
             if (cp.branches > 0 && callbackSite) {
                 // is_state_visited(): at a callback call site a state within an in-progress one
                 // is a hit (the callback iterates a bounded number of times); no loop check here
@@ -281,7 +295,10 @@ public final class Verifier {
                             + ": the loop came back to the same state, so it can never end");
                 }
             } else if (cp.state.covers(st, cfg.liveIn[pc], cfg.relevantIn[pc])) {
+                cp.hits++;
                 return true;
+            } else if (++cp.misses > cp.hits * EVICT_MISSES + EVICT_MISSES) {
+                it.remove(); // is_state_visited(): unlikely to prune anything, and every miss costs a comparison
             }
         }
         if (ancestor != null) {

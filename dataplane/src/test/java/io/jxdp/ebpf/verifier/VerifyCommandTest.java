@@ -4,13 +4,68 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jxdp.cli.Main;
+import io.jxdp.ebpf.loader.BpfObjectLoader;
+import io.jxdp.ebpf.loader.ProgramSpec;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** {@code jxdp verify}: exit 0 on accept, 1 on reject (with the failing line), 2 when the object cannot be used. */
+/**
+ * {@code jxdp verify}: exit 0 on accept, 1 on reject (with the failing line), 2 when the object
+ * cannot be used. The command is run over every object of the accept corpus (programs/obj) and
+ * every clang-built verifier fixture, whose {@code bad_*.o} must be refused with their reason.
+ */
 class VerifyCommandTest {
+    static Stream<Path> corpusObjects() throws IOException {
+        return objects(ProgramCorpusTest.OBJ, 9);
+    }
+
+    static Stream<Path> clangFixtures() throws IOException {
+        return objects(ClangProgramsTest.DIR, 3);
+    }
+
+    private static Stream<Path> objects(Path dir, int atLeast) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> out = files.filter(p -> p.toString().endsWith(".o")).sorted().toList();
+            assertTrue(out.size() >= atLeast, "expected at least " + atLeast + " objects in " + dir + ", found " + out);
+            return out.stream();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corpusObjects")
+    void everyCorpusObjectVerifies(Path o) throws Exception {
+        String out = run(0, "verify", o.toString());
+        for (ProgramSpec p : BpfObjectLoader.load(o).programs()) {
+            assertTrue(out.contains(p.name() + ": verified ("), out);
+        }
+        assertTrue(!out.contains("REJECTED"), out);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("clangFixtures")
+    void clangFixturesGetTheirVerdict(Path o) throws Exception {
+        boolean bad = o.getFileName().toString().startsWith("bad_");
+        String out = run(bad ? 1 : 0, "verify", o.toString());
+        if (bad) {
+            // the reason, the C source line and the state at the failing point
+            assertTrue(out.contains("REJECTED") && out.contains("At callback return the register R0"), out);
+            assertTrue(out.contains(o.getFileName().toString().replace(".o", ".c:")), out);
+        } else {
+            for (ProgramSpec p : BpfObjectLoader.load(o).programs()) {
+                assertTrue(out.contains(p.name() + ": verified ("), out);
+            }
+        }
+    }
+
     private static String run(int expectRc, String... args) {
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
