@@ -64,8 +64,8 @@ final class Clocks {
      * advances on tick boundaries that are multiples of TICK_NSEC of the monotonic clock
      * (tick_init_jiffy_update(), kernel/time/tick-sched.c), from INITIAL_JIFFIES at a point of the
      * boot that differs per machine (67 ticks after CLOCK_MONOTONIC's zero on the Firecracker guest
-     * these tests ran on); so the base is
-     * measured once per process against the kernel's own bpf_jiffies64 ({@link JiffiesBase}).
+     * these tests ran on); so the base is measured once per process against the kernel's own
+     * bpf_jiffies64 ({@link JiffiesBase}).
      */
     static long jiffies64(MemorySegment timespec) {
         return Math.floorDiv(nanos(MONOTONIC, timespec), TICK_NSEC) + JiffiesBase.BASE;
@@ -73,7 +73,7 @@ final class Clocks {
 
     /**
      * jiffies_64 - floor(CLOCK_MONOTONIC / TICK_NSEC) in this boot, measured on first use: a
-     * seven-instruction XDP program reads jiffies64, ktime_get_ns and jiffies64 again into the
+     * 17-instruction XDP program reads jiffies64, ktime_get_ns and jiffies64 again into the
      * packet (BPF_PROG_TEST_RUN); samples whose two jiffies differ straddle a tick and are dropped,
      * and the largest base of the rest is kept (a late jiffies update only lowers a sample). When
      * bpf(2) is not allowed (no CAP_BPF) the base is INITIAL_JIFFIES, i.e. jiffies counted from
@@ -104,16 +104,23 @@ final class Clocks {
         /** True when {@link #BASE} was measured in the kernel, false when it is the INITIAL_JIFFIES fallback. */
         static final boolean MEASURED;
         static final long BASE;
+        /** Why the base could not be measured (null when it was), as Netty's {@code Epoll.unavailabilityCause()}. */
+        static final Throwable UNMEASURED_CAUSE;
 
         static {
             long base = Long.MIN_VALUE;
+            Throwable cause = null;
             try {
                 base = measure();
+                if (base == Long.MIN_VALUE) {
+                    cause = new IllegalStateException("every sample straddled a tick");
+                }
             } catch (RuntimeException | LinkageError e) {
-                // no bpf(2) here: fall back below
+                cause = e; // no bpf(2) here: fall back below
             }
-            MEASURED = base != Long.MIN_VALUE;
+            MEASURED = cause == null;
             BASE = MEASURED ? base : INITIAL_JIFFIES;
+            UNMEASURED_CAUSE = cause;
         }
 
         private JiffiesBase() {

@@ -111,7 +111,8 @@ class ClockHelpersTest {
                         at + "ktime_get_boot_ns " + v[BOOT] + " outside CLOCK_BOOTTIME [" + boot0 + ", " + boot1 + "]");
                 assertTrue(v[BOOT] >= v[MONO], at + "ktime_get_boot_ns " + v[BOOT] + " < ktime_get_ns " + v[MONO]);
                 assertTrue(kernelBefore <= v[JIFFIES] && v[JIFFIES] <= kernelAfter + 1, at + "jiffies64 " + v[JIFFIES]
-                        + " outside the kernel's [" + kernelBefore + ", " + kernelAfter + "] (+1 tick)");
+                        + " outside the kernel's [" + kernelBefore + ", " + kernelAfter + "] (+1 tick); base measured: "
+                        + Clocks.JiffiesBase.MEASURED + " " + Clocks.JiffiesBase.UNMEASURED_CAUSE);
                 assertEquals(0, v[CPU], at + "get_smp_processor_id");
                 assertTrue(v[RAND0] <= 0xffff_ffffL && v[RAND1] <= 0xffff_ffffL, at + "prandom is a u32");
                 random.add(v[RAND0]);
@@ -124,7 +125,7 @@ class ClockHelpersTest {
     /** Tests run as root here, so jxdp's jiffies base comes from the kernel, not the INITIAL_JIFFIES guess. */
     @org.junit.jupiter.api.Test
     void jiffiesBaseIsMeasuredInTheKernel() {
-        assertTrue(Clocks.JiffiesBase.MEASURED);
+        assertTrue(Clocks.JiffiesBase.MEASURED, () -> "not measured: " + Clocks.JiffiesBase.UNMEASURED_CAUSE);
         assertTrue(Clocks.TICK_NSEC > 0 && Clocks.TICK_NSEC <= 10_000_000L, "TICK_NSEC " + Clocks.TICK_NSEC);
         // the kernel starts counting after CLOCK_MONOTONIC's zero, never before it
         assertTrue(Clocks.JiffiesBase.BASE <= Clocks.INITIAL_JIFFIES,
