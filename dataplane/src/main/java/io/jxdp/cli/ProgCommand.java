@@ -203,8 +203,15 @@ final class ProgCommand implements Runnable {
                     }
                 }
                 if (json) {
-                    out.println(new Json().put("object", obj.name()).put("license", obj.license())
-                            .raw("programs", Json.array(progJson)).raw("maps", Json.array(mapJson)));
+                    Json j = new Json().put("object", obj.name()).put("license", obj.license())
+                            .raw("programs", Json.array(progJson)).raw("maps", Json.array(mapJson));
+                    if (!obj.skippedSections().isEmpty()) {
+                        j.raw("skipped_sections", Json.array(obj.skippedSections().stream().map(Json::string).toList()));
+                    }
+                    out.println(j);
+                } else if (!obj.skippedSections().isEmpty()) {
+                    out.println("skipped sections (not programs, maps or global data): "
+                            + String.join(", ", obj.skippedSections()));
                 }
                 out.flush();
                 return 0;

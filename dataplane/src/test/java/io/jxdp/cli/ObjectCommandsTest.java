@@ -166,6 +166,21 @@ class ObjectCommandsTest {
         assertTrue(r.out().contains(".rodata: BPF_MAP_TYPE_ARRAY, key 4, value 8, max_entries 1, flags 0x480, frozen, 1 entries"),
                 r.out());
         assertTrue(r.out().contains("  data: 0900020000000001"), r.out());
+        // --json: one object per map, global data with its contents; flags 0x480 = RDONLY_PROG | MMAPABLE
+        Result j = jxdp("map", "show", obj("xdp_config.o"), "--json");
+        assertEquals(0, j.code(), j.err());
+        assertEquals(List.of(
+                "{\"name\":\".rodata\",\"type\":\"BPF_MAP_TYPE_ARRAY\",\"key_size\":4,\"value_size\":8,\"max_entries\":1,"
+                        + "\"flags\":1152,\"frozen\":true,\"entries\":1,\"data_hex\":\"0900020000000001\"}",
+                "{\"name\":\".data\",\"type\":\"BPF_MAP_TYPE_ARRAY\",\"key_size\":4,\"value_size\":4,\"max_entries\":1,"
+                        + "\"flags\":1024,\"frozen\":false,\"entries\":1,\"data_hex\":\"03000000\"}",
+                "{\"name\":\".bss\",\"type\":\"BPF_MAP_TYPE_ARRAY\",\"key_size\":4,\"value_size\":16,\"max_entries\":1,"
+                        + "\"flags\":1024,\"frozen\":false,\"entries\":1,\"data_hex\":\"00000000000000000000000000000000\"}"),
+                j.lines());
+        Result js = jxdp("map", "show", obj("xdp_stats.o"), "--json");
+        assertEquals(0, js.code(), js.err());
+        assertEquals("{\"name\":\"stats\",\"type\":\"BPF_MAP_TYPE_PERCPU_ARRAY\",\"key_size\":4,\"value_size\":24,"
+                + "\"max_entries\":6,\"flags\":0,\"frozen\":false,\"entries\":6}", js.lines().get(0), "no data_hex for a plain map");
         Result d = jxdp("map", "dump", obj("xdp_config.o"), ".data", "--json");
         assertEquals(0, d.code(), d.err());
         assertEquals(List.of("{\"key\":\"00000000\",\"value\":\"03000000\"}"), d.lines());

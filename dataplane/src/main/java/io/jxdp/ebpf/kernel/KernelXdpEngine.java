@@ -39,8 +39,13 @@ import java.util.Map;
  * the program is loaded as BPF_PROG_TYPE_XDP. Maps are created without BTF, so maps whose type
  * needs BTF (spin locks, timers, kptrs) are refused by the kernel with a message naming the map.
  *
- * <p>Not supported, refused with an {@link EngineException}: map-in-map, {@code .kconfig} externs,
- * CO-RE relocations, non-XDP programs.
+ * <p>Map-in-map maps are built as libbpf builds them: a throw-away map shaped like the inner map is
+ * the outer map's {@code inner_map_fd}, and static slots ({@code .values = { [i] = &inner }}) are
+ * filled with the inner maps' fds once every map exists ({@code bpf_object__init_map_in_map_slots}).
+ * Programs in {@code SEC("xdp.frags")} load with BPF_F_XDP_HAS_FRAGS.
+ *
+ * <p>Not supported, refused with an {@link EngineException}: {@code .kconfig} externs, CO-RE
+ * relocations, non-XDP programs.
  *
  * <p>One engine is meant for one thread at a time; each run pins the calling thread to CPU 0 and
  * restores its affinity afterwards, so per-CPU slots are comparable with jxdp's engines.
@@ -240,10 +245,18 @@ public final class KernelXdpEngine implements XdpEngine {
         }
     }
 
-    private static int loadProgram(BpfObject object, ProgramSpec prog, long[] insns) {
+    /**
+     * BPF_PROG_LOAD's attributes for {@code prog} as libbpf sets them: license, name cut to 15
+     * characters, and BPF_F_XDP_HAS_FRAGS for {@code SEC("xdp.frags")} (libbpf's SEC_XDP_FRAGS).
+     */
+    static ProgLoadAttr progLoadAttr(BpfObject object, ProgramSpec prog, long[] insns) {
         String kname = prog.name().length() > MAX_NAME ? prog.name().substring(0, MAX_NAME) : prog.name();
-        ProgLoadAttr attr = ProgLoadAttr.xdp(insns).withLicense(object.license()).withName(kname)
+        return ProgLoadAttr.xdp(insns).withLicense(object.license()).withName(kname)
                 .withProgFlags(prog.xdpFrags() ? BpfFlags.BPF_F_XDP_HAS_FRAGS : 0);
+    }
+
+    private static int loadProgram(BpfObject object, ProgramSpec prog, long[] insns) {
+        ProgLoadAttr attr = progLoadAttr(object, prog, insns);
         int btfFd = -1;
         try {
             if (hasCallbacks(insns) && !prog.funcInfo().isEmpty()) {

@@ -14,15 +14,17 @@ public final class BpfObject {
     private final List<ProgramSpec> programs;
     private final List<MapSpec> maps;
     private final Btf btf;
+    private final List<String> skippedSections;
 
     BpfObject(String name, String license, OptionalInt kernelVersion, List<ProgramSpec> programs,
-            List<MapSpec> maps, Btf btf) {
+            List<MapSpec> maps, Btf btf, List<String> skippedSections) {
         this.name = name;
         this.license = license;
         this.kernelVersion = kernelVersion;
         this.programs = List.copyOf(programs);
         this.maps = List.copyOf(maps);
         this.btf = btf;
+        this.skippedSections = List.copyOf(skippedSections);
     }
 
     /** Object name: the file name up to its first '.', as libbpf names objects. */
@@ -66,6 +68,14 @@ public final class BpfObject {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Names of the allocated sections the loader ignored, in file order, as libbpf skips
+     * "unrecognized data sections" (libxdp's {@code .xdp_run_config}, xdp-filter's {@code features}).
+     */
+    public List<String> skippedSections() {
+        return skippedSections;
     }
 
     /** The object's BTF, or null when it has no {@code .BTF} section. */

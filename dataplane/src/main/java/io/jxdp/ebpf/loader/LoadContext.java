@@ -109,7 +109,29 @@ final class LoadContext {
                 programs.add(link(f));
             }
         }
-        return new BpfObject(objName, license, version, programs, maps, btf);
+        return new BpfObject(objName, license, version, programs, maps, btf, skippedSections());
+    }
+
+    /**
+     * Sections loaded at run time (SHF_ALLOC) that are neither programs, {@code license},
+     * {@code version}, map definitions nor global data: libbpf skips them ("elf: skipping
+     * unrecognized data section", bpf_object__elf_collect), and so does jxdp. Examples: libxdp's
+     * {@code .xdp_run_config}, xdp-filter's {@code features}. A program that refers to one still
+     * fails, at its relocation.
+     */
+    private List<String> skippedSections() {
+        List<String> skipped = new ArrayList<>();
+        for (ElfSection s : elf.sections()) {
+            if ((s.flags() & ElfSection.SHF_ALLOC) == 0 || s.index() == textIdx || secInsns.containsKey(s.index())
+                    || dataKind(s) != null) {
+                continue;
+            }
+            switch (s.name()) {
+                case "license", "version", ".maps", "maps" -> { }
+                default -> skipped.add(s.name());
+            }
+        }
+        return skipped;
     }
 
     // ---------------------------------------------------------------- programs

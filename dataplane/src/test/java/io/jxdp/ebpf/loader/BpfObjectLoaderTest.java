@@ -255,7 +255,7 @@ class BpfObjectLoaderTest {
                 checked++;
             }
         }
-        assertEquals(10, checked);
+        assertEquals(11, checked);
     }
 
     @Test
@@ -275,6 +275,28 @@ class BpfObjectLoaderTest {
         assertEquals(3, o.map("strings.rodata").orElseThrow().initialData().orElseThrow()[0]);
         assertEquals(new MapReloc(19, 2, MapReloc.Kind.MAP_VALUE, 22),
                 o.program("xdp_strings").orElseThrow().mapRelocs().get(4));
+    }
+
+    /** libxdp's .xdp_run_config and xdp-filter's features: skipped as libbpf skips them, and named. */
+    @Test
+    void unrecognizedDataSectionsAreSkipped() throws Exception {
+        BpfObject o = Fixtures.load("unknownsec.o");
+        assertEquals("GPL", o.license());
+        assertEquals(List.of("xdp_pass_counter"), o.programs().stream().map(ProgramSpec::name).toList());
+        assertEquals(List.of("counts"), o.maps().stream().map(MapSpec::name).toList());
+        assertEquals(List.of("features", ".xdp_run_config"), o.skippedSections());
+        assertEquals(List.of(new MapReloc(4, 0, MapReloc.Kind.MAP_FD, 0)),
+                o.program("xdp_pass_counter").orElseThrow().mapRelocs());
+        try (var e = io.jxdp.ebpf.xdp.InterpreterXdpEngine.create(o, "xdp_pass_counter")) {
+            byte[] frame = new byte[60];
+            assertEquals(io.jxdp.ebpf.engine.XdpAction.PASS, e.run(frame, 1).action());
+            assertEquals(1, e.dumpMap("counts").get(0).values().get(0)[0]);
+        }
+        for (String f : Fixtures.LOADABLE) {
+            if (!f.equals("unknownsec.o")) {
+                assertEquals(List.of(), Fixtures.load(f).skippedSections(), f);
+            }
+        }
     }
 
     @Test

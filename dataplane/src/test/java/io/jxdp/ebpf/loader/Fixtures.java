@@ -7,7 +7,7 @@ import java.io.UncheckedIOException;
 /** Reads the committed fixture objects (built by src/test/resources/elf/Makefile). */
 final class Fixtures {
     static final String[] LOADABLE = {"globals.o", "subprogs.o", "legacy.o", "mapinmap.o", "btfkinds.o",
-        "strings.o"};
+        "strings.o", "unknownsec.o"};
     static final String[] ALL = {"globals.o", "subprogs.o", "legacy.o", "mapinmap.o", "btfkinds.o", "strings.o",
         "extern.o", "notype.o"};
 
