@@ -530,6 +530,42 @@ final class HashTab extends BpfMap {
         }
     }
 
+    // ------------------------------------------------------------------ element walk (for_each_map_elem)
+
+    // bpf_for_each_hash_elem(): buckets in order, each chain under RCU (no bucket lock), the value
+    // of this CPU for per-CPU maps; LRU reference bits are left alone. An element unlinked by the
+    // callback keeps its next and its hash until its grace period ends, so the walk goes on from it.
+    @Override
+    public long firstElem() {
+        return firstFrom(0);
+    }
+
+    @Override
+    public long nextElem(long elem) {
+        long next = Native.getLongAcquire(elem + E_NEXT);
+        return next != 0 ? next : firstFrom((Native.getInt(elem + E_HASH) & bucketMask) + 1);
+    }
+
+    private long firstFrom(long bucketIndex) {
+        for (long i = bucketIndex; i <= bucketMask; i++) {
+            long e = Native.getLongAcquire(buckets + i * BUCKET_SIZE);
+            if (e != 0) {
+                return e;
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public long elemKey(long elem) {
+        return elem + E_KEY;
+    }
+
+    @Override
+    public long elemValue(long elem, int cpu) {
+        return valueAddr(elem, perCpu ? cpu : 0);
+    }
+
     // ------------------------------------------------------------------ user side
 
     @Override
