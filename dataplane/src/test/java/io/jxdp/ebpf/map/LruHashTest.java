@@ -21,10 +21,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * LRU_HASH and LRU_PERCPU_HASH: what is deterministic about the kernel's approximate LRU
- * ({@code kernel/bpf/bpf_lru_list.c}) — no update fails for lack of room, the map never holds more
- * than max_entries, a key used since the last sweep survives — checked against jxdp and, for the
- * user-side rules, against this machine's kernel with the same operation sequence.
+ * LRU_HASH and LRU_PERCPU_HASH, common LRU and BPF_F_NO_COMMON_LRU: jxdp follows the kernel's
+ * {@code kernel/bpf/bpf_lru_list.c}, so for the same operations on the same CPUs the same keys
+ * survive; checked against this machine's kernel with threads pinned to each CPU. Also the
+ * properties that hold under any interleaving: no update fails for lack of room, the map never holds
+ * more than max_entries, a key kept in use survives a stream of cold inserts.
  */
 class LruHashTest {
 
@@ -43,7 +44,7 @@ class LruHashTest {
         }
     }
 
-    /** A key a program looked up since the clock last passed survives the next eviction. */
+    /** A key a program keeps looking up (its reference bit set) survives a stream of cold inserts. */
     @ParameterizedTest
     @EnumSource(value = MapType.class, names = {"LRU_HASH", "LRU_PERCPU_HASH"})
     void hotKeysSurviveAStreamOfColdInserts(MapType type) {
