@@ -62,6 +62,11 @@ final class HashTab extends BpfMap implements LruLists.Table {
     private static final long E_LIVE = 12;
     /** LRU: the reference bit, set by program-side lookups, cleared by the LRU's rotations. */
     private static final long E_REF = 13;
+    /**
+     * LRU: u16, the CPU whose lists took the element's node; kept in a pinned map's file so a reopen
+     * puts each element of a BPF_F_NO_COMMON_LRU map back on its own CPU's list.
+     */
+    private static final long E_LRU_CPU = 14;
     private static final long E_KEY = 16;
     /**
      * Reserve beyond max_entries for elements waiting out a grace period: max_entries clamped to
@@ -92,6 +97,7 @@ final class HashTab extends BpfMap implements LruLists.Table {
     private final int maxEntries;
     private final boolean perCpu;
     private final boolean lru;
+    private final boolean noCommonLru;
     private final int seed;
     private final long bucketMask;
     private final long poolSize;
@@ -129,6 +135,7 @@ final class HashTab extends BpfMap implements LruLists.Table {
         this.maxEntries = def.maxEntries();
         this.perCpu = def.type().perCpu();
         this.lru = def.type() == MapType.LRU_HASH || def.type() == MapType.LRU_PERCPU_HASH;
+        this.noCommonLru = lru && (def.flags() & MapFlags.BPF_F_NO_COMMON_LRU) != 0;
         this.valueStride = Native.roundUp8(valueSize);
         this.valueOffset = E_KEY + Native.roundUp8(keySize);
         this.elemSize = valueOffset + valueStride * (perCpu ? nCpus : 1);
@@ -159,7 +166,7 @@ final class HashTab extends BpfMap implements LruLists.Table {
         this.freeStack = bookMem.address();
         this.retireRing = freeStack + poolSize * 8;
         if (lru) {
-            boolean noCommon = (def.flags() & MapFlags.BPF_F_NO_COMMON_LRU) != 0;
+            boolean noCommon = noCommonLru;
             long nodes = maxEntries;
             if (noCommon) { // htab_map_alloc(): each CPU's list gets max_entries / nCpus nodes
                 long up = (maxEntries + nCpus - 1L) / nCpus * nCpus;
@@ -206,7 +213,12 @@ final class HashTab extends BpfMap implements LruLists.Table {
             }
             for (long i = 0; i < n; i++) {
                 long e = aside.address() + i * elemSize;
-                int rc = doUpdate(e + E_KEY, e + valueOffset, MapFlags.BPF_ANY, -1);
+                // LRU: back on the list it came from (NO_COMMON_LRU: each list holds only its share),
+                // else all on CPU 0, which takes max_entries nodes without evicting.
+                int stored = (Native.getByte(e + E_LRU_CPU) & 0xff) | (Native.getByte(e + E_LRU_CPU + 1) & 0xff) << 8;
+                int rc = !lru ? doUpdate(e + E_KEY, e + valueOffset, MapFlags.BPF_ANY, -1)
+                        : lruUpdate(e + E_KEY, e + valueOffset, MapFlags.BPF_ANY, -1,
+                                noCommonLru ? (stored < nCpus ? stored : (int) (i % nCpus)) : 0);
                 if (rc != 0) {
                     throw new MapException(name(), -rc, "re-inserting element " + i + " of a pinned map failed");
                 }
@@ -294,7 +306,7 @@ final class HashTab extends BpfMap implements LruLists.Table {
             return -Errno.EINVAL; // unknown flags; BPF_F_LOCK needs a bpf_spin_lock in the value (BTF)
         }
         if (lru) {
-            return lruUpdate(keyAddr, valueAddr, flags, cpu);
+            return lruUpdate(keyAddr, valueAddr, flags, cpu, lruCpu(cpu));
         }
         int hash = Jhash.jhash(keyAddr, keySize, seed);
         long bucket = bucketOf(hash);
@@ -339,18 +351,20 @@ final class HashTab extends BpfMap implements LruLists.Table {
      * refuse the update or (per-CPU values) the key was there and is updated in place. A replaced
      * element of LRU_HASH goes back too, its successor marked referenced.
      */
-    private int lruUpdate(long keyAddr, long valueAddr, long flags, int cpu) {
+    private int lruUpdate(long keyAddr, long valueAddr, long flags, int cpu, int onCpu) {
         int hash = Jhash.jhash(keyAddr, keySize, seed);
         long bucket = bucketOf(hash);
         lockLru();
         try {
             long e = 0;
             if (!perCpu || flags != MapFlags.BPF_EXIST) {
-                int slot = lruLists.popFree(lruCpu(cpu), hash);
+                int slot = lruLists.popFree(onCpu, hash);
                 if (slot < 0) {
                     return -Errno.ENOMEM; // no node (prealloc_lru_pop() NULL), or the grace-period reserve spent
                 }
                 e = elemAddr(slot);
+                Native.putByte(e + E_LRU_CPU, (byte) onCpu);
+                Native.putByte(e + E_LRU_CPU + 1, (byte) (onCpu >>> 8));
                 Native.copy(keyAddr, e + E_KEY, keySize);
                 if (!perCpu) {
                     writeValue(e, valueAddr, cpu); // copied before the bucket lock, as the kernel

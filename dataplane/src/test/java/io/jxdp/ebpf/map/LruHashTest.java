@@ -187,6 +187,40 @@ class LruHashTest {
         }
     }
 
+    /**
+     * A pinned BPF_F_NO_COMMON_LRU map full on both CPUs' lists reopens whole: each element goes back
+     * on the list it came from (the CPU is kept with the element), so none is evicted by the reopen,
+     * and afterwards CPU 1 evicts from its own share only.
+     */
+    @Test
+    void aReopenedNoCommonLruMapKeepsEachElementOnItsCpusList(@org.junit.jupiter.api.io.TempDir java.nio.file.Path pinDir) {
+        MapDefinition def = new MapDefinition("lru_pin", MapType.LRU_HASH, 8, 8, 16, MapFlags.BPF_F_NO_COMMON_LRU);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key = a.allocate(8, 8);
+            MemorySegment val = a.allocate(8, 8);
+            try (BpfMap m = Maps.createPinned(def, 2, new Rcu(1), pinDir)) {
+                for (long k = 0; k < 16; k++) {
+                    key.set(ValueLayout.JAVA_LONG, 0, k);
+                    val.set(ValueLayout.JAVA_LONG, 0, k * 10);
+                    assertEquals(0, m.update(key.address(), val.address(), MapFlags.BPF_NOEXIST, (int) (k / 8)));
+                }
+                assertEquals(16, iterate(m).size(), "8 nodes per CPU, all used");
+            }
+            try (BpfMap m = Maps.createPinned(def, 2, new Rcu(1), pinDir)) {
+                assertEquals(16, iterate(m).size(), "every element back after the reopen");
+                for (long k = 0; k < 16; k++) {
+                    assertArrayEquals(le64(k * 10), m.lookup(le64(k)).orElseThrow(), "key " + k);
+                }
+                key.set(ValueLayout.JAVA_LONG, 0, 99);
+                assertEquals(0, m.update(key.address(), val.address(), MapFlags.BPF_NOEXIST, 1));
+                for (long k = 0; k < 8; k++) {
+                    assertTrue(m.lookup(le64(k)).isPresent(), "CPU 0's key " + k + " untouched by CPU 1's eviction");
+                }
+                assertEquals(13, iterate(m).size(), "CPU 1 evicted 4 of its own (PERCPU_FREE_TARGET) for one insert");
+            }
+        }
+    }
+
     /** Runs {@code body} on a fresh platform thread (which {@link Twin} pins), rethrowing its failure. */
     private static void onPinnedThread(ThrowingBody body) throws Exception {
         AtomicReference<Throwable> failure = new AtomicReference<>();
