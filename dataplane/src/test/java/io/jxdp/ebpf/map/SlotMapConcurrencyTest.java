@@ -166,6 +166,84 @@ class SlotMapConcurrencyTest {
         }
     }
 
+    /**
+     * Tail calls running in an engine while two writers swap the PROG_ARRAY slot they go through
+     * (xdp_tail of jit/tailcb.o tail-calls slot 0): each run follows the slot as one tail call saw
+     * it, never a mix. Slot 0 empty: no tail call, XDP_PASS; xdp_cb: XDP_TX (its loop stops early);
+     * xdp_chain: XDP_DROP (its own tail call through the empty slot 3 falls through). The programs'
+     * hit counters agree exactly: every run entered xdp_tail, and xdp_chain ran once per DROP.
+     */
+    @Test
+    void tailCallsFollowSlotSwapsInARunningEngine() throws Exception {
+        byte[] obj;
+        try (var in = SlotMapConcurrencyTest.class.getResourceAsStream("/jit/tailcb.o")) {
+            obj = in.readAllBytes();
+        }
+        byte[] frame = new byte[60];
+        frame[0] = 0; // xdp_tail: slot 0
+        frame[1] = 3; // xdp_chain: slot 3, never set
+        frame[4] = 3; // xdp_cb: bpf_loop of 3 ...
+        frame[5] = 0; // ... stopped after the first call: XDP_TX
+        frame[12] = 0x08;
+        int runs = 100_000;
+        try (var e = io.jxdp.ebpf.xdp.InterpreterXdpEngine.create(
+                io.jxdp.ebpf.loader.BpfObjectLoader.load("tailcb.o", obj), "xdp_tail")) {
+            SlotArray jmp = (SlotArray) e.map("jmp");
+            int cb = e.programId("xdp_cb");
+            int chain = e.programId("xdp_chain");
+            AtomicBoolean done = new AtomicBoolean();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                int id = w;
+                writers.add(Thread.ofPlatform().name("swapper-" + w).start(() -> {
+                    Random rnd = new Random(id);
+                    try {
+                        for (int i = 0; i < 50_000_000 && !done.get(); i++) {
+                            switch (rnd.nextInt(3)) {
+                                case 0 -> jmp.update(le32(0), le32(cb), MapFlags.BPF_ANY);
+                                case 1 -> jmp.update(le32(0), le32(chain), MapFlags.BPF_ANY);
+                                default -> rc(() -> jmp.delete(le32(0)));
+                            }
+                        }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    }
+                }));
+            }
+            long[] seen = new long[4];
+            try {
+                for (int i = 0; i < runs; i++) {
+                    long verdict = e.runInPlace(frame, frame.length);
+                    int calls = e.tailCalls();
+                    boolean ok = verdict == 2 ? calls == 0 : (verdict == 3 || verdict == 1) && calls == 1;
+                    if (!ok) {
+                        throw new AssertionError("run " + i + ": verdict " + verdict + " after " + calls + " tail calls");
+                    }
+                    seen[(int) verdict]++;
+                }
+            } finally {
+                done.set(true);
+                for (Thread th : writers) {
+                    th.join(JOIN_MS);
+                }
+            }
+            for (Thread th : writers) {
+                assertTrue(!th.isAlive(), th.getName() + " did not finish in time");
+            }
+            if (failure.get() != null) {
+                throw new AssertionError("a writer failed", failure.get());
+            }
+            assertEquals(runs, seen[1] + seen[2] + seen[3]);
+            assertEquals(runs, counter(e.map("hits"), 0), "every run entered xdp_tail");
+            assertEquals(seen[1], counter(e.map("hits"), 1), "xdp_chain ran once per XDP_DROP");
+        }
+    }
+
+    private static long counter(BpfMap hits, int index) {
+        return MapConcurrencyTest.le64(hits.lookup(le32(index)).orElseThrow(), 0);
+    }
+
     /** A program id naming its slot in the low byte (never 0). */
     private static int progId(int writer, int round, int slot) {
         return (writer << 24) | (round << 8) | (slot + 1);
