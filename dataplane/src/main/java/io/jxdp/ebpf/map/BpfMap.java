@@ -178,6 +178,32 @@ public abstract class BpfMap implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * bpf_for_each_map_elem over a hash map ({@code bpf_for_each_hash_elem}): the first linked
+     * element in bucket order, as an opaque cursor, or 0 when the map is empty. With
+     * {@link #nextElem}, {@link #elemKey} and {@link #elemValue} a walk reads the table in place:
+     * no key copies, no allocation, no LRU reference bits set (the kernel's walk sets none). Valid on
+     * a program's worker until its next quiescent state; maps without the walk return 0.
+     */
+    public long firstElem() {
+        return 0;
+    }
+
+    /** The element after cursor {@code elem} ({@link #firstElem}), 0 at the end; an element deleted meanwhile still leads on. */
+    public long nextElem(long elem) {
+        return 0;
+    }
+
+    /** The key address of cursor {@code elem}. */
+    public long elemKey(long elem) {
+        throw new UnsupportedOperationException(type().kernelName() + " has no element walk");
+    }
+
+    /** The value address of cursor {@code elem} for {@code cpu} (per-CPU maps: that CPU's slot). */
+    public long elemValue(long elem, int cpu) {
+        throw new UnsupportedOperationException(type().kernelName() + " has no element walk");
+    }
+
     // ------------------------------------------------------------------ user side hooks (native)
 
     /** Copies the user-side value of the key into {@code out}; 0 or -errno. */

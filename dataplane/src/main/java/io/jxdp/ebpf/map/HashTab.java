@@ -1,8 +1,12 @@
 package io.jxdp.ebpf.map;
 
 import io.jxdp.ffi.sys.Errno;
+import io.jxdp.ffi.sys.LibC;
 import io.jxdp.ffi.sys.Mmap;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.security.SecureRandom;
@@ -32,14 +36,15 @@ import java.security.SecureRandom;
  * standing on it walks on, and is reused only after an {@link Rcu} grace period: a value address
  * a program obtained stays valid until its worker's next quiescent state.
  *
- * <p>LRU types: an insert into a full map evicts instead of failing with E2BIG. Each element has a
- * live flag (set while linked, under its bucket lock) and a reference bit that program-side lookups
- * set; a second-chance clock over the element slots evicts the first live, unreferenced element,
- * clearing reference bits as it passes. The kernel's LRU ({@code kernel/bpf/bpf_lru_list.c}: active
- * and inactive lists, per-CPU local free lists, a reference bit) is approximate too; what both
- * promise is tested: no update fails for lack of room, the map never exceeds max_entries, and a key
- * used since the clock last passed survives. BPF_F_NO_COMMON_LRU is accepted (the clock is shared;
- * the kernel's per-CPU lists would round max_entries up to a multiple of the CPU count).
+ * <p>LRU types: an insert takes a node from the LRU bookkeeping ({@link LruLists}, the kernel's
+ * bpf_lru_list.c: active and inactive lists, per-CPU local free and pending lists, or per-CPU LRU
+ * lists with BPF_F_NO_COMMON_LRU) before it locks its bucket, evicting if need be, as
+ * htab_lru_map_update_elem() does; so an update never fails for lack of room, and which keys
+ * survive is the kernel's for the same operations on the same CPUs. Program-side lookups set the
+ * element's reference bit without a lock; user-side lookups and for_each walks do not, as in the
+ * kernel. Program-side calls run on their worker's CPU, user-side ones on the calling thread's
+ * (sched_getcpu(3), modulo nCpus), as a bpf(2) call runs on its caller's CPU. LRU
+ * writers take the map's LRU lock, then a bucket lock, never the other way round.
  *
  * <p>Differences from the kernel, deliberate: elements are always preallocated (BPF_F_NO_PREALLOC is
  * accepted and ignored, and lazily-touched memory gives its benefit); the pool holds a reserve
@@ -48,15 +53,20 @@ import java.security.SecureRandom;
  * give -E2BIG as in the kernel. User-side operations take the bucket lock instead of being RCU
  * readers.
  */
-final class HashTab extends BpfMap {
+final class HashTab extends BpfMap implements LruLists.Table {
     private static final long BUCKET_SIZE = 16;
     private static final long B_LOCK = 8;
     private static final long E_NEXT = 0;
     private static final long E_HASH = 8;
     /** 1 while the element is linked in a bucket (written under that bucket's lock): LRU eviction and pinned reopen use it. */
     private static final long E_LIVE = 12;
-    /** LRU: the reference bit, set by program-side lookups, cleared by the eviction clock. */
+    /** LRU: the reference bit, set by program-side lookups, cleared by the LRU's rotations. */
     private static final long E_REF = 13;
+    /**
+     * LRU: u16, the CPU whose lists took the element's node; kept in a pinned map's file so a reopen
+     * puts each element of a BPF_F_NO_COMMON_LRU map back on its own CPU's list.
+     */
+    private static final long E_LRU_CPU = 14;
     private static final long E_KEY = 16;
     /**
      * Reserve beyond max_entries for elements waiting out a grace period: max_entries clamped to
@@ -67,10 +77,13 @@ final class HashTab extends BpfMap {
     private static final long MIN_RESERVE = 65536;
 
     private static final VarHandle POOL_LOCK;
+    private static final VarHandle LRU_LOCK;
+    private static final MethodHandle SCHED_GETCPU = LibC.downcall("sched_getcpu", FunctionDescriptor.of(ValueLayout.JAVA_INT));
 
     static {
         try {
             POOL_LOCK = MethodHandles.lookup().findVarHandle(HashTab.class, "poolLock", int.class);
+            LRU_LOCK = MethodHandles.lookup().findVarHandle(HashTab.class, "lruLock", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -84,6 +97,7 @@ final class HashTab extends BpfMap {
     private final int maxEntries;
     private final boolean perCpu;
     private final boolean lru;
+    private final boolean noCommonLru;
     private final int seed;
     private final long bucketMask;
     private final long poolSize;
@@ -105,8 +119,10 @@ final class HashTab extends BpfMap {
     private long retireHead;
     private long retireTail;
     private long count;
-    /** LRU clock position in element slots, guarded by the evict lock. */
-    private long clockHand;
+    /** LRU types: the kernel's LRU lists, guarded by lruLock; null for HASH and PERCPU_HASH. */
+    private final LruLists lruLists;
+    @SuppressWarnings("unused") // through LRU_LOCK
+    private volatile int lruLock;
     private final long bookSize;
 
     private final Backing backing;
@@ -119,6 +135,7 @@ final class HashTab extends BpfMap {
         this.maxEntries = def.maxEntries();
         this.perCpu = def.type().perCpu();
         this.lru = def.type() == MapType.LRU_HASH || def.type() == MapType.LRU_PERCPU_HASH;
+        this.noCommonLru = lru && (def.flags() & MapFlags.BPF_F_NO_COMMON_LRU) != 0;
         this.valueStride = Native.roundUp8(valueSize);
         this.valueOffset = E_KEY + Native.roundUp8(keySize);
         this.elemSize = valueOffset + valueStride * (perCpu ? nCpus : 1);
@@ -132,7 +149,7 @@ final class HashTab extends BpfMap {
         MemorySegment bm = null;
         try {
             em = backing.region(def, poolSize * elemSize, true);
-            bm = backing.region(def, poolSize * 8 + poolSize * 16 + 8, false); // + the LRU evict lock
+            bm = backing.region(def, poolSize * 8 + poolSize * 16 + 8, false); // + 8 spare bytes
         } catch (RuntimeException e) {
             backing.release(bucketMem);
             if (em != null) {
@@ -148,6 +165,22 @@ final class HashTab extends BpfMap {
         this.elems = elemMem.address();
         this.freeStack = bookMem.address();
         this.retireRing = freeStack + poolSize * 8;
+        if (lru) {
+            boolean noCommon = noCommonLru;
+            long nodes = maxEntries;
+            if (noCommon) { // htab_map_alloc(): each CPU's list gets max_entries / nCpus nodes
+                long up = (maxEntries + nCpus - 1L) / nCpus * nCpus;
+                nodes = up <= 0xffff_ffffL ? up : maxEntries / nCpus * nCpus;
+            }
+            try {
+                this.lruLists = new LruLists(this, def, noCommon, nCpus, poolSize, (int) Math.min(nodes, poolSize));
+            } catch (RuntimeException e) {
+                free();
+                throw e;
+            }
+        } else {
+            this.lruLists = null;
+        }
         if (backing.reopened()) {
             relink();
         }
@@ -180,7 +213,12 @@ final class HashTab extends BpfMap {
             }
             for (long i = 0; i < n; i++) {
                 long e = aside.address() + i * elemSize;
-                int rc = doUpdate(e + E_KEY, e + valueOffset, MapFlags.BPF_ANY, -1);
+                // LRU: back on the list it came from (NO_COMMON_LRU: each list holds only its share),
+                // else all on CPU 0, which takes max_entries nodes without evicting.
+                int stored = (Native.getByte(e + E_LRU_CPU) & 0xff) | (Native.getByte(e + E_LRU_CPU + 1) & 0xff) << 8;
+                int rc = !lru ? doUpdate(e + E_KEY, e + valueOffset, MapFlags.BPF_ANY, -1)
+                        : lruUpdate(e + E_KEY, e + valueOffset, MapFlags.BPF_ANY, -1,
+                                noCommonLru ? (stored < nCpus ? stored : (int) (i % nCpus)) : 0);
                 if (rc != 0) {
                     throw new MapException(name(), -rc, "re-inserting element " + i + " of a pinned map failed");
                 }
@@ -267,6 +305,9 @@ final class HashTab extends BpfMap {
         if (badUpdateFlags(flags) || (flags & MapFlags.BPF_F_LOCK) != 0) {
             return -Errno.EINVAL; // unknown flags; BPF_F_LOCK needs a bpf_spin_lock in the value (BTF)
         }
+        if (lru) {
+            return lruUpdate(keyAddr, valueAddr, flags, cpu, lruCpu(cpu));
+        }
         int hash = Jhash.jhash(keyAddr, keySize, seed);
         long bucket = bucketOf(hash);
         Native.lock(bucket + B_LOCK);
@@ -281,29 +322,15 @@ final class HashTab extends BpfMap {
             }
             if (perCpu && old != 0) {
                 writeValue(old, valueAddr, cpu); // in place, as pcpu_copy_value()
-                if (lru) {
-                    Native.putByte(old + E_REF, (byte) 1); // htab_lru_percpu_map_update_elem() marks it used
-                }
                 return 0;
             }
             long e = allocElem(old != 0);
-            if (e == 0 && lru) {
-                e = evictAndAlloc(bucket);
-            }
             if (e <= 0) {
                 return e == 0 ? -Errno.E2BIG : -Errno.ENOMEM;
             }
             Native.putInt(e + E_HASH, hash);
             Native.copy(keyAddr, e + E_KEY, keySize);
-            if (perCpu && cpu >= 0) {
-                // pcpu_init_value(): the program's CPU gets the value, the other CPUs zeroes
-                for (int c = 0; c < nCpus; c++) {
-                    if (c != cpu) {
-                        Native.zeroNoAlloc(valueAddr(e, c), valueStride);
-                    }
-                }
-            }
-            writeValue(e, valueAddr, cpu);
+            initValue(e, valueAddr, cpu);
             Native.putByte(e + E_REF, (byte) 0);
             Native.putByte(e + E_LIVE, (byte) 1);
             Native.putLong(e + E_NEXT, Native.getLong(bucket));
@@ -316,6 +343,180 @@ final class HashTab extends BpfMap {
         } finally {
             Native.unlock(bucket + B_LOCK);
         }
+    }
+
+    /**
+     * htab_lru_map_update_elem() / __htab_lru_percpu_map_update_elem(): a node first (which may
+     * evict, on this CPU's lists), then the bucket; the node goes back to a free list when the flags
+     * refuse the update or (per-CPU values) the key was there and is updated in place. A replaced
+     * element of LRU_HASH goes back too, its successor marked referenced.
+     */
+    private int lruUpdate(long keyAddr, long valueAddr, long flags, int cpu, int onCpu) {
+        int hash = Jhash.jhash(keyAddr, keySize, seed);
+        long bucket = bucketOf(hash);
+        lockLru();
+        try {
+            long e = 0;
+            if (!perCpu || flags != MapFlags.BPF_EXIST) {
+                int slot = lruLists.popFree(onCpu, hash);
+                if (slot < 0) {
+                    return -Errno.ENOMEM; // no node (prealloc_lru_pop() NULL), or the grace-period reserve spent
+                }
+                e = elemAddr(slot);
+                Native.putByte(e + E_LRU_CPU, (byte) onCpu);
+                Native.putByte(e + E_LRU_CPU + 1, (byte) (onCpu >>> 8));
+                Native.copy(keyAddr, e + E_KEY, keySize);
+                if (!perCpu) {
+                    writeValue(e, valueAddr, cpu); // copied before the bucket lock, as the kernel
+                }
+            }
+            long replaced = 0;
+            int rc;
+            Native.lock(bucket + B_LOCK);
+            try {
+                long old = find(bucket, hash, keyAddr);
+                rc = old != 0 && flags == MapFlags.BPF_NOEXIST ? -Errno.EEXIST
+                        : old == 0 && flags == MapFlags.BPF_EXIST ? -Errno.ENOENT : 0;
+                if (rc == 0) {
+                    if (perCpu && old != 0) {
+                        Native.putByte(old + E_REF, (byte) 1);
+                        writeValue(old, valueAddr, cpu); // in place, as pcpu_copy_value()
+                    } else {
+                        if (perCpu) {
+                            initValue(e, valueAddr, cpu);
+                        }
+                        if (old != 0) {
+                            Native.putByte(e + E_REF, (byte) 1);
+                        }
+                        Native.putByte(e + E_LIVE, (byte) 1);
+                        Native.putLong(e + E_NEXT, Native.getLong(bucket));
+                        Native.putLongRelease(bucket, e);
+                        if (old != 0) {
+                            unlink(bucket, old);
+                            replaced = old;
+                        } else {
+                            addCount(1);
+                        }
+                        e = 0;
+                    }
+                }
+            } finally {
+                Native.unlock(bucket + B_LOCK);
+            }
+            if (e != 0) {
+                lruLists.pushFree(slotOf(e));
+            }
+            if (replaced != 0) {
+                lruLists.pushFree(slotOf(replaced));
+            }
+            return rc;
+        } finally {
+            unlockLru();
+        }
+    }
+
+    /** pcpu_init_value(): a program's CPU gets the value and the other CPUs zeroes; user side: every CPU's. */
+    private void initValue(long e, long valueAddr, int cpu) {
+        if (perCpu && cpu >= 0) {
+            for (int c = 0; c < nCpus; c++) {
+                if (c != cpu) {
+                    Native.zeroNoAlloc(valueAddr(e, c), valueStride);
+                }
+            }
+        }
+        writeValue(e, valueAddr, cpu);
+    }
+
+    /** The CPU whose LRU lists an operation uses: a program's worker, else the calling thread's CPU. */
+    private int lruCpu(int cpu) {
+        if (cpu >= 0 && cpu < nCpus) {
+            return cpu;
+        }
+        try {
+            int now = (int) SCHED_GETCPU.invokeExact(); // raw_smp_processor_id() of a bpf(2) caller
+            return now < 0 ? 0 : now % nCpus;
+        } catch (Throwable t) {
+            throw new IllegalStateException("sched_getcpu", t);
+        }
+    }
+
+    private long elemAddr(int slot) {
+        return elems + slot * elemSize;
+    }
+
+    private int slotOf(long e) {
+        return (int) ((e - elems) / elemSize);
+    }
+
+    // ------------------------------------------------------------------ LruLists.Table
+
+    /** htab_lru_map_delete_node(): under the LRU lock, so a live element is linked in its hash's bucket. */
+    @Override
+    public boolean delFromHtab(int slot) {
+        long e = elemAddr(slot);
+        long bucket = bucketOf(Native.getInt(e + E_HASH));
+        Native.lock(bucket + B_LOCK);
+        try {
+            if (Native.getByte(e + E_LIVE) == 0) {
+                return false;
+            }
+            unlink(bucket, e);
+            addCount(-1);
+            return true;
+        } finally {
+            Native.unlock(bucket + B_LOCK);
+        }
+    }
+
+    @Override
+    public boolean isRef(int slot) {
+        return Native.getByte(elemAddr(slot) + E_REF) != 0;
+    }
+
+    @Override
+    public void clearRef(int slot) {
+        Native.putByte(elemAddr(slot) + E_REF, (byte) 0);
+    }
+
+    @Override
+    public int allocSlot(int hash) {
+        long e = allocElem(true);
+        if (e <= 0) {
+            return -1;
+        }
+        Native.putInt(e + E_HASH, hash);
+        Native.putByte(e + E_LIVE, (byte) 0);
+        Native.putByte(e + E_REF, (byte) 0);
+        return slotOf(e);
+    }
+
+    @Override
+    public void releaseSlot(int slot) {
+        retireElem(elemAddr(slot), false);
+    }
+
+    private void addCount(int d) {
+        lockPool();
+        try {
+            count += d;
+        } finally {
+            unlockPool();
+        }
+    }
+
+    private void lockLru() {
+        int spins = 0;
+        while (!LRU_LOCK.compareAndSet(this, 0, 1)) {
+            if (++spins < 256) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    private void unlockLru() {
+        LRU_LOCK.setRelease(this, 0);
     }
 
     /**
@@ -352,20 +553,7 @@ final class HashTab extends BpfMap {
     }
 
     private int doDelete(long keyAddr) {
-        int hash = Jhash.jhash(keyAddr, keySize, seed);
-        long bucket = bucketOf(hash);
-        Native.lock(bucket + B_LOCK);
-        try {
-            long old = find(bucket, hash, keyAddr);
-            if (old == 0) {
-                return -Errno.ENOENT;
-            }
-            unlink(bucket, old);
-            retireElem(old, true);
-            return 0;
-        } finally {
-            Native.unlock(bucket + B_LOCK);
-        }
+        return userLookup(keyAddr, 0, true);
     }
 
     /** Unlinks {@code elem} from its chain (bucket lock held); its own next stays for readers on it. */
@@ -424,82 +612,6 @@ final class HashTab extends BpfMap {
         }
     }
 
-    /**
-     * LRU: evicts one element the clock finds unreferenced and takes a slot; called with
-     * {@code heldBucket} locked, so other buckets are only try-locked (as the kernel's
-     * htab_lock_bucket() gives up with -EBUSY rather than deadlock). The kernel keeps active and
-     * inactive lists with a reference bit ({@code kernel/bpf/bpf_lru_list.c}); a second-chance clock
-     * over the element slots is the same approximation: a referenced element survives one sweep.
-     * Returns the slot, or -1 if none could be freed in a bounded number of steps (ENOMEM).
-     */
-    private long evictAndAlloc(long heldBucket) {
-        Native.lock(evictLockAddr());
-        try {
-            for (int attempt = 0; attempt < 8; attempt++) {
-                long limit = 4 * Math.max(1, bumpedSnapshot());
-                for (long step = 0; step < limit; step++) {
-                    long slots = bumpedSnapshot();
-                    if (clockHand >= slots) {
-                        clockHand = 0;
-                    }
-                    long e = elems + clockHand++ * elemSize;
-                    if (Native.getByte(e + E_LIVE) == 0) {
-                        continue;
-                    }
-                    if (Native.getByte(e + E_REF) != 0) {
-                        Native.putByte(e + E_REF, (byte) 0); // second chance
-                        continue;
-                    }
-                    if (tryEvict(e, heldBucket)) {
-                        break;
-                    }
-                }
-                long slot = allocElem(false);
-                if (slot != 0) {
-                    return slot;
-                }
-            }
-            return -1;
-        } finally {
-            Native.unlock(evictLockAddr());
-        }
-    }
-
-    private boolean tryEvict(long e, long heldBucket) {
-        long bucket = bucketOf(Native.getInt(e + E_HASH));
-        boolean own = bucket == heldBucket;
-        if (!own && !Native.casInt(bucket + B_LOCK, 0, 1)) {
-            return false;
-        }
-        try {
-            // Deleted, or reused for a key of another bucket, since the unlocked look: an element
-            // linked in this bucket has a stable hash and live flag while the bucket is locked.
-            if (Native.getByte(e + E_LIVE) == 0 || bucketOf(Native.getInt(e + E_HASH)) != bucket) {
-                return false;
-            }
-            unlink(bucket, e);
-            retireElem(e, true);
-            return true;
-        } finally {
-            if (!own) {
-                Native.unlock(bucket + B_LOCK);
-            }
-        }
-    }
-
-    private long bumpedSnapshot() {
-        lockPool();
-        try {
-            return bumped;
-        } finally {
-            unlockPool();
-        }
-    }
-
-    private long evictLockAddr() {
-        return bookMem.address() + bookSize - 8;
-    }
-
     /** Queues an unlinked element for reuse after a grace period (call_rcu of the kernel's free). */
     private void retireElem(long elem, boolean deleted) {
         long tag = rcu.retire();
@@ -530,6 +642,42 @@ final class HashTab extends BpfMap {
         }
     }
 
+    // ------------------------------------------------------------------ element walk (for_each_map_elem)
+
+    // bpf_for_each_hash_elem(): buckets in order, each chain under RCU (no bucket lock), the value
+    // of this CPU for per-CPU maps; LRU reference bits are left alone. An element unlinked by the
+    // callback keeps its next and its hash until its grace period ends, so the walk goes on from it.
+    @Override
+    public long firstElem() {
+        return firstFrom(0);
+    }
+
+    @Override
+    public long nextElem(long elem) {
+        long next = Native.getLongAcquire(elem + E_NEXT);
+        return next != 0 ? next : firstFrom((Native.getInt(elem + E_HASH) & bucketMask) + 1);
+    }
+
+    private long firstFrom(long bucketIndex) {
+        for (long i = bucketIndex; i <= bucketMask; i++) {
+            long e = Native.getLongAcquire(buckets + i * BUCKET_SIZE);
+            if (e != 0) {
+                return e;
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public long elemKey(long elem) {
+        return elem + E_KEY;
+    }
+
+    @Override
+    public long elemValue(long elem, int cpu) {
+        return valueAddr(elem, perCpu ? cpu : 0);
+    }
+
     // ------------------------------------------------------------------ user side
 
     @Override
@@ -543,29 +691,51 @@ final class HashTab extends BpfMap {
         return userLookup(keyAddr, out, true);
     }
 
+    /** Copies the value out ({@code out} 0: no copy) and with {@code delete} unlinks the element; 0 or -ENOENT. */
     private int userLookup(long keyAddr, long out, boolean delete) {
         int hash = Jhash.jhash(keyAddr, keySize, seed);
         long bucket = bucketOf(hash);
-        Native.lock(bucket + B_LOCK);
+        boolean lruDelete = lru && delete;
+        if (lruDelete) {
+            lockLru(); // the node goes back to an LRU free list: LRU lock first, then the bucket's
+        }
         try {
-            long e = find(bucket, hash, keyAddr);
-            if (e == 0) {
-                return -Errno.ENOENT;
-            }
-            if (!perCpu) {
-                Native.copy(valueAddr(e, 0), out, valueSize);
-            } else {
-                for (int c = 0; c < nCpus; c++) {
-                    Native.copy(valueAddr(e, c), out + c * valueStride, valueStride);
+            long removed = 0;
+            Native.lock(bucket + B_LOCK);
+            try {
+                long e = find(bucket, hash, keyAddr);
+                if (e == 0) {
+                    return -Errno.ENOENT;
                 }
+                if (out == 0) {
+                    // delete only
+                } else if (!perCpu) {
+                    Native.copy(valueAddr(e, 0), out, valueSize);
+                } else {
+                    for (int c = 0; c < nCpus; c++) {
+                        Native.copy(valueAddr(e, c), out + c * valueStride, valueStride);
+                    }
+                }
+                if (delete) {
+                    unlink(bucket, e);
+                    if (lruDelete) {
+                        addCount(-1);
+                        removed = e;
+                    } else {
+                        retireElem(e, true);
+                    }
+                }
+            } finally {
+                Native.unlock(bucket + B_LOCK);
             }
-            if (delete) {
-                unlink(bucket, e);
-                retireElem(e, true);
+            if (removed != 0) {
+                lruLists.pushFree(slotOf(removed)); // htab_lru_push_free(), after the bucket unlock
             }
             return 0;
         } finally {
-            Native.unlock(bucket + B_LOCK);
+            if (lruDelete) {
+                unlockLru();
+            }
         }
     }
 
@@ -623,6 +793,9 @@ final class HashTab extends BpfMap {
 
     @Override
     void free() {
+        if (lruLists != null) {
+            lruLists.free();
+        }
         backing.release(bucketMem);
         backing.release(elemMem);
         backing.release(bookMem);

@@ -3,6 +3,8 @@ package io.jxdp.ebpf.map;
 import io.jxdp.ffi.sys.Errno;
 import io.jxdp.ffi.sys.Mmap;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 
@@ -30,6 +32,11 @@ import java.net.SocketException;
  * for {@code bpf_redirect_map} (DEVMAP: ifindex, CPUMAP: cpu, XSKMAP: queue index), and
  * {@code bpf_map_lookup_elem} returning the value's address for DEVMAP and CPUMAP (the kernel hands
  * programs {@code &obj->val}, read-only) and XSKMAP (a non-zero address when the slot is set).
+ *
+ * <p>Writers (updates and deletes, user side or program side) take the map's writer lock, so a
+ * check and the store it decides on are one step: of racing BPF_NOEXIST inserts into an XSKMAP slot
+ * one wins (xsk_map_update_elem() under m->lock), of racing deletes of a PROG_ARRAY slot one succeeds
+ * (fd_array_map_delete_elem()'s xchg). Readers take no lock ({@code SlotMapConcurrencyTest}).
  */
 public final class SlotArray extends BpfMap {
     private static final long SLOT = 16;
@@ -39,6 +46,18 @@ public final class SlotArray extends BpfMap {
     /** EOVERFLOW, include/uapi/asm-generic/errno.h (not in Errno). */
     static final int EOVERFLOW = 75;
 
+    private static final VarHandle WRITE_LOCK;
+
+    static {
+        try {
+            WRITE_LOCK = MethodHandles.lookup().findVarHandle(SlotArray.class, "writeLock", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // through WRITE_LOCK
+    private volatile int writeLock;
     private final MemorySegment memory;
     private final long base;
     private final int maxEntries;
@@ -151,8 +170,32 @@ public final class SlotArray extends BpfMap {
         return 0;
     }
 
+    private void lockWriters() {
+        int spins = 0;
+        while (!WRITE_LOCK.compareAndSet(this, 0, 1)) {
+            if (++spins < 256) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    private void unlockWriters() {
+        WRITE_LOCK.setRelease(this, 0);
+    }
+
     @Override
     int userUpdate(long keyAddr, long value, long flags) {
+        lockWriters();
+        try {
+            return updateLocked(keyAddr, value, flags);
+        } finally {
+            unlockWriters();
+        }
+    }
+
+    private int updateLocked(long keyAddr, long value, long flags) {
         int i = Native.getInt(keyAddr);
         int lo = Native.getInt(value);
         int hi = valueSize == 8 ? Native.getInt(value + 4) : 0;
@@ -235,6 +278,15 @@ public final class SlotArray extends BpfMap {
 
     @Override
     int userDelete(long keyAddr) {
+        lockWriters();
+        try {
+            return deleteLocked(keyAddr);
+        } finally {
+            unlockWriters();
+        }
+    }
+
+    private int deleteLocked(long keyAddr) {
         int i = Native.getInt(keyAddr);
         if (Integer.compareUnsigned(i, maxEntries) >= 0) {
             return type() == MapType.PROG_ARRAY ? -Errno.E2BIG : -Errno.EINVAL;

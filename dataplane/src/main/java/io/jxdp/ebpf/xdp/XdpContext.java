@@ -53,6 +53,8 @@ final class XdpContext extends CallContext {
     private final MemorySegment[] callbackKeys;
     /** The callback key of inner maps (reached through a map-in-map). */
     private final MemorySegment innerKey;
+    /** "name key" per map: the callback key's region name in checked mode, built once, not per callback. */
+    private final String[] keyRegionNames;
 
     XdpContext(Arena arena, BpfMap[] maps) {
         this.frame = arena.allocate(XdpLayout.FRAME_SIZE, 4096);
@@ -69,8 +71,10 @@ final class XdpContext extends CallContext {
         this.mapHandles = handles.address();
         this.innerKey = arena.allocate(512, 8);
         this.callbackKeys = new MemorySegment[maps.length];
+        this.keyRegionNames = new String[maps.length];
         for (int i = 0; i < maps.length; i++) {
             callbackKeys[i] = arena.allocate(Math.max(8, maps[i].keySize()), 8);
+            keyRegionNames[i] = maps[i].name() + " key";
         }
         this.timespec = arena.allocate(16, 8);
         this.random = System.nanoTime() ^ 0x9e3779b97f4a7c15L;
@@ -563,21 +567,18 @@ final class XdpContext extends CallContext {
             return -Errno.EINVAL;
         }
         MapType t = m.type();
-        int mapIndex = mapIndex(handle);
-        MemorySegment key = mapIndex >= 0 ? callbackKeys[mapIndex] : innerKey;
-        if (key.byteSize() < m.keySize()) {
-            throw new HelperFault("bpf_for_each_map_elem: inner map '" + m.name() + "' has " + m.keySize()
-                    + "-byte keys, more than jxdp's " + innerKey.byteSize() + "-byte callback key buffer");
-        }
         FunctionRunner in = functions;
         MemoryRegions r = checked ? regions() : null;
+        int mapIndex = mapIndex(handle);
+        String keyName = r == null ? null : mapIndex >= 0 ? keyRegionNames[mapIndex] : m.name() + " key";
         long visited = 0;
         if (t == MapType.ARRAY || t == MapType.PERCPU_ARRAY) {
+            MemorySegment key = mapIndex >= 0 ? callbackKeys[mapIndex] : innerKey; // the u32 index
             for (int i = 0; i < m.maxEntries(); i++) {
                 key.set(ValueLayout.JAVA_INT, 0, i);
                 long v = m.lookup(key.address(), cpu());
                 visited++;
-                if (callElement(in, pc, r, m, handle, key, v, callbackCtx) != 0) {
+                if (callElement(in, pc, r, keyName, m, handle, key.address(), v, callbackCtx) != 0) {
                     break;
                 }
             }
@@ -587,32 +588,27 @@ final class XdpContext extends CallContext {
             throw new HelperFault("bpf_for_each_map_elem: map '" + m.name() + "' (" + t.kernelName()
                     + ") has no map_for_each_callback; the kernel's verifier refuses it");
         }
-        // User-side get_next_key walk: allocates a key array per element (documented limit).
-        byte[] k = m.getNextKey(null).orElse(null);
-        while (k != null) {
-            MemorySegment.copy(k, 0, key, ValueLayout.JAVA_BYTE, 0, k.length);
-            long v = m.lookup(key.address(), cpu());
-            byte[] next = m.getNextKey(k).orElse(null);
-            if (v != 0) {
-                visited++;
-                if (callElement(in, pc, r, m, handle, key, v, callbackCtx) != 0) {
-                    break;
-                }
+        // The table in place (bpf_for_each_hash_elem): the callback gets the element's own key, as in
+        // the kernel; nothing is copied or allocated and no LRU reference bit is set.
+        int c = cpu();
+        for (long e = m.firstElem(); e != 0; e = m.nextElem(e)) {
+            visited++;
+            if (callElement(in, pc, r, keyName, m, handle, m.elemKey(e), m.elemValue(e, c), callbackCtx) != 0) {
+                break;
             }
-            k = next;
         }
         return visited;
     }
 
-    private long callElement(FunctionRunner in, int pc, MemoryRegions r, BpfMap m, long handle, MemorySegment key,
+    private long callElement(FunctionRunner in, int pc, MemoryRegions r, String keyName, BpfMap m, long handle, long key,
             long value, long callbackCtx) {
         int mark = r == null ? 0 : r.count();
         if (r != null) {
-            r.add(m.name() + " key", key.address(), m.keySize(), false);
+            r.add(keyName, key, m.keySize(), false);
             r.add(m.name(), value, m.valueSize(), (m.flags() & io.jxdp.ebpf.map.MapFlags.BPF_F_RDONLY_PROG) == 0);
         }
         try {
-            return in.callFunction(this, pc, handle, key.address(), value, callbackCtx, 0);
+            return in.callFunction(this, pc, handle, key, value, callbackCtx, 0);
         } finally {
             if (r != null) {
                 r.truncate(mark);

@@ -21,10 +21,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * LRU_HASH and LRU_PERCPU_HASH: what is deterministic about the kernel's approximate LRU
- * ({@code kernel/bpf/bpf_lru_list.c}) — no update fails for lack of room, the map never holds more
- * than max_entries, a key used since the last sweep survives — checked against jxdp and, for the
- * user-side rules, against this machine's kernel with the same operation sequence.
+ * LRU_HASH and LRU_PERCPU_HASH, common LRU and BPF_F_NO_COMMON_LRU: jxdp follows the kernel's
+ * {@code kernel/bpf/bpf_lru_list.c}, so for the same operations on the same CPUs the same keys
+ * survive; checked against this machine's kernel with threads pinned to each CPU. Also the
+ * properties that hold under any interleaving: no update fails for lack of room, the map never holds
+ * more than max_entries, a key kept in use survives a stream of cold inserts.
  */
 class LruHashTest {
 
@@ -43,7 +44,7 @@ class LruHashTest {
         }
     }
 
-    /** A key a program looked up since the clock last passed survives the next eviction. */
+    /** A key a program keeps looking up (its reference bit set) survives a stream of cold inserts. */
     @ParameterizedTest
     @EnumSource(value = MapType.class, names = {"LRU_HASH", "LRU_PERCPU_HASH"})
     void hotKeysSurviveAStreamOfColdInserts(MapType type) {
@@ -84,76 +85,267 @@ class LruHashTest {
     }
 
     /**
-     * The same random sequence on the kernel's map and jxdp's. Victims may differ (both LRUs are
-     * approximate), so each side is checked against its own contents: updates succeed or fail as
-     * the key's presence on that side demands, never for lack of room; a key present on both sides
-     * has the same value; neither side ever holds more than max_entries.
+     * NO_COMMON_LRU driven from one CPU: that CPU's list holds max_entries / nCpus nodes and evicts
+     * from itself while the other lists are empty, so the map starts evicting long before it is
+     * full; the survivors are the kernel's.
      */
     @ParameterizedTest
     @EnumSource(value = MapType.class, names = {"LRU_HASH", "LRU_PERCPU_HASH"})
-    void sameRulesAsKernel(MapType type) throws Exception {
+    void noCommonLruEvictsFromTheCpusOwnListBeforeTheMapIsFull(MapType type) throws Exception {
         int nCpus = MapOpsParityTest.possibleCpus();
-        int max = 256;
-        for (int flagsCase = 0; flagsCase < 2; flagsCase++) {
-            int flags = flagsCase == 0 ? 0 : MapFlags.BPF_F_NO_COMMON_LRU;
-            MapDefinition def = new MapDefinition("lru_parity", type, 8, 12, max, flags);
-            Random rnd = new Random(42 + flagsCase);
-            try (KernelMap k = KernelMap.create(def); BpfMap j = Maps.create(def, nCpus)) {
-                int vlen = j.userValueSize();
-                int both = 0;
-                // Keys whose histories diverged (evicted on one side, then written on the other only):
-                // their values may differ until a BPF_ANY update writes both.
-                java.util.Set<Long> diverged = new java.util.HashSet<>();
-                for (int op = 0; op < 6000; op++) {
-                    long kn = rnd.nextInt(3 * max);
-                    byte[] key = le64(kn);
-                    String where = type + " flags " + flags + " op " + op;
-                    byte[] kv = new byte[vlen];
-                    boolean kHas = k.lookup(key, kv) == 0;
-                    Optional<byte[]> jv = j.lookup(key);
-                    if (kHas != jv.isPresent()) {
-                        diverged.add(kn);
-                    } else if (kHas && !diverged.contains(kn)) {
-                        both++;
-                        assertArrayEquals(kv, jv.get(), where + " value");
-                    }
-                    int choice = rnd.nextInt(5);
-                    if (choice <= 2) {
-                        byte[] v = new byte[vlen];
-                        rnd.nextBytes(v);
-                        long fl = rnd.nextInt(20) == 0 ? 3 + rnd.nextInt(3) : rnd.nextInt(3);
-                        // The kernel takes a free node (evicting, maybe this very key) before it looks
-                        // the key up (htab_lru_map_update_elem), so a present key may count as absent.
-                        long krc = k.update(key, v, fl);
-                        if (krc != expectedUpdate(kHas, fl)) {
-                            assertEquals(expectedUpdate(false, fl), krc, where + " kernel update " + fl);
-                            diverged.add(kn);
-                        }
-                        assertEquals(expectedUpdate(jv.isPresent(), fl), rc(() -> j.update(key, v, fl)),
-                                where + " jxdp update " + fl);
-                        if (fl == MapFlags.BPF_ANY) {
-                            diverged.remove(kn);
-                        }
-                    } else if (choice == 3) {
-                        assertEquals(kHas ? 0 : -Errno.ENOENT, k.delete(key), where + " kernel delete");
-                        assertEquals(jv.isPresent() ? 0 : -Errno.ENOENT, rc(() -> j.delete(key)), where + " jxdp delete");
-                    } else {
-                        byte[] kd = new byte[vlen];
-                        assertEquals(kHas ? 0 : -Errno.ENOENT, k.lookupAndDelete(key, kd), where + " kernel lookup_and_delete");
-                        Optional<byte[]> jd = j.lookupAndDelete(key);
-                        assertEquals(jv.isPresent(), jd.isPresent(), where + " jxdp lookup_and_delete");
-                    }
+        assertTrue(nCpus >= 2, "this test drives two CPUs; the machine has " + nCpus);
+        int max = 8 * nCpus;
+        onPinnedThread(() -> {
+            try (Twin t = new Twin(new MapDefinition("lru_nc", type, 8, 8, max, MapFlags.BPF_F_NO_COMMON_LRU), nCpus)) {
+                for (long k = 0; k < 12; k++) {
+                    t.update(0, k, MapFlags.BPF_NOEXIST, true);
                 }
-                assertTrue(both > 500, "keys present on both sides " + both);
-                assertTrue(iterate(j).size() <= max);
-                int kernelCount = 0;
-                byte[] cur = null;
-                byte[] next = new byte[8];
-                while (k.getNextKey(cur, next) == 0 && kernelCount <= 2 * max) {
-                    kernelCount++;
-                    cur = next.clone();
+                // CPU 0's list has 8 nodes: 12 inserts evicted the 4 oldest, every other list is untouched.
+                assertEquals(java.util.stream.LongStream.range(4, 12).boxed().collect(java.util.stream.Collectors.toSet()),
+                        t.kernelKeys(), "the kernel's survivors");
+                t.assertSame("after 12 inserts on CPU 0");
+                for (long k = 100; k < 104; k++) {
+                    t.update(1, k, MapFlags.BPF_NOEXIST, true); // CPU 1's list has room: nothing evicted
                 }
-                assertTrue(kernelCount <= max + nCpus, "kernel count " + kernelCount); // NO_COMMON_LRU rounds up
+                assertEquals(12, t.kernelKeys().size());
+                t.assertSame("after 4 inserts on CPU 1");
+            }
+        });
+    }
+
+    /**
+     * The same random operations on the kernel's map and jxdp's, each op on a chosen CPU (the thread
+     * pinned there, so the kernel's syscalls and test runs use that CPU's lists, and jxdp's program
+     * and user sides get the same CPU): program-side lookups (which set reference bits), user- and
+     * program-side updates with every flag, deletes. Every result and, at checkpoints, the whole
+     * contents are the kernel's: the same keys survive, with the same values.
+     */
+    @ParameterizedTest(name = "{0} flags {1} cpus {2}")
+    @org.junit.jupiter.params.provider.CsvSource({
+        "LRU_HASH, 0, 1", "LRU_HASH, 0, 2", "LRU_HASH, 2, 1", "LRU_HASH, 2, 2",
+        "LRU_PERCPU_HASH, 0, 1", "LRU_PERCPU_HASH, 0, 2", "LRU_PERCPU_HASH, 2, 1", "LRU_PERCPU_HASH, 2, 2"})
+    void sameOperationsOnTheSameCpusLeaveTheKernelsSurvivors(MapType type, int flags, int cpus) throws Exception {
+        int nCpus = MapOpsParityTest.possibleCpus();
+        assertTrue(nCpus >= cpus, "this case drives " + cpus + " CPUs; the machine has " + nCpus);
+        for (int max : new int[] {63, 300}) {
+            onPinnedThread(() -> {
+                try (Twin t = new Twin(new MapDefinition("lru_twin", type, 8, 8, max, flags), nCpus)) {
+                    Random rnd = new Random(max * 31 + flags * 7 + cpus);
+                    long[] hot = {1, 2, 3, 5, 8};
+                    for (int op = 0; op < 4000; op++) {
+                        int cpu = rnd.nextInt(cpus);
+                        String where = type + " flags " + flags + " max " + max + " op " + op + " cpu " + cpu;
+                        long key = rnd.nextInt(4) == 0 ? hot[rnd.nextInt(hot.length)] : rnd.nextInt(3 * max);
+                        int choice = rnd.nextInt(10);
+                        if (choice < 3) {
+                            t.lookup(cpu, key, where);
+                        } else if (choice < 8) {
+                            long fl = rnd.nextInt(3);
+                            t.update(cpu, key, fl, choice < 6, where);
+                        } else {
+                            t.delete(cpu, key, where);
+                        }
+                        if (op % 250 == 249) {
+                            t.assertSame(where);
+                        }
+                    }
+                    t.assertSame(type + " flags " + flags + " max " + max + " at the end");
+                }
+            });
+        }
+    }
+
+    /**
+     * A for_each_map_elem walk (firstElem/nextElem, what the helper uses) reads every element without
+     * setting its reference bit, as the kernel's bpf_for_each_hash_elem(); a program-side lookup sets it.
+     * Per-CPU lists of 4 nodes, driven on CPU 0: the 5th insert evicts the 4 unreferenced ones.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aWalkLeavesReferenceBitsAlone(boolean lookUp) {
+        MapDefinition def = new MapDefinition("lru_walk", MapType.LRU_HASH, 8, 8, 8, MapFlags.BPF_F_NO_COMMON_LRU);
+        try (Arena a = Arena.ofConfined(); BpfMap m = Maps.create(def, 2)) {
+            MemorySegment key = a.allocate(8, 8);
+            MemorySegment val = a.allocate(8, 8);
+            for (long k = 0; k < 4; k++) {
+                key.set(ValueLayout.JAVA_LONG, 0, k);
+                assertEquals(0, m.update(key.address(), val.address(), MapFlags.BPF_NOEXIST, 0));
+            }
+            int walked = 0;
+            for (long e = m.firstElem(); e != 0; e = m.nextElem(e)) {
+                walked++;
+                if (lookUp) {
+                    assertTrue(m.lookup(m.elemKey(e), 0) == m.elemValue(e, 0));
+                }
+            }
+            assertEquals(4, walked);
+            key.set(ValueLayout.JAVA_LONG, 0, 99);
+            assertEquals(0, m.update(key.address(), val.address(), MapFlags.BPF_NOEXIST, 0));
+            // Unreferenced: the shrink takes all four (PERCPU_FREE_TARGET); referenced: they go to the
+            // active list and the forced shrink takes only the oldest one.
+            assertEquals(lookUp ? 4 : 1, iterate(m).size(), lookUp ? "looked-up keys kept" : "walked keys evicted");
+        }
+    }
+
+    /**
+     * A pinned BPF_F_NO_COMMON_LRU map full on both CPUs' lists reopens whole: each element goes back
+     * on the list it came from (the CPU is kept with the element), so none is evicted by the reopen,
+     * and afterwards CPU 1 evicts from its own share only.
+     */
+    @Test
+    void aReopenedNoCommonLruMapKeepsEachElementOnItsCpusList(@org.junit.jupiter.api.io.TempDir java.nio.file.Path pinDir) {
+        MapDefinition def = new MapDefinition("lru_pin", MapType.LRU_HASH, 8, 8, 16, MapFlags.BPF_F_NO_COMMON_LRU);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key = a.allocate(8, 8);
+            MemorySegment val = a.allocate(8, 8);
+            try (BpfMap m = Maps.createPinned(def, 2, new Rcu(1), pinDir)) {
+                for (long k = 0; k < 16; k++) {
+                    key.set(ValueLayout.JAVA_LONG, 0, k);
+                    val.set(ValueLayout.JAVA_LONG, 0, k * 10);
+                    assertEquals(0, m.update(key.address(), val.address(), MapFlags.BPF_NOEXIST, (int) (k / 8)));
+                }
+                assertEquals(16, iterate(m).size(), "8 nodes per CPU, all used");
+            }
+            try (BpfMap m = Maps.createPinned(def, 2, new Rcu(1), pinDir)) {
+                assertEquals(16, iterate(m).size(), "every element back after the reopen");
+                for (long k = 0; k < 16; k++) {
+                    assertArrayEquals(le64(k * 10), m.lookup(le64(k)).orElseThrow(), "key " + k);
+                }
+                key.set(ValueLayout.JAVA_LONG, 0, 99);
+                assertEquals(0, m.update(key.address(), val.address(), MapFlags.BPF_NOEXIST, 1));
+                for (long k = 0; k < 8; k++) {
+                    assertTrue(m.lookup(le64(k)).isPresent(), "CPU 0's key " + k + " untouched by CPU 1's eviction");
+                }
+                assertEquals(13, iterate(m).size(), "CPU 1 evicted 4 of its own (PERCPU_FREE_TARGET) for one insert");
+            }
+        }
+    }
+
+    /** Runs {@code body} on a fresh platform thread (which {@link Twin} pins), rethrowing its failure. */
+    private static void onPinnedThread(ThrowingBody body) throws Exception {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread th = Thread.ofPlatform().start(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        th.join(120_000);
+        assertTrue(!th.isAlive(), "the pinned thread finished");
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+    }
+
+    private interface ThrowingBody {
+        void run() throws Exception;
+    }
+
+    /** A kernel LRU map and jxdp's, driven op by op from a thread pinned to the op's CPU. */
+    private static final class Twin implements AutoCloseable {
+        final KernelMap k;
+        final KernelProgram prog;
+        final BpfMap j;
+        final int nCpus;
+        final Arena arena = Arena.ofConfined();
+        final MemorySegment key = arena.allocate(8, 8);
+        final MemorySegment val = arena.allocate(8, 8);
+        int pinned = -1;
+        long seq = 1;
+
+        Twin(MapDefinition def, int nCpus) {
+            this.nCpus = nCpus;
+            this.k = KernelMap.create(def);
+            this.prog = new KernelProgram(k);
+            this.j = Maps.create(def, nCpus);
+        }
+
+        void on(int cpu) {
+            if (cpu != pinned) {
+                io.jxdp.ffi.affinity.Affinity.pinCurrentThread(cpu);
+                pinned = cpu;
+            }
+        }
+
+        /** A program-side lookup on {@code cpu} (sets the reference bit in both). */
+        void lookup(int cpu, long kn, String where) {
+            on(cpu);
+            int kr = prog.run(2, 0, kn, 0);
+            key.set(ValueLayout.JAVA_LONG, 0, kn);
+            long v = j.lookup(key.address(), cpu);
+            assertEquals(kr == -1, v == 0, where + " lookup of " + kn + " present");
+            if (v != 0) {
+                assertEquals(kr, (int) Native.getLong(v), where + " lookup of " + kn + " value");
+            }
+        }
+
+        void update(int cpu, long kn, long flags, boolean userSide) {
+            update(cpu, kn, flags, userSide, "update of " + kn + " on cpu " + cpu);
+        }
+
+        /** An update on {@code cpu}: user side (bpf(2) on that CPU; every CPU's slot) or program side. */
+        void update(int cpu, long kn, long flags, boolean userSide, String where) {
+            on(cpu);
+            long v = seq++;
+            long kr;
+            long jr;
+            if (userSide) {
+                byte[] value = new byte[j.userValueSize()];
+                for (int c = 0; c < value.length / 8; c++) {
+                    System.arraycopy(le64(v + c * 1000), 0, value, c * 8, 8);
+                }
+                kr = k.update(le64(kn), value, flags);
+                jr = rc(() -> j.update(le64(kn), value, flags));
+            } else {
+                kr = prog.run(0, flags, kn, v);
+                key.set(ValueLayout.JAVA_LONG, 0, kn);
+                val.set(ValueLayout.JAVA_LONG, 0, v);
+                jr = j.update(key.address(), val.address(), flags, cpu);
+            }
+            assertEquals(kr, jr, where + (userSide ? " user" : " program") + " update flags " + flags);
+        }
+
+        void delete(int cpu, long kn, String where) {
+            on(cpu);
+            assertEquals(k.delete(le64(kn)), rc(() -> j.delete(le64(kn))), where + " delete of " + kn);
+        }
+
+        java.util.Set<Long> kernelKeys() {
+            java.util.Set<Long> keys = new java.util.TreeSet<>();
+            byte[] cur = null;
+            byte[] next = new byte[8];
+            while (k.getNextKey(cur, next) == 0 && keys.size() <= 2 * j.maxEntries() + nCpus) {
+                keys.add(MapConcurrencyTest.le64(next, 0));
+                cur = next.clone();
+            }
+            return keys;
+        }
+
+        java.util.Set<Long> jxdpKeys() {
+            java.util.Set<Long> keys = new java.util.TreeSet<>();
+            for (byte[] kb : iterate(j)) {
+                keys.add(MapConcurrencyTest.le64(kb, 0));
+            }
+            return keys;
+        }
+
+        /** The same keys with the same (every CPU's) values; jxdp's count agrees with its walk. */
+        void assertSame(String where) {
+            java.util.Set<Long> keys = kernelKeys();
+            assertEquals(keys, jxdpKeys(), where + ": surviving keys");
+            for (long kn : keys) {
+                byte[] kv = new byte[j.userValueSize()];
+                assertEquals(0, k.lookup(le64(kn), kv));
+                assertArrayEquals(kv, j.lookup(le64(kn)).orElseThrow(), where + ": value of " + kn);
+            }
+            assertEquals(keys.size(), ((HashTab) j).count(), where + ": count");
+        }
+
+        @Override
+        public void close() {
+            try (arena; k; prog; j) {
+                // all closed
             }
         }
     }
@@ -218,19 +410,6 @@ class LruHashTest {
             assertTrue(((HashTab) m).count() <= max);
             assertEquals(((HashTab) m).count(), iterate(m).size());
         }
-    }
-
-    private static long expectedUpdate(boolean present, long flags) {
-        if (flags > MapFlags.BPF_EXIST) {
-            return -Errno.EINVAL;
-        }
-        if (present && flags == MapFlags.BPF_NOEXIST) {
-            return -Errno.EEXIST;
-        }
-        if (!present && flags == MapFlags.BPF_EXIST) {
-            return -Errno.ENOENT;
-        }
-        return 0;
     }
 
     private static byte[] value(BpfMap m, long k) {

@@ -63,4 +63,50 @@ class AllocationTest {
             assertTrue(counted(e) >= countedBefore + (long) windows * RUNS / ps.length, "the parser's counters advanced");
         }
     }
+    /**
+     * bpf_for_each_map_elem over a HASH (xdp_cb of jit/tailcb.o: p[7] is a key inserted into "hash",
+     * then the whole map is walked) allocates nothing per run: the walk reads the table in place.
+     */
+    @Test
+    void forEachOverAHashMapRunsWithoutAllocating() throws Exception {
+        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        Method allocatedBytes = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getThreadAllocatedBytes", long.class);
+        long tid = Thread.currentThread().threadId();
+        byte[][] ps = new byte[4][];
+        for (int k = 0; k < ps.length; k++) {
+            ps[k] = JitTailCallCallbackTest.frame(0, 0, 0, 0, 2 + k, 9, k, 1 + k); // p[7]: hash key 1..4
+        }
+        try (InterpreterXdpEngine e = InterpreterXdpEngine.create(JitTailCallCallbackTest.load("/jit/tailcb.o"),
+                "xdp_cb")) {
+            for (int i = 0; i < RUNS; i++) {
+                e.runInPlace(ps[i % ps.length], ps[i % ps.length].length);
+            }
+            assertEquals(4, hashWalked(e.map("out")), "the walk visited the four keys");
+            long allocated = Long.MAX_VALUE;
+            for (int window = 0; window < 10 && allocated >= ALLOWED_BYTES; window++) {
+                long before = (long) allocatedBytes.invoke(mx, tid);
+                for (int i = 0; i < RUNS; i++) {
+                    e.runInPlace(ps[i % ps.length], ps[i % ps.length].length);
+                }
+                allocated = Math.min(allocated, (long) allocatedBytes.invoke(mx, tid) - before);
+            }
+            assertTrue(allocated < ALLOWED_BYTES, allocated + " bytes allocated over " + RUNS + " runs");
+            assertEquals(4, countKeys(e.map("hash")), "keys 1..4 in the hash");
+        }
+    }
+
+    /** out[4] of xdp_cb: what bpf_for_each_map_elem over "hash" returned on the last run. */
+    static long hashWalked(io.jxdp.ebpf.map.BpfMap out) {
+        byte[] v = out.lookup(JitTailCallCallbackTest.u32(4)).orElseThrow();
+        return java.nio.ByteBuffer.wrap(v).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    static int countKeys(io.jxdp.ebpf.map.BpfMap m) {
+        int n = 0;
+        for (var k = m.getNextKey(null); k.isPresent() && n <= m.maxEntries(); k = m.getNextKey(k.get())) {
+            n++;
+        }
+        return n;
+    }
 }

@@ -54,8 +54,8 @@ class JitAllocationTest {
 
     /**
      * A run that tail-calls (xdp_tail to xdp_cb of jit/tailcb.o) and there runs nested bpf_loop
-     * callbacks and a bpf_for_each_map_elem over an ARRAY allocates nothing once warm. (The HASH walk
-     * of xdp_cb is off in these frames: for_each over a hash map copies keys, a documented limit.)
+     * callbacks and bpf_for_each_map_elem over an ARRAY and over a HASH (p[7]: a key inserted into
+     * "hash", then the map walked in place) allocates nothing once warm.
      */
     @org.junit.jupiter.api.Test
     void aRunWithATailCallAndCallbacksAllocatesNothing() throws Exception {
@@ -65,8 +65,8 @@ class JitAllocationTest {
         long tid = Thread.currentThread().threadId();
         byte[][] ps = new byte[4][];
         for (int k = 0; k < ps.length; k++) {
-            // p[0] = 0: tail call to slot 0; p[4] loops, p[5] early stop, p[6] array stop key, p[7] = 0: no hash walk
-            ps[k] = JitTailCallCallbackTest.frame(0, 0, 0, 0, 3 + 4 * k, 2 + k * 3, k * 2, 0);
+            // p[0] = 0: tail call to slot 0; p[4] loops, p[5] early stop, p[6] array stop key, p[7] hash key
+            ps[k] = JitTailCallCallbackTest.frame(0, 0, 0, 0, 3 + 4 * k, 2 + k * 3, k * 2, 1 + k);
         }
         try (JitXdpEngine e = JitXdpEngine.create(JitTailCallCallbackTest.load("/jit/tailcb.o"), "xdp_tail", 1, 200)) {
             e.updateMap("jmp", TailCallRedirectTest.u32(0), List.of(TailCallRedirectTest.u32(e.programId("xdp_cb"))));
@@ -96,6 +96,7 @@ class JitAllocationTest {
             }
             assertTrue(best < ALLOWED_BYTES, best + " bytes allocated over " + RUNS + " runs");
             assertEquals(want, sum, "every run gave its frame's verdict");
+            assertEquals(4, AllocationTest.hashWalked(e.map("out")), "the hash walk visited the four keys");
         }
     }
 }
