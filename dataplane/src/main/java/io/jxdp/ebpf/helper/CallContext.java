@@ -12,6 +12,8 @@ public class CallContext {
     private long packetData;
     private int packetLength;
     private boolean stop;
+    private int tailCallEntry = -1;
+    private long tailCallArg;
 
     /** The CPU (worker) index the program runs on, as bpf_get_smp_processor_id() reports. */
     public int cpu() {
@@ -61,8 +63,45 @@ public class CallContext {
         return stop;
     }
 
-    /** Cleared by the interpreter at the start of every run. */
+    /** Cleared by the interpreter at the start of every run, with any pending tail call. */
     public void clearStop() {
         stop = false;
+        tailCallEntry = -1;
+    }
+
+    /**
+     * A helper's bpf_tail_call: ends the function that called the helper, whose frame the function
+     * starting at instruction {@code entry} (a program of the image) then takes over with r1 =
+     * {@code r1}; when that function exits, its r0 goes to the caller of the ended one, or ends the
+     * run if the tail call was made by the main function (kernel/bpf/core.c JMP_TAIL_CALL, and
+     * arch/x86/net/bpf_jit_comp.c emit_bpf_tail_call_indirect(), which unwinds a subprogram's frame
+     * so the target returns to the subprogram's caller). Both engines act on it as soon as the
+     * helper returns.
+     */
+    public void tailCall(int entry, long r1) {
+        if (entry < 0) {
+            throw new IllegalArgumentException("tail call entry must be >= 0, got " + entry);
+        }
+        tailCallEntry = entry;
+        tailCallArg = r1;
+        stop = true;
+    }
+
+    /**
+     * Takes the pending tail call: returns its entry and clears it and the stop request, or returns
+     * -1 (the stop, if any, stays) when there is none. For the engines.
+     */
+    public int takeTailCall() {
+        int e = tailCallEntry;
+        if (e >= 0) {
+            tailCallEntry = -1;
+            stop = false;
+        }
+        return e;
+    }
+
+    /** r1 for the target of the tail call last taken (the context pointer bpf_tail_call was given). */
+    public long tailCallArg() {
+        return tailCallArg;
     }
 }

@@ -27,6 +27,12 @@ import java.nio.ByteOrder;
  * across bpf-to-bpf calls, r10 the read-only frame pointer of a 512-byte stack per frame, at most
  * {@value #MAX_FRAMES} frames. The stack is native, allocated once per interpreter and reused.
  *
+ * <p>Tail calls: a helper that calls {@link CallContext#tailCall} ends the calling function and the
+ * interpreter goes on at the target's first instruction in the same frame, with r1 = the given
+ * context, as the x86-64 JIT does: from the main function the target's r0 ends the run, from a
+ * subprogram it is returned to the subprogram's caller. The target may use {@value #MAX_FRAMES}
+ * frames of its own from there (see {@link #TAIL_CALL_FRAMES}).
+ *
  * <p>{@link Mode#CHECKED} is for unverified programs: every load, store and atomic is checked
  * against the active stack frames and the {@link MemoryRegions}, and a fault is a {@link VmException}.
  * {@link Mode#UNCHECKED} trusts a verifier: a bad address there is a native fault. Both modes
@@ -44,6 +50,18 @@ public final class Interpreter implements FunctionRunner {
     public static final int STACK_SIZE = 512;
     /** Maximum bpf-to-bpf call depth, counting the main frame (kernel MAX_CALL_FRAMES). */
     public static final int MAX_FRAMES = 8;
+    /** include/linux/bpf.h MAX_TAIL_CALL_CNT: tail calls per run. */
+    public static final int MAX_TAIL_CALL_CNT = 33;
+    /**
+     * Frames of stack a program that may make tail calls gets: a tail call from a subprogram keeps
+     * its callers' frames and the target may use {@value #MAX_FRAMES} frames of its own, so each of
+     * the {@value #MAX_TAIL_CALL_CNT} tail calls can leave up to {@value #MAX_FRAMES} - 1 frames below
+     * the next program (the kernel bounds the same growth in bytes: check_max_stack_depth_subprog()
+     * refuses a tail-calling subprogram whose callers' stack is 256 bytes or more).
+     */
+    public static final int TAIL_CALL_FRAMES = MAX_FRAMES * (MAX_TAIL_CALL_CNT + 1);
+    /** include/uapi/linux/bpf.h BPF_FUNC_tail_call. */
+    private static final int BPF_FUNC_TAIL_CALL = 12;
     /** Default instruction budget in checked mode. */
     public static final long DEFAULT_CHECKED_BUDGET = 10_000_000L;
 
@@ -83,8 +101,18 @@ public final class Interpreter implements FunctionRunner {
     private final Helper[] helperAt;
 
     private final long[] reg = new long[11];
-    private final long[] saved = new long[MAX_FRAMES * 4];
-    private final int[] returnPc = new int[MAX_FRAMES];
+    /** Frames of stack: {@value #MAX_FRAMES}, or {@value #TAIL_CALL_FRAMES} with tail calls. */
+    private final int frames;
+    private final long[] saved;
+    private final int[] returnPc;
+    /**
+     * Per frame: the frame of the main function of the program the caller in that frame belongs to
+     * (a tail call from a subprogram starts a program in the subprogram's frame; its calls count
+     * against {@value #MAX_FRAMES} from there).
+     */
+    private final int[] programBase;
+    /** The program base of the frame calling a helper right now, for {@link #callFunction}. */
+    private int base;
     /**
      * The native stack. Held in a field on purpose: an automatic arena frees its memory once the
      * segment is unreachable, and the interpreter addresses the stack by raw address only, so
@@ -115,9 +143,23 @@ public final class Interpreter implements FunctionRunner {
         imm = new long[n];
         helperAt = new Helper[n];
         decode();
-        stack = Arena.ofAuto().allocate((long) STACK_SIZE * MAX_FRAMES, 16);
+        frames = mayTailCall() ? TAIL_CALL_FRAMES : MAX_FRAMES;
+        saved = new long[frames * 4];
+        returnPc = new int[frames];
+        programBase = new int[frames];
+        stack = Arena.ofAuto().allocate((long) STACK_SIZE * frames, 16);
         stackBase = stack.address();
-        stackTop = stackBase + (long) STACK_SIZE * MAX_FRAMES;
+        stackTop = stackBase + (long) STACK_SIZE * frames;
+    }
+
+    /** True if a helper call here may be a tail call: a call of helper 12, or callx (id in a register). */
+    private boolean mayTailCall() {
+        for (int pc = 0; pc < code.length; pc++) {
+            if ((code[pc] == CALL && imm[pc] == BPF_FUNC_TAIL_CALL) || code[pc] == CALLX) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void decode() {
@@ -274,6 +316,7 @@ public final class Interpreter implements FunctionRunner {
         ctx.clearStop();
         java.util.Arrays.fill(reg, 0);
         calleeCount = 0;
+        base = 0;
         long r0 = 0;
         try {
             r0 = execute(ctx, entryPc, 0, r1, r2, r3, r4, r5);
@@ -290,7 +333,8 @@ public final class Interpreter implements FunctionRunner {
      * treats a callback as one more call frame, so it counts against {@value #MAX_FRAMES}). Only
      * valid from a helper during a run; the caller's r6-r10 are preserved. The callee gets this
      * interpreter's instruction budget for itself; its instructions count in
-     * {@link #instructionCount()}.
+     * {@link #instructionCount()}. A tail call the callback makes replaces it, and the target's r0
+     * is the callback's result.
      */
     @Override
     public long callFunction(CallContext ctx, int pc, long r1, long r2, long r3, long r4, long r5) {
@@ -299,7 +343,8 @@ public final class Interpreter implements FunctionRunner {
         if (pc < 0 || pc >= code.length || code[pc] == OpCodes.SLOT2) {
             throw fault(pc, "callback target " + pc + " is not an instruction of the program");
         }
-        if (depth + 1 >= MAX_FRAMES) {
+        int b = base;
+        if (depth + 1 - b >= MAX_FRAMES || depth + 1 >= frames) {
             throw fault(pc, "call depth limit of " + MAX_FRAMES + " frames exceeded by a callback");
         }
         long s6 = r[6];
@@ -307,7 +352,9 @@ public final class Interpreter implements FunctionRunner {
         long s8 = r[8];
         long s9 = r[9];
         long s10 = r[10];
+        programBase[depth + 1] = b; // the callback belongs to the caller's program
         long r0 = execute(ctx, pc, depth + 1, r1, r2, r3, r4, r5);
+        base = b;
         r[6] = s6;
         r[7] = s7;
         r[8] = s8;
@@ -335,6 +382,9 @@ public final class Interpreter implements FunctionRunner {
         r[5] = r5;
         r[10] = stackTop - (long) entryDepth * STACK_SIZE;
         int depth = entryDepth;
+        // the frame of the running program's main function, and the first frame its calls may not use
+        int base = programBase[entryDepth];
+        int limit = Math.min(base + MAX_FRAMES, frames);
         long stackLow = r[10] - STACK_SIZE;
         final int regionMark = regions.count();
         long n = 0;
@@ -476,9 +526,20 @@ public final class Interpreter implements FunctionRunner {
                         if (h == null) {
                             throw fault(pc, helpers == null ? "no helpers registered" : helpers.unavailable(k));
                         }
+                        this.base = base;
                         r[0] = h.call(ctx, r[1], r[2], r[3], r[4], r[5]);
                         if (ctx.stopRequested()) {
-                            return r[0];
+                            int e = ctx.takeTailCall();
+                            if (e < 0) {
+                                return r[0];
+                            }
+                            next = tailCallEntry(pc, e);
+                            base = depth;
+                            limit = Math.min(base + MAX_FRAMES, frames);
+                            r[1] = ctx.tailCallArg();
+                            if (regions.count() > regionMark) {
+                                regions.truncate(regionMark); // the map values the ended function looked up
+                            }
                         }
                     }
                     case CALLX -> {
@@ -489,21 +550,35 @@ public final class Interpreter implements FunctionRunner {
                             throw fault(pc, "callx r" + d + ": " + (helpers == null ? "no helpers registered"
                                     : helpers.unavailable(id)));
                         }
+                        this.base = base;
                         r[0] = h.call(ctx, r[1], r[2], r[3], r[4], r[5]);
                         if (ctx.stopRequested()) {
-                            return r[0];
+                            int e = ctx.takeTailCall();
+                            if (e < 0) {
+                                return r[0];
+                            }
+                            next = tailCallEntry(pc, e);
+                            base = depth;
+                            limit = Math.min(base + MAX_FRAMES, frames);
+                            r[1] = ctx.tailCallArg();
+                            if (regions.count() > regionMark) {
+                                regions.truncate(regionMark);
+                            }
                         }
                     }
                     case CALL_LOCAL -> {
-                        if (depth + 1 >= MAX_FRAMES) {
-                            throw fault(pc, "call depth limit of " + MAX_FRAMES + " frames exceeded");
+                        if (depth + 1 >= limit) {
+                            throw fault(pc, depth + 1 - base >= MAX_FRAMES
+                                    ? "call depth limit of " + MAX_FRAMES + " frames exceeded"
+                                    : "stack of " + frames + " frames exhausted by tail calls from subprograms");
                         }
-                        int base = depth * 4;
-                        saved[base] = r[6];
-                        saved[base + 1] = r[7];
-                        saved[base + 2] = r[8];
-                        saved[base + 3] = r[9];
+                        int at = depth * 4;
+                        saved[at] = r[6];
+                        saved[at + 1] = r[7];
+                        saved[at + 2] = r[8];
+                        saved[at + 3] = r[9];
                         returnPc[depth] = next;
+                        programBase[depth] = base;
                         depth++;
                         r[10] -= STACK_SIZE;
                         stackLow -= STACK_SIZE;
@@ -515,11 +590,15 @@ public final class Interpreter implements FunctionRunner {
                             return r[0];
                         }
                         depth--;
-                        int base = depth * 4;
-                        r[6] = saved[base];
-                        r[7] = saved[base + 1];
-                        r[8] = saved[base + 2];
-                        r[9] = saved[base + 3];
+                        int at = depth * 4;
+                        r[6] = saved[at];
+                        r[7] = saved[at + 1];
+                        r[8] = saved[at + 2];
+                        r[9] = saved[at + 3];
+                        if (programBase[depth] != base) { // back from a program a subprogram tail-called
+                            base = programBase[depth];
+                            limit = Math.min(base + MAX_FRAMES, frames);
+                        }
                         r[10] += STACK_SIZE;
                         stackLow += STACK_SIZE;
                         next = returnPc[depth];
@@ -577,6 +656,19 @@ public final class Interpreter implements FunctionRunner {
             }
             Reference.reachabilityFence(stack); // the stack is used by address only: keep it alive to here
         }
+    }
+
+    /**
+     * The pc a tail call continues at: the target's first instruction, run in the frame of the
+     * function that made the call (kernel/bpf/core.c JMP_TAIL_CALL keeps the frame; the x86-64 JIT
+     * unwinds a subprogram's frame and the target's exit returns to the subprogram's caller, which
+     * the unchanged return pc of the frame below gives here).
+     */
+    private int tailCallEntry(int pc, int entry) {
+        if (entry >= code.length || code[entry] == OpCodes.SLOT2) {
+            throw fault(pc, "tail call target " + entry + " is not an instruction of the program");
+        }
+        return entry;
     }
 
     /**

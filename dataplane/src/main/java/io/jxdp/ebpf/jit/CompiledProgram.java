@@ -11,31 +11,47 @@ import java.lang.ref.Reference;
 /**
  * One JIT-compiled program, ready to run: the generated code plus the per-instance state it needs,
  * a native stack of {@link JitCompiler#MAX_FRAMES} frames of {@link JitCompiler#STACK_SIZE} bytes
- * (r10 of the entry frame is its top; frame d has r10 = top - 512 * d, as in the interpreter) and
- * the register file that split subprograms spill to. Both are allocated once here, so a run
- * allocates nothing.
+ * ({@link #TAIL_CALL_FRAMES} for a program that makes tail calls; r10 of the entry frame is its
+ * top, each bpf-to-bpf call goes 512 bytes lower, as in the interpreter) and the register file
+ * that split subprograms spill to. Both are allocated once here, so a run allocates nothing.
+ *
+ * <p>Tail calls (a helper's {@link CallContext#tailCall}): one made by the main function ends it and
+ * {@link #run} goes on in the target in a fresh main frame (r10 = the stack's top, as
+ * kernel/bpf/core.c's JMP_TAIL_CALL keeps the frame), whose r0 ends the run; one made by a
+ * subprogram or callback is taken by the generated call site (or {@link #callFunction}): the target
+ * runs in that function's frame and its r0 is the function's result, as with the x86-64 JIT.
  *
  * <p>Other entries: {@link #run(CallContext, int, long, long, long, long, long)} enters another
- * function of the program in a fresh main frame (how an engine runs a tail call's target in an image
- * of several programs), {@link #callFunction} runs a callback in the frame below the one calling the
- * helper (bpf_loop, bpf_for_each_map_elem).
+ * function of the program in a fresh main frame, {@link #callFunction} runs a callback in the frame
+ * below the one calling the helper (bpf_loop, bpf_for_each_map_elem).
  *
  * <p>Not thread-safe (stack and spill file are per instance): use {@link #fork()} for another thread.
  */
 public final class CompiledProgram implements FunctionRunner {
+    /**
+     * Frames of a program that makes tail calls: {@link JitCompiler#MAX_FRAMES} for each program
+     * of a chain of MAX_TAIL_CALL_CNT (33) tail calls from subprograms and the entry program (see
+     * {@code Translator.spillLongs}; the kernel bounds the same growth in bytes: a tail-calling
+     * subprogram's callers may hold less than 256 bytes of stack).
+     */
+    public static final int TAIL_CALL_FRAMES = io.jxdp.ebpf.interp.Interpreter.TAIL_CALL_FRAMES;
+
     private final JitCode code;
     private final byte[] classBytes;
     private final String className;
-    private final long[] spill = new long[Translator.SPILL_LONGS];
+    private final int frames;
+    private final long[] spill;
     private final MemorySegment stack;
     private final long stackTop;
     private final CallContext defaultContext = new CallContext();
 
-    CompiledProgram(JitCode code, byte[] classBytes, String className) {
+    CompiledProgram(JitCode code, byte[] classBytes, String className, int frames) {
         this.code = code;
         this.classBytes = classBytes;
         this.className = className;
-        this.stack = Arena.ofAuto().allocate((long) JitCompiler.STACK_SIZE * JitCompiler.MAX_FRAMES, 16);
+        this.frames = frames;
+        this.spill = new long[Translator.spillLongs(frames)];
+        this.stack = Arena.ofAuto().allocate((long) JitCompiler.STACK_SIZE * frames, 16);
         this.stackTop = stack.address() + stack.byteSize();
     }
 
@@ -44,7 +60,12 @@ public final class CompiledProgram implements FunctionRunner {
         ctx.regions(null);
         ctx.clearStop();
         try {
-            return code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5);
+            long r0 = code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5);
+            int e;
+            while ((e = ctx.takeTailCall()) >= 0) {
+                r0 = code.call(e, ctx, spill, 0, stackTop, ctx.tailCallArg(), 0, 0, 0, 0);
+            }
+            return r0;
         } finally {
             // the stack is freed with this object's automatic arena: keep it alive through the run
             Reference.reachabilityFence(this);
@@ -61,8 +82,13 @@ public final class CompiledProgram implements FunctionRunner {
         ctx.regions(null);
         ctx.clearStop();
         try {
-            return entry == 0 ? code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5)
+            long r0 = entry == 0 ? code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5)
                     : code.call(entry, ctx, spill, 0, stackTop, r1, r2, r3, r4, r5);
+            int e;
+            while ((e = ctx.takeTailCall()) >= 0) {
+                r0 = code.call(e, ctx, spill, 0, stackTop, ctx.tailCallArg(), 0, 0, 0, 0);
+            }
+            return r0;
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -70,24 +96,34 @@ public final class CompiledProgram implements FunctionRunner {
 
     /**
      * Runs the callback starting at {@code pc} one frame below the frame that is calling bpf_loop or
-     * bpf_for_each_map_elem right now (its r10 was stored at that call site), so the caller's stack
-     * stays as it is. Beyond {@link JitCompiler#MAX_FRAMES} frames it fails as the interpreter does.
-     * Only valid from such a helper during a run.
+     * bpf_for_each_map_elem right now (its r10 and depth were stored at that call site), so the
+     * caller's stack stays as it is. Beyond {@link JitCompiler#MAX_FRAMES} frames it fails as the
+     * interpreter does. A tail call the callback makes replaces it: the target runs in its frame and
+     * its r0 is the callback's result. Only valid from such a helper during a run.
      */
     @Override
     public long callFunction(CallContext ctx, int pc, long r1, long r2, long r3, long r4, long r5) {
         final long[] s = spill;
         long callerFp = s[Translator.CALLER_FP];
-        int depth = (int) ((stackTop - callerFp) / JitCompiler.STACK_SIZE);
-        if (depth < 0 || depth >= JitCompiler.MAX_FRAMES) {
+        long callerDepth = s[Translator.CALLER_DEPTH];
+        long stackBottom = stackTop - (long) JitCompiler.STACK_SIZE * frames;
+        if (callerFp <= stackBottom || callerFp > stackTop || callerDepth < 0 || callerDepth >= frames) {
             throw new IllegalStateException("callFunction outside a callback-taking helper call (caller r10 0x"
-                    + Long.toHexString(callerFp) + ")");
+                    + Long.toHexString(callerFp) + ", depth " + callerDepth + ")");
         }
-        if (depth + 1 >= JitCompiler.MAX_FRAMES) {
+        int depth = (int) callerDepth;
+        if ((depth & (JitCompiler.MAX_FRAMES - 1)) + 1 >= JitCompiler.MAX_FRAMES) {
             throw JitRuntime.callbackDepthExceeded(pc);
         }
-        long r0 = code.call(pc, ctx, s, depth + 1, callerFp - JitCompiler.STACK_SIZE, r1, r2, r3, r4, r5);
-        s[Translator.CALLER_FP] = callerFp; // a nested bpf_loop in the callee stored its own frame there
+        long fp = callerFp - JitCompiler.STACK_SIZE;
+        long r0 = code.call(pc, ctx, s, depth + 1, fp, r1, r2, r3, r4, r5);
+        int e;
+        while ((e = ctx.takeTailCall()) >= 0) {
+            r0 = code.call(e, ctx, s, JitRuntime.tailCallDepth(depth + 1, s), fp, ctx.tailCallArg(), 0, 0, 0, 0);
+        }
+        // a nested bpf_loop in the callee stored its own frame there
+        s[Translator.CALLER_FP] = callerFp;
+        s[Translator.CALLER_DEPTH] = callerDepth;
         return r0;
     }
 
@@ -195,7 +231,7 @@ public final class CompiledProgram implements FunctionRunner {
 
     /** Another instance of the same code with its own stack, for another thread. */
     public CompiledProgram fork() {
-        return new CompiledProgram(code, classBytes, className);
+        return new CompiledProgram(code, classBytes, className, frames);
     }
 
     /** The native stack (all frames); r10 of the entry frame is its end. */

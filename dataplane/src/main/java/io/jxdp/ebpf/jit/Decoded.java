@@ -22,6 +22,8 @@ import java.util.List;
  * NOT checked (a verifier's job, trusted): memory safety, uninitialised registers, termination.
  */
 final class Decoded {
+    /** include/uapi/linux/bpf.h BPF_FUNC_tail_call. */
+    static final int BPF_FUNC_TAIL_CALL = 12;
     final Program program;
     final int length;
     final Op[] ops;
@@ -41,6 +43,12 @@ final class Decoded {
     final Helper[] helperAt;
     /** True if any instruction can ask for an early stop (helper call, callx or legacy packet load). */
     final boolean mayStop;
+    /**
+     * True if a helper call may be a tail call (helper 12, BPF_FUNC_tail_call, or callx, whose id is
+     * only known at run time): bpf-to-bpf call sites then take a tail call their callee made, and
+     * the stack holds {@link CompiledProgram#TAIL_CALL_FRAMES} frames.
+     */
+    final boolean mayTailCall;
     /** The extra function entries given (sorted, distinct): what {@code JitCode.call} can enter besides 0. */
     final int[] entries;
     /** The registry callx looks helpers up in at run time. */
@@ -73,6 +81,7 @@ final class Decoded {
         jumpTarget = new boolean[n];
         helperAt = new Helper[n];
         boolean stop = false;
+        boolean tailCall = false;
         List<Integer> starts = new ArrayList<>();
         starts.add(0);
         for (int e : entries) {
@@ -124,19 +133,22 @@ final class Decoded {
                 }
                 case CALL -> {
                     // Tail calls (helper 12, PROG_ARRAY) are plain helper calls here, as in the
-                    // interpreter: a tail-call helper registered by the engine does the work.
+                    // interpreter: the engine's helper picks the target (CallContext.tailCall) and
+                    // the generated code and CompiledProgram go on there.
                     Helper h = helpers == null ? null : helpers.get(i.imm());
                     if (h == null) {
                         throw fault(pc, helpers == null ? "no helpers registered" : helpers.unavailable(i.imm()));
                     }
                     helperAt[pc] = h;
                     stop = true;
+                    tailCall |= i.imm() == BPF_FUNC_TAIL_CALL;
                 }
                 case CALLX -> {
                     if (helpers == null) {
                         throw fault(pc, "callx needs a helper registry");
                     }
                     stop = true;
+                    tailCall = true;
                 }
                 case LD_ABS, LD_IND -> stop = true;
                 case CALL_KFUNC -> throw fault(pc, "unsupported: kfunc calls");
@@ -144,6 +156,7 @@ final class Decoded {
             }
         }
         mayStop = stop;
+        mayTailCall = tailCall;
         for (int pc = 0; pc < n; pc++) {
             Op op = ops[pc];
             if (op == null || second[pc]) {

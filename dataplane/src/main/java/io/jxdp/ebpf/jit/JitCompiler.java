@@ -117,7 +117,8 @@ public final class JitCompiler {
             MethodHandle ctor = lookup.findConstructor(lookup.lookupClass(), MethodType.methodType(void.class, int.class));
             List<CompiledProgram> out = new ArrayList<>(decoded.size());
             for (int k = 0; k < decoded.size(); k++) {
-                out.add(new CompiledProgram((JitCode) ctor.invoke(k), bytes, name));
+                int frames = decoded.get(k).mayTailCall ? CompiledProgram.TAIL_CALL_FRAMES : MAX_FRAMES;
+                out.add(new CompiledProgram((JitCode) ctor.invoke(k), bytes, name, frames));
             }
             return out;
         } catch (RuntimeException | Error e) {

@@ -162,6 +162,21 @@ final class JitRuntime {
                 + " frames exceeded by a callback");
     }
 
+    /**
+     * The depth a tail call made by a function at {@code calleeDepth} (a subprogram or callback)
+     * runs its target at: the next multiple of MAX_FRAMES, past every frame in use (see
+     * Translator.spillLongs). Beyond the spill file's frames (more tail calls from subprograms than
+     * the kernel's 33 allow) it is a VmException.
+     */
+    static int tailCallDepth(int calleeDepth, long[] spill) {
+        int depth = (calleeDepth | (JitCompiler.MAX_FRAMES - 1)) + 1;
+        int frames = (spill.length - Translator.FRAMES_AT) / Translator.FRAME_SLOTS;
+        if (depth + JitCompiler.MAX_FRAMES > frames) {
+            throw new VmException(-1, null, "stack of " + frames + " frames exhausted by tail calls from subprograms");
+        }
+        return depth;
+    }
+
     /** The fault for a bpf-to-bpf call beyond the kernel's MAX_CALL_FRAMES. */
     static VmException callDepthExceeded(int pc) {
         return new VmException(pc, null, "call depth limit of " + JitCompiler.MAX_FRAMES + " frames exceeded");

@@ -54,9 +54,24 @@ final class Translator {
      * can run the callback in the frame below it. Only those call sites store it: other helper calls
      * pay nothing.
      */
-    static final int CALLER_FP = JitCompiler.MAX_FRAMES * FRAME_SLOTS;
-    /** Longs in the spill file: the frames' registers and {@link #CALLER_FP}. */
-    static final int SPILL_LONGS = CALLER_FP + 1;
+    static final int CALLER_FP = 0;
+    /** Index in the spill file of that frame's depth, stored with {@link #CALLER_FP}. */
+    static final int CALLER_DEPTH = 1;
+    /** Index in the spill file of frame 0's r0; frame d's registers follow at d * {@link #FRAME_SLOTS}. */
+    static final int FRAMES_AT = 2;
+
+    /**
+     * Longs in the spill file for a stack of the given frames.
+     *
+     * <p>Frame depths: a program's main function runs at a multiple of {@link JitCompiler#MAX_FRAMES}
+     * (8, a power of two) and its calls go one deeper each, so depth & 7 is the call depth within
+     * the program, which the kernel's limit applies to. A tail call from a subprogram at depth d
+     * runs the target at (d | 7) + 1, past every frame in use, with the subprogram's r10 (the
+     * kernel: the subprogram's frame is unwound and the target's takes its place).
+     */
+    static int spillLongs(int frames) {
+        return FRAMES_AT + frames * FRAME_SLOTS;
+    }
     /** Helper ids whose callbacks run in the caller's frame (include/uapi/linux/bpf.h BPF_FUNC_*). */
     private static final int BPF_FUNC_FOR_EACH_MAP_ELEM = 164;
     private static final int BPF_FUNC_LOOP = 181;
@@ -82,6 +97,8 @@ final class Translator {
             CD_long, CD_long, CD_long, CD_long, CD_long, CD_long);
     static final MethodTypeDesc MTD_REGION = MethodTypeDesc.of(CD_int, CD_CallContext, CD_long_array, CD_int, CD_int);
     static final MethodTypeDesc MTD_GROUP = MethodTypeDesc.of(CD_int, CD_CallContext, CD_long_array, CD_int, CD_int, CD_int);
+    /** pK_call(pc, ctx, spill, depth, fp, r1..r5): the static form of {@link #MTD_CALL} per program. */
+    static final MethodTypeDesc MTD_ENTER = MTD_CALL;
     static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_long, CD_CallContext, CD_long_array, CD_long,
             CD_long, CD_long, CD_long, CD_long, CD_long);
     private static final MethodTypeDesc MTD_HELPER_CALL = MethodTypeDesc.of(CD_long, CD_CallContext,
@@ -133,6 +150,11 @@ final class Translator {
                 for (int m = 0; m < d.subStarts.length; m++) {
                     emitSubprogram(clb, k, d, m);
                 }
+                if (hasEnter(d)) {
+                    int kk = k;
+                    clb.withMethodBody(enterName(k), MTD_ENTER, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
+                            cb -> emitEnter(cb, kk, d));
+                }
             }
         });
     }
@@ -165,12 +187,22 @@ final class Translator {
         }
     }
 
+    /** Programs that can be entered at a pc: those with entries, and those that make tail calls. */
+    private static boolean hasEnter(Decoded d) {
+        return d.entries.length > 0 || d.mayTailCall;
+    }
+
+    static String enterName(int k) {
+        return "p" + k + "_call";
+    }
+
     /**
      * call(pc, ctx, spill, depth, fp, r1..r5): enters the function of this instance's program that
-     * starts at pc, in frame depth with r10 = fp. Only instruction 0 and the entries the program was
-     * compiled with ({@link Decoded#entries}: tail-call targets, callbacks) can be entered; any other
-     * pc is a {@code VmException}. Programs compiled without entries get no cases, so batches of
-     * many small programs do not grow this method.
+     * starts at pc, in frame depth with r10 = fp, through the program's static pK_call. Only
+     * instruction 0 and the entries the program was compiled with ({@link Decoded#entries}: tail-call
+     * targets, callbacks) can be entered; any other pc is a {@code VmException}. Programs compiled
+     * without entries or tail calls get no cases, so batches of many small programs do not grow
+     * this method.
      */
     private void emitCall(CodeBuilder cb) {
         final int pc = 1, ctx = 2, spill = 3, depth = 4, fp = 5, args = 7;
@@ -179,7 +211,7 @@ final class Translator {
         List<SwitchCase> cases = new ArrayList<>();
         List<Integer> withEntries = new ArrayList<>();
         for (int k = 0; k < n; k++) {
-            if (programs.get(k).entries.length > 0) {
+            if (hasEnter(programs.get(k))) {
                 withEntries.add(k);
                 cases.add(SwitchCase.of(k, cb.newLabel()));
             }
@@ -190,32 +222,54 @@ final class Translator {
             cb.lookupswitch(bad, cases);
         }
         for (int c = 0; c < withEntries.size(); c++) {
-            int k = withEntries.get(c);
             cb.labelBinding(cases.get(c).target());
-            Decoded d = programs.get(k);
-            java.util.TreeSet<Integer> pcs = new java.util.TreeSet<>();
-            pcs.add(0);
-            for (int e : d.entries) {
-                pcs.add(e);
-            }
-            List<SwitchCase> subCases = new ArrayList<>();
-            for (int e : pcs) {
-                subCases.add(SwitchCase.of(e, cb.newLabel()));
-            }
             cb.iload(pc);
-            cb.lookupswitch(bad, subCases);
-            for (SwitchCase sc : subCases) {
-                cb.labelBinding(sc.target());
-                cb.aload(ctx);
-                cb.aload(spill);
-                cb.iload(depth);
-                cb.lload(fp);
-                for (int r = 0; r < 5; r++) {
-                    cb.lload(args + 2 * r);
-                }
-                cb.invokestatic(thisClass, subName(k, d.subIndex(sc.caseValue())), MTD_SUB);
-                cb.lreturn();
+            cb.aload(ctx);
+            cb.aload(spill);
+            cb.iload(depth);
+            cb.lload(fp);
+            for (int r = 0; r < 5; r++) {
+                cb.lload(args + 2 * r);
             }
+            cb.invokestatic(thisClass, enterName(withEntries.get(c)), MTD_ENTER);
+            cb.lreturn();
+        }
+        cb.labelBinding(bad);
+        cb.iload(pc);
+        cb.invokestatic(CD_JitRuntime, "noFunction", MethodTypeDesc.of(CD_VmException, CD_int));
+        cb.athrow();
+    }
+
+    /**
+     * pK_call(pc, ctx, spill, depth, fp, r1..r5), static: a lookupswitch over instruction 0 and
+     * the program's entries into their subprogram methods; the target of a tail call made from a
+     * subprogram is entered through it.
+     */
+    private void emitEnter(CodeBuilder cb, int k, Decoded d) {
+        final int pc = 0, ctx = 1, spill = 2, depth = 3, fp = 4, args = 6;
+        Label bad = cb.newLabel();
+        TreeSet<Integer> pcs = new TreeSet<>();
+        pcs.add(0);
+        for (int e : d.entries) {
+            pcs.add(e);
+        }
+        List<SwitchCase> subCases = new ArrayList<>();
+        for (int e : pcs) {
+            subCases.add(SwitchCase.of(e, cb.newLabel()));
+        }
+        cb.iload(pc);
+        cb.lookupswitch(bad, subCases);
+        for (SwitchCase sc : subCases) {
+            cb.labelBinding(sc.target());
+            cb.aload(ctx);
+            cb.aload(spill);
+            cb.iload(depth);
+            cb.lload(fp);
+            for (int r = 0; r < 5; r++) {
+                cb.lload(args + 2 * r);
+            }
+            cb.invokestatic(thisClass, subName(k, d.subIndex(sc.caseValue())), MTD_SUB);
+            cb.lreturn();
         }
         cb.labelBinding(bad);
         cb.iload(pc);
@@ -248,7 +302,7 @@ final class Translator {
             case LDDW -> 6;
             case CALL -> 40;
             case CALLX -> 48;
-            case CALL_LOCAL -> 50;
+            case CALL_LOCAL -> d.mayTailCall ? 100 : 50; // with the loop of tailCallsOfCallee
             case EXIT -> 5;
             case LD_ABS, LD_IND -> 36;
             case CALL_KFUNC -> 0;
@@ -378,6 +432,8 @@ final class Translator {
         cb.iload(depth);
         cb.loadConstant(FRAME_SLOTS);
         cb.imul();
+        cb.loadConstant(FRAMES_AT);
+        cb.iadd();
         cb.istore(base);
         for (int r = 0; r <= 10; r++) {
             cb.aload(spill);
@@ -521,6 +577,8 @@ final class Translator {
             cb.iload(DEPTH);
             cb.loadConstant(FRAME_SLOTS);
             cb.imul();
+            cb.loadConstant(FRAMES_AT);
+            cb.iadd();
             cb.istore(baseSlot);
             for (int r = 0; r <= 10; r++) {
                 spillAddress(r);
@@ -904,11 +962,19 @@ final class Translator {
             stopCheck();
         }
 
-        /** spill[CALLER_FP] = r10: where a callback of the coming helper call gets its frame from. */
+        /**
+         * spill[CALLER_FP] = r10, spill[CALLER_DEPTH] = depth: where a callback of the coming helper
+         * call gets its frame from.
+         */
         private void storeCallerFp() {
             cb.aload(SPILL);
             cb.loadConstant(CALLER_FP);
             ld(10);
+            cb.lastore();
+            cb.aload(SPILL);
+            cb.loadConstant(CALLER_DEPTH);
+            cb.iload(DEPTH);
+            cb.i2l();
             cb.lastore();
         }
 
@@ -925,10 +991,18 @@ final class Translator {
             stopCheck();
         }
 
-        /** bpf-to-bpf call: a static call with r1-r5, depth + 1 and r10 - 512; r6-r9 stay in our locals. */
+        /**
+         * bpf-to-bpf call: a static call with r1-r5, depth + 1 and r10 - 512; r6-r9 stay in our
+         * locals. The depth limit applies within the running program (depth & 7, see
+         * {@link #spillLongs}). In a program that makes tail calls, a tail call the callee made is
+         * taken here: the target runs in the callee's frame and its r0 is the callee's result
+         * ({@link #tailCallsOfCallee}).
+         */
         private void localCall(int pc) {
             Label ok = cb.newLabel();
             cb.iload(DEPTH);
+            cb.loadConstant(JitCompiler.MAX_FRAMES - 1);
+            cb.iand();
             cb.loadConstant(JitCompiler.MAX_FRAMES - 1);
             cb.if_icmplt(ok);
             cb.loadConstant(pc);
@@ -946,9 +1020,48 @@ final class Translator {
             pushArgs();
             cb.invokestatic(thisClass, subName(k, d.subIndex(d.off[pc])), MTD_SUB);
             st(0);
+            if (d.mayTailCall) {
+                tailCallsOfCallee();
+            }
             if (d.mayStop) {
                 stopCheck();
             }
+        }
+
+        /**
+         * While the callee (at depth + 1, r10 - 512) stopped for a tail call: r0 = the target run
+         * from its entry at {@code JitRuntime.tailCallDepth(depth + 1)} with r10 - 512 and r1 = the
+         * context the tail call passed. A target that tail-calls from its main function comes back
+         * here too, and the next one runs in the same place, as in the kernel.
+         */
+        private void tailCallsOfCallee() {
+            Label loop = cb.newLabel();
+            Label done = cb.newLabel();
+            cb.labelBinding(loop);
+            cb.aload(CTX);
+            cb.invokevirtual(CD_CallContext, "takeTailCall", MethodTypeDesc.of(CD_int));
+            cb.dup();
+            cb.iflt(done);
+            cb.aload(CTX);
+            cb.aload(SPILL);
+            cb.iload(DEPTH);
+            cb.iconst_1();
+            cb.iadd();
+            cb.aload(SPILL);
+            cb.invokestatic(CD_JitRuntime, "tailCallDepth", MethodTypeDesc.of(CD_int, CD_int, CD_long_array));
+            ld(10);
+            pushLong((long) JitCompiler.STACK_SIZE);
+            cb.lsub();
+            cb.aload(CTX);
+            cb.invokevirtual(CD_CallContext, "tailCallArg", MethodTypeDesc.of(CD_long));
+            for (int r = 2; r <= 5; r++) {
+                cb.lconst_0();
+            }
+            cb.invokestatic(thisClass, enterName(k), MTD_ENTER);
+            st(0);
+            cb.goto_(loop);
+            cb.labelBinding(done);
+            cb.pop();
         }
 
         /** Legacy LD_ABS/LD_IND: r0 = packet bytes, or end the program with r0 = 0 when out of range. */

@@ -71,6 +71,8 @@ final class Helpers {
         def(6, Ret.INTEGER, false, ANY, Arg.MEM, Arg.CONST_SIZE);
         def(7, Ret.INTEGER, false, ANY);
         def(8, Ret.INTEGER, false, ANY);
+        // does not change the packet where it returns (a failed call); a successful one from a
+        // subprogram is a return to the caller with packet pointers cleared (Verifier.step)
         def(12, Ret.VOID, false, new int[] {PROG_ARRAY}, Arg.CTX, map, any);
         def(23, Ret.INTEGER, false, ANY, any, any);
         def(25, Ret.INTEGER, false, new int[] {PERF_EVENT_ARRAY}, Arg.CTX, map, any, Arg.MEM, Arg.CONST_SIZE_OR_ZERO);

@@ -57,6 +57,8 @@ public final class Verifier {
     /** MAX_PACKET_OFF: packet offsets fit in 16 bits. */
     static final long MAX_PACKET_OFF = 0xffff;
     static final int MAX_CALL_FRAMES = 8;
+    /** include/uapi/linux/bpf.h BPF_FUNC_tail_call. */
+    private static final int TAIL_CALL = 12;
     /**
      * Checkpoints kept per instruction (the kernel keeps any number for a privileged loader and
      * evicts unhelpful ones, as {@link #EVICT_MISSES} does here). Pruning here compares the stack
@@ -159,6 +161,7 @@ public final class Verifier {
             callees = new boolean[cfg.funcStarts.length][cfg.funcStarts.length];
             explore();
             checkStackDepth();
+            checkTailCallStack();
         } catch (Reject r) {
             error = toError(r);
         } catch (RuntimeException | StackOverflowError e) {
@@ -415,6 +418,9 @@ public final class Verifier {
             case CALL -> {
                 helperCall(st, pc, i.imm());
                 st.pc = pc + 1;
+                if (i.imm() == TAIL_CALL && st.frames.size() > 1) {
+                    return tailCallFromSubprogram(st, pc);
+                }
             }
             case CALL_LOCAL -> localCall(st, pc, pc + 1 + i.imm());
             case CALL_KFUNC -> throw new Reject(pc, "calls to kernel functions (kfuncs) are not supported");
@@ -1308,6 +1314,37 @@ public final class Verifier {
         return false;
     }
 
+    /**
+     * check_helper_call() for bpf_tail_call in a subprogram (kernel e3245f899043, "bpf: properly
+     * verify tail call behavior"): a failed tail call goes on after the call with nothing changed
+     * (a forked path), a successful one returns to the subprogram's caller with the target's r0, an
+     * unknown scalar, and every packet pointer cleared (the target may have moved the packet). A
+     * tail call in the main function only falls through: a successful one never comes back.
+     */
+    private boolean tailCallFromSubprogram(State st, int pc) {
+        fork(st.copy());
+        clearPacketPointers(st);
+        st.reg(0).markUnknown();
+        return exit(st, pc);
+    }
+
+    /** clear_all_pkt_pointers(): every packet pointer, in registers and spilled, in every frame. */
+    private void clearPacketPointers(State st) {
+        for (Frame f : st.frames) {
+            for (Reg r : f.regs) {
+                if (r.type.isPacket() || r.type == RegType.PTR_TO_PACKET_END) {
+                    invalidate(r);
+                }
+            }
+            for (int s = 0; s < Frame.SLOTS; s++) {
+                Reg r = f.spilled[s];
+                if (r != null && (r.type.isPacket() || r.type == RegType.PTR_TO_PACKET_END)) {
+                    f.clearSpill(s);
+                }
+            }
+        }
+    }
+
     private void helperCall(State st, int pc, int id) {
         Helpers.Proto p = Helpers.proto(id);
         if (p == null) {
@@ -1465,19 +1502,7 @@ public final class Verifier {
             }
         }
         if (p.changesPacket()) {
-            for (Frame f : st.frames) {
-                for (Reg r : f.regs) {
-                    if (r.type.isPacket() || r.type == RegType.PTR_TO_PACKET_END) {
-                        invalidate(r);
-                    }
-                }
-                for (int s = 0; s < Frame.SLOTS; s++) {
-                    Reg r = f.spilled[s];
-                    if (r != null && (r.type.isPacket() || r.type == RegType.PTR_TO_PACKET_END)) {
-                        f.clearSpill(s);
-                    }
-                }
-            }
+            clearPacketPointers(st);
         }
         Frame f = st.cur();
         for (int r = 1; r <= 5; r++) {
@@ -1602,6 +1627,54 @@ public final class Verifier {
             if (total > Frame.STACK_SIZE) {
                 throw new Reject(cfg.funcStarts[f], "combined stack size of the calls from the function at insn "
                         + cfg.funcStarts[f] + " is " + total + ". Too large (the limit is 512 bytes)");
+            }
+        }
+    }
+
+    /**
+     * check_max_stack_depth_subprog(): a subprogram that makes a tail call (helper 12) must be
+     * reached through callers holding less than 256 bytes of stack (each frame rounded as in
+     * {@link #chainDepth}). A tail call unwinds only the subprogram's frame, so its callers' frames
+     * stay below every program of a chain of up to 33 tail calls; the kernel caps them to keep that
+     * within about 8 KB. Callbacks count as calls, as bpf_pseudo_func does there. The main function
+     * may tail-call with any stack. Runs after {@link #checkStackDepth}, which refuses recursion.
+     */
+    private void checkTailCallStack() {
+        int n = cfg.funcStarts.length;
+        boolean[] tails = new boolean[n];
+        boolean any = false;
+        for (int f = 1; f < n; f++) {
+            int end = f + 1 < n ? cfg.funcStarts[f + 1] : prog.length();
+            for (int pc = cfg.funcStarts[f]; pc < end; pc++) {
+                Insn i = prog.insn(pc);
+                if (i.op() == Op.CALL && i.imm() == TAIL_CALL) {
+                    tails[f] = true;
+                    any = true;
+                }
+            }
+        }
+        if (any) {
+            int[] deepest = new int[n];
+            Arrays.fill(deepest, -1);
+            tailCallStack(0, 0, tails, deepest);
+        }
+    }
+
+    /** The depth of the callers' frames f is reached with; deepest[f] prunes paths already covered. */
+    private void tailCallStack(int f, int callers, boolean[] tails, int[] deepest) {
+        if (callers <= deepest[f]) {
+            return; // the check and everything below only get stricter with depth
+        }
+        deepest[f] = callers;
+        if (f != 0 && tails[f] && callers >= 256) {
+            throw new Reject(cfg.funcStarts[f], "tail_calls are not allowed when call stack of previous frames is "
+                    + callers + " bytes. Too large (the function at insn " + cfg.funcStarts[f]
+                    + " makes a tail call; its callers may hold at most 255 bytes of stack)");
+        }
+        int own = (stackDepth[f] + 15) & ~15;
+        for (int g = 0; g < callees[f].length; g++) {
+            if (callees[f][g]) {
+                tailCallStack(g, callers + own, tails, deepest);
             }
         }
     }

@@ -104,6 +104,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
             ctx.cpu(0);
             ctx.checked(interp.checked(), interp.stackBase(), interp.stackTop());
             ctx.functions(interp);
+            ctx.tailCallTargets(entries, entryErrors);
             MemoryRegions r = interp.regions();
             r.add("ctx", ctx.ctxAddress, XdpLayout.CTX_SIZE, false); // rewritten loads read it; stores were refused
             int packet = r.add("packet", ctx.hardStart + XdpLayout.HEADROOM, 0, true);
@@ -353,19 +354,8 @@ public final class InterpreterXdpEngine implements XdpEngine {
     private long runOnce() {
         ctx.beginRun();
         try {
-            long r0 = interp.run(ctx, ctx.ctxAddress, 0, 0, 0, 0);
-            int id;
-            while ((id = ctx.pendingTailCall()) != 0) {
-                ctx.clearPendingTailCall();
-                int entry = id < entries.length ? entries[id] : -1;
-                if (entry < 0) {
-                    String why = id < entryErrors.length && entryErrors[id] != null ? ": " + entryErrors[id] : "";
-                    throw new HelperFault("bpf_tail_call: program id " + id + " is not a program of this object"
-                            + " that jxdp linked" + why);
-                }
-                r0 = interp.run(ctx, entry, ctx.ctxAddress, 0, 0, 0, 0);
-            }
-            return r0;
+            // tail calls run inside the interpreter (XdpContext.tailCall -> CallContext.tailCall)
+            return interp.run(ctx, ctx.ctxAddress, 0, 0, 0, 0);
         } catch (VmException | HelperFault e) {
             throw new EngineException("program '" + programName + "' faulted: " + e.getMessage(), e);
         } catch (RuntimeException e) {

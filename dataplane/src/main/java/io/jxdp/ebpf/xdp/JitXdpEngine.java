@@ -123,6 +123,7 @@ public final class JitXdpEngine implements XdpEngine {
             ctx.checked(false, jit.stack().address(), jit.stack().address() + jit.stack().byteSize());
             ctx.regionLayout(null, -1, 0);
             ctx.functions(jit);
+            ctx.tailCallTargets(entries, entryErrors);
             this.warmUp = warmupMillis > 0 ? warm(warmupMillis) : null;
             this.loadNanos = System.nanoTime() - t0;
         } catch (RuntimeException e) {
@@ -518,24 +519,12 @@ public final class JitXdpEngine implements XdpEngine {
 
     /**
      * One run with its tail calls: the tail-call helper (XdpContext.tailCall, which counts them
-     * against MAX_TAIL_CALL_CNT) records the target and stops the program; the target then runs
-     * from its entry with r1 = ctx in a fresh main frame on the same stack, as the interpreter engine
-     * does. Allocates nothing.
+     * against MAX_TAIL_CALL_CNT) records the target's entry and stops the calling function; the
+     * compiled code goes on in the target (from a subprogram: in its frame, returning to its caller;
+     * from the main function: CompiledProgram.run, in a fresh main frame). Allocates nothing.
      */
     private long execute() {
-        long r0 = jit.run(ctx, ctx.ctxAddress, 0, 0, 0, 0);
-        int id;
-        while ((id = ctx.pendingTailCall()) != 0) {
-            ctx.clearPendingTailCall();
-            int entry = id < entries.length ? entries[id] : -1;
-            if (entry < 0) {
-                String why = id < entryErrors.length && entryErrors[id] != null ? ": " + entryErrors[id] : "";
-                throw new HelperFault("bpf_tail_call: program id " + id + " is not a program of this object"
-                        + " that jxdp linked" + why);
-            }
-            r0 = jit.run(ctx, entry, ctx.ctxAddress, 0, 0, 0, 0);
-        }
-        return r0;
+        return jit.run(ctx, ctx.ctxAddress, 0, 0, 0, 0);
     }
 
     @Override

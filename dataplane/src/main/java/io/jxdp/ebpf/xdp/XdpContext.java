@@ -137,7 +137,6 @@ final class XdpContext extends CallContext {
     void beginRun() {
         clearRedirect();
         tailCalls = 0;
-        pendingTailCall = 0;
         MemoryRegions r = runRegions;
         if (r != null) {
             r.truncate(mark);
@@ -470,16 +469,17 @@ final class XdpContext extends CallContext {
     // ------------------------------------------------------------------ tail calls (kernel/bpf/core.c)
 
     /** include/linux/bpf.h MAX_TAIL_CALL_CNT. */
-    static final int MAX_TAIL_CALL_CNT = 33;
+    static final int MAX_TAIL_CALL_CNT = io.jxdp.ebpf.interp.Interpreter.MAX_TAIL_CALL_CNT;
     private int tailCalls;
-    private int pendingTailCall;
+    /** First instruction in the linked image of program id (PROG_ARRAY value), -1 when not linked. */
+    private int[] tailCallEntries = {};
+    /** Why program id was not linked (null when it was, or is no program of the object). */
+    private String[] tailCallErrors = {};
 
-    int pendingTailCall() {
-        return pendingTailCall;
-    }
-
-    void clearPendingTailCall() {
-        pendingTailCall = 0;
+    /** The engine's tail-call targets: entries[id] = first instruction of program id, or -1. */
+    void tailCallTargets(int[] entries, String[] errors) {
+        this.tailCallEntries = entries;
+        this.tailCallErrors = errors;
     }
 
     int tailCalls() {
@@ -488,11 +488,16 @@ final class XdpContext extends CallContext {
 
     /**
      * bpf_tail_call(ctx, prog_array, index): when the slot holds a program and fewer than
-     * MAX_TAIL_CALL_CNT tail calls were made this run, ends this program (the engine then runs the
-     * target with the same context); otherwise execution goes on after the call. The kernel leaves
-     * r0 as it was there (the verifier treats it as unknown); jxdp sets it to 0.
+     * MAX_TAIL_CALL_CNT tail calls were made this run, ends the calling function and the engine
+     * goes on in the target with r1 = ctx ({@link #tailCall(int, long)}): from the main function
+     * the target's r0 ends the run, from a bpf-to-bpf subprogram it is the subprogram's return value
+     * to its caller (the x86-64 JIT unwinds only the subprogram's frame). The count is one per run,
+     * shared by the whole call chain (kernel 6.10+, "bpf, x64: Fix tailcall hierarchy": the counter
+     * lives in the entry program's frame and subprograms get a pointer to it). Otherwise (empty
+     * slot, index out of range, limit reached) execution goes on after the call; the kernel leaves
+     * r0 as it was there (the verifier treats it as unknown), jxdp sets it to 0.
      */
-    long tailCall(long handle, long index) {
+    long tailCall(long r1, long handle, long index) {
         BpfMap m = map("bpf_tail_call", handle);
         if (m.type() != MapType.PROG_ARRAY) {
             throw new HelperFault("bpf_tail_call: map '" + m.name() + "' (" + m.type().kernelName()
@@ -502,9 +507,14 @@ final class XdpContext extends CallContext {
         if (id == 0 || tailCalls >= MAX_TAIL_CALL_CNT) {
             return 0;
         }
+        int entry = id < tailCallEntries.length ? tailCallEntries[id] : -1;
+        if (entry < 0) {
+            String why = id < tailCallErrors.length && tailCallErrors[id] != null ? ": " + tailCallErrors[id] : "";
+            throw new HelperFault("bpf_tail_call: program id " + id + " is not a program of this object"
+                    + " that jxdp linked" + why);
+        }
         tailCalls++;
-        pendingTailCall = id;
-        stop();
+        tailCall(entry, r1);
         return 0;
     }
 

@@ -25,7 +25,7 @@ public final class XdpHelpers {
         r.register(6, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).traceprintk(r1, r2, r3, r4, r5));
         r.register(7, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).prandomU32());
         r.register(8, (c, r1, r2, r3, r4, r5) -> c.cpu());
-        r.register(12, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).tailCall(r2, r3));
+        r.register(12, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).tailCall(r1, r2, r3));
         r.register(23, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).redirect(r1, r2));
         r.register(25, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).perfEventOutput(r2, r3, r4, r5));
         r.register(28, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).csumDiff(r1, r2, r3, r4, r5));

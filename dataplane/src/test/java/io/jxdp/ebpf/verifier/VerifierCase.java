@@ -291,20 +291,29 @@ record VerifierCase(String file, String name, String expect, List<MapInfo> maps,
         return b.array();
     }
 
-    /** bpf_func_info records (insn_off, type_id 3) for every function when the program has callbacks; else null. */
+    /**
+     * bpf_func_info records (insn_off, type_id 3) for every function when the program has callbacks
+     * or bpf-to-bpf calls and a tail call (the kernel: "tail_call is not allowed in subprogs
+     * without BTF"); else null.
+     */
     static byte[] callbackFuncInfo(long[] slots) {
         TreeSet<Integer> starts = new TreeSet<>();
         starts.add(0);
         boolean callbacks = false;
+        boolean tailCall = false;
         for (int i = 0; i < slots.length; i++) {
             Insn in = Insn.decode(slots[i]);
             boolean func = in.code() == 0x18 && in.src() == 4;
+            tailCall |= in.code() == 0x85 && in.src() == 0 && in.imm() == 12;
             if (func || in.code() == 0x85 && in.src() == 1) {
                 callbacks |= func;
                 starts.add(i + 1 + in.imm());
             }
+            if (in.code() == 0x18) {
+                i++; // the second slot of an ld_imm64
+            }
         }
-        if (!callbacks) {
+        if (!callbacks && !(tailCall && starts.size() > 1)) {
             return null;
         }
         ByteBuffer b = ByteBuffer.allocate(8 * starts.size()).order(ByteOrder.nativeOrder());

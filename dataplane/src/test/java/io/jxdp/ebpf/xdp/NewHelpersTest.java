@@ -101,7 +101,7 @@ class NewHelpersTest {
             for (Runnable r : new Runnable[] {
                 () -> c.mapPush(h, v, 0), () -> c.mapPop(h, v), () -> c.mapPeek(h, v),
                 () -> c.ringbufOutput(h, v, 8, 0), () -> c.ringbufReserve(h, 8, 0), () -> c.ringbufQuery(h, 0),
-                () -> c.redirectMap(h, 0, 0), () -> c.tailCall(h, 0), () -> c.perfEventOutput(h, 0, v, 8)}) {
+                () -> c.redirectMap(h, 0, 0), () -> c.tailCall(0, h, 0), () -> c.perfEventOutput(h, 0, v, 8)}) {
                 HelperFault f = assertThrows(HelperFault.class, r::run);
                 assertTrue(f.getMessage().contains("'h'") && f.getMessage().contains("BPF_MAP_TYPE_HASH"), f.getMessage());
             }
