@@ -9,6 +9,7 @@ import io.jxdp.ebpf.verifier.VerifierOptions;
 import io.jxdp.ebpf.engine.EngineException;
 import io.jxdp.ebpf.engine.MapEntry;
 import io.jxdp.ebpf.engine.XdpEngine;
+import io.jxdp.ebpf.engine.XdpRedirect;
 import io.jxdp.ebpf.engine.XdpResult;
 import io.jxdp.ebpf.helper.HelperRegistry;
 import io.jxdp.ebpf.interp.Interpreter;
@@ -199,17 +200,12 @@ public final class InterpreterXdpEngine implements XdpEngine {
 
     /**
      * Where the last run redirected the frame when it returned XDP_REDIRECT, for the dataplane to
-     * act on: {@code NONE}, {@code IFINDEX} (bpf_redirect), {@code DEVMAP} (target = ifindex, or
-     * the key with BPF_F_BROADCAST), {@code CPUMAP} (target = cpu) or {@code XSKMAP} (target = queue).
+     * act on, without allocating: {@code NONE}, {@code IFINDEX} (bpf_redirect), {@code DEVMAP} (a
+     * DEVMAP or DEVMAP_HASH slot; target = ifindex, or the key with BPF_F_BROADCAST), {@code CPUMAP}
+     * (target = cpu) or {@code XSKMAP} (target = queue); the names of {@link XdpRedirect.Kind}.
      */
     public String redirectKind() {
-        return switch (ctx.redirectKind()) {
-            case XdpContext.REDIRECT_IFINDEX -> "IFINDEX";
-            case XdpContext.REDIRECT_DEVMAP -> "DEVMAP";
-            case XdpContext.REDIRECT_CPUMAP -> "CPUMAP";
-            case XdpContext.REDIRECT_XSKMAP -> "XSKMAP";
-            default -> "NONE";
-        };
+        return XdpContext.redirectKindOf(ctx.redirectKind()).name();
     }
 
     /** The last run's redirect target (see {@link #redirectKind()}). */
@@ -223,9 +219,15 @@ public final class InterpreterXdpEngine implements XdpEngine {
         return i < 0 ? null : mapNames[i];
     }
 
-    /** The flags kept with a BPF_F_BROADCAST redirect (BPF_F_EXCLUDE_INGRESS), else 0. */
+    /** The flags kept with a BPF_F_BROADCAST redirect (BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS), else 0. */
     public long redirectFlags() {
         return ctx.redirectFlags();
+    }
+
+    /** The last run's redirect as one record (allocates when there is one; see {@link #redirectKind()}). */
+    @Override
+    public XdpRedirect redirect() {
+        return ctx.redirectRecord(mapNames);
     }
 
     static InterpreterXdpEngine ofInstructions(long[] slots, Interpreter.Mode mode) {
@@ -298,7 +300,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
         long ns = (System.nanoTime() - t0) / times;
         byte[] out = new byte[outputLength()];
         output(out);
-        return new XdpResult(action, out, ns);
+        return new XdpResult(action, out, ns, redirect());
     }
 
     /**

@@ -3,6 +3,7 @@ package io.jxdp.ebpf.xdp;
 import io.jxdp.ebpf.engine.EngineException;
 import io.jxdp.ebpf.engine.MapEntry;
 import io.jxdp.ebpf.engine.XdpEngine;
+import io.jxdp.ebpf.engine.XdpRedirect;
 import io.jxdp.ebpf.engine.XdpResult;
 import io.jxdp.ebpf.helper.HelperRegistry;
 import io.jxdp.ebpf.interp.VmException;
@@ -254,6 +255,39 @@ public final class JitXdpEngine implements XdpEngine {
     }
 
     /**
+     * Where the last run redirected the frame when it returned XDP_REDIRECT, for the dataplane to
+     * act on, without allocating: {@code NONE}, {@code IFINDEX} (bpf_redirect), {@code DEVMAP} (a
+     * DEVMAP or DEVMAP_HASH slot; target = ifindex, or the key with BPF_F_BROADCAST), {@code CPUMAP}
+     * (target = cpu) or {@code XSKMAP} (target = queue); the names of {@link XdpRedirect.Kind}. The same
+     * accessors as InterpreterXdpEngine's, from the same helper state.
+     */
+    public String redirectKind() {
+        return XdpContext.redirectKindOf(ctx.redirectKind()).name();
+    }
+
+    /** The last run's redirect target (see {@link #redirectKind()}). */
+    public long redirectTarget() {
+        return ctx.redirectTarget();
+    }
+
+    /** The name of the map the last run redirected through, or null (bpf_redirect, or none). */
+    public String redirectMap() {
+        int i = ctx.redirectMap();
+        return i < 0 ? null : mapNames[i];
+    }
+
+    /** The flags kept with a BPF_F_BROADCAST redirect (BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS), else 0. */
+    public long redirectFlags() {
+        return ctx.redirectFlags();
+    }
+
+    /** The last run's redirect as one record (allocates when there is one; see {@link #redirectKind()}). */
+    @Override
+    public XdpRedirect redirect() {
+        return ctx.redirectRecord(mapNames);
+    }
+
+    /**
      * A scratch Ethernet/IPv4/TCP SYN frame of 64 bytes (198.18.0.1:1024 -> 198.18.0.2:80, checksums
      * left zero): the common case of most XDP programs, so the warm-up profiles their main path.
      */
@@ -451,7 +485,7 @@ public final class JitXdpEngine implements XdpEngine {
         long ns = (System.nanoTime() - t0) / times;
         byte[] out = new byte[outputLength()];
         output(out);
-        return new XdpResult(action, out, ns);
+        return new XdpResult(action, out, ns, redirect());
     }
 
     /**

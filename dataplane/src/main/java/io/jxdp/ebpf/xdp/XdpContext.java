@@ -379,6 +379,26 @@ final class XdpContext extends CallContext {
         return redirectFlags;
     }
 
+    /** The last run's redirect as a record (allocates unless there is none); mapNames by map index. */
+    io.jxdp.ebpf.engine.XdpRedirect redirectRecord(String[] mapNames) {
+        io.jxdp.ebpf.engine.XdpRedirect.Kind k = redirectKindOf(redirectKind);
+        if (k == io.jxdp.ebpf.engine.XdpRedirect.Kind.NONE) {
+            return io.jxdp.ebpf.engine.XdpRedirect.NONE;
+        }
+        return new io.jxdp.ebpf.engine.XdpRedirect(k, redirectTarget, redirectMap < 0 ? null : mapNames[redirectMap],
+                redirectFlags);
+    }
+
+    static io.jxdp.ebpf.engine.XdpRedirect.Kind redirectKindOf(int kind) {
+        return switch (kind) {
+            case REDIRECT_IFINDEX -> io.jxdp.ebpf.engine.XdpRedirect.Kind.IFINDEX;
+            case REDIRECT_DEVMAP -> io.jxdp.ebpf.engine.XdpRedirect.Kind.DEVMAP;
+            case REDIRECT_CPUMAP -> io.jxdp.ebpf.engine.XdpRedirect.Kind.CPUMAP;
+            case REDIRECT_XSKMAP -> io.jxdp.ebpf.engine.XdpRedirect.Kind.XSKMAP;
+            default -> io.jxdp.ebpf.engine.XdpRedirect.Kind.NONE;
+        };
+    }
+
     private void clearRedirect() {
         redirectKind = REDIRECT_NONE;
         redirectTarget = 0;
