@@ -402,6 +402,11 @@ def entries():
         ("tenant 3: empty slot, DROP", tenant(3, arp())),
         ("tenant 2: ARP", arp()),
         ("tenant 0: 1500-byte frame", tenant(4, frame_1500())),
+        ("tenant 0: IPv4 TCP to port 443 (by_proto: tcp_ports)", tenant(0, ipv4_tcp(dport=443))),
+        ("tenant 0: IPv4 TCP to port 80 again", tenant(0, ipv4_tcp())),
+        ("tenant 0: IPv4 ICMP (by_proto has no map for it)", tenant(0, ipv4_icmp())),
+        ("tenant 1: IPv4 UDP to port 53, DROP after counting", tenant(1, ipv4_udp())),
+        ("tenant 2: IPv4 with options (not counted by port)", tenant(2, ipv4_options_udp())),
     ]
     yield "xdp_redirect", [
         ("UDP to port 52: DEVMAP slot 0 (lo), REDIRECT", ipv4_udp(dport=52)),

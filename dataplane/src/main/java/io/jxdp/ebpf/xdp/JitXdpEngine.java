@@ -61,6 +61,7 @@ public final class JitXdpEngine implements XdpEngine {
     private final String programName;
     private final Arena arena = Arena.ofShared();
     private final Rcu rcu = new Rcu(1);
+    private final InnerMaps innerMaps;
     private final BpfMap[] maps;
     private final String[] mapNames;
     private final List<MapSpec> specs;
@@ -86,6 +87,7 @@ public final class JitXdpEngine implements XdpEngine {
         ProgramSpec p = obj == null ? null : XdpLinker.program(obj, program);
         this.programName = p == null ? "program" : p.name();
         this.cpus = cpus;
+        this.innerMaps = new InnerMaps(rcu, 0, cpus);
         this.specs = obj == null ? List.of() : obj.maps();
         this.maps = obj == null ? new BpfMap[0] : XdpLinker.createMaps(obj, cpus, rcu);
         try {
@@ -285,6 +287,36 @@ public final class JitXdpEngine implements XdpEngine {
     @Override
     public XdpRedirect redirect() {
         return ctx.redirectRecord(mapNames);
+    }
+
+    /**
+     * Creates an empty inner map for the map-in-map {@code outerMap} (ARRAY_OF_MAPS or HASH_OF_MAPS),
+     * built like its inner-map template (from the object's BTF), on this engine's RCU domain. Put it
+     * in with {@link #setInnerMap}; the engine frees it at its close, or earlier through
+     * {@link #retireInnerMap}. May be called from a control thread while another thread runs packets.
+     */
+    public BpfMap createInnerMap(String outerMap) {
+        return innerMaps.create(outerMap, InnerMaps.outer(outerMap, map(outerMap)));
+    }
+
+    /**
+     * Puts {@code inner} at {@code key} of the map-in-map {@code outerMap} (BPF_ANY; null deletes the
+     * key) and returns the inner map that was there, or null. Safe while another thread runs packets:
+     * a run sees the old inner map or the new one, never a mix, and one that looked up the old map
+     * keeps using it until it ends. A map unlike the template is refused (EINVAL, as
+     * {@code bpf_map_meta_equal()}). One control thread at a time.
+     */
+    public BpfMap setInnerMap(String outerMap, byte[] key, BpfMap inner) {
+        return innerMaps.set(outerMap, InnerMaps.outer(outerMap, map(outerMap)), key, inner);
+    }
+
+    /**
+     * Frees {@code inner}, a map {@link #createInnerMap} made that no outer map holds any more, once
+     * no run can hold it: the engine thread closes it at the end of its next run (or at the engine's
+     * close), as the kernel drops a replaced inner map after an RCU grace period.
+     */
+    public void retireInnerMap(BpfMap inner) {
+        innerMaps.retire(inner);
     }
 
     /**
@@ -541,6 +573,9 @@ public final class JitXdpEngine implements XdpEngine {
             throw new EngineException("program '" + programName + "' failed in jxdp's JIT: " + e, e);
         } finally {
             rcu.quiescent(0);
+            if (innerMaps.pending()) {
+                innerMaps.reclaim(); // inner maps retired before this point: no run can hold them now
+            }
         }
     }
 
@@ -621,6 +656,7 @@ public final class JitXdpEngine implements XdpEngine {
         }
         closed = true;
         rcu.unregister(0);
+        innerMaps.close();
         closeMaps();
         arena.close();
     }
