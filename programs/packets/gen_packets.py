@@ -439,6 +439,16 @@ def entries():
         ("first bytes 03 00 0a 00, 1500 bytes", bytes([3, 0, 10, 0]) + frame_1500()[4:]),
         ("ARP", arp()),
     ]
+    yield "xdp_checks", [
+        ("UDP payload 'jxdp': PASS", ipv4_udp()),
+        ("UDP payload 'jxdp-long-word!!'", ipv4_udp(payload=b"jxdp-long-word!!")),
+        ("UDP payload 'jxdp-long-word' (NUL after it)", ipv4_udp(payload=b"jxdp-long-word")),
+        ("UDP payload 'JXDP': below 'jxdp', DROP", ipv4_udp(payload=b"JXDP")),
+        ("UDP payload 0xff bytes: above 'jxdp' unsigned, DROP", ipv4_udp(payload=b"\xff" * 16)),
+        ("ARP: no payload bytes at 42, DROP", arp()),
+        ("1500-byte frame", frame_1500()),
+        ("Ethernet only, 14 bytes", eth_only()),
+    ]
     yield "xdp_perf", [
         ("IPv4 UDP", ipv4_udp()),
         ("ARP", arp()),
