@@ -5,6 +5,8 @@
  * bits the fallback action for a missing key, bit 2 BPF_F_BROADCAST, bit 3 BPF_F_EXCLUDE_INGRESS,
  * bit 4 an unknown flag bit (XDP_ABORTED). IPv4 UDP frames to ports below 1024 go to the DEVMAP key
  * dport % 4 (preloaded from maps/xdp_redirect.yaml: keys 0 and 2 hold lo's ifindex 1), to ports
+ * from 6000 to 6003 to the XSKMAP key dport % 4 (empty here: a set slot needs an AF_XDP socket's fd,
+ * which dataplane's XskmapKernelTest supplies; XSKMAP allows no flag but the fallback), other ports
  * from 1024 on to the DEVMAP_HASH key dport (keys 4096 and 8192 hold lo). TCP frames go to the
  * CPUMAP key dport % 2 (key 0, cpu 0, is preloaded with a queue size; CPUMAP allows no flag but the
  * fallback, so broadcast gives XDP_ABORTED). ICMP frames use bpf_redirect(ifindex 1, flags = ICMP
@@ -26,6 +28,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } tx_hash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u32);
+} xsks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CPUMAP);
@@ -85,6 +94,8 @@ int xdp_redirect(struct xdp_md *ctx)
 	__u16 dport = bpf_ntohs(ports[1]);
 	if (l4 == IPPROTO_UDP && dport < 1024)
 		return done(bpf_redirect_map(&tx_ports, dport & 3, flags_of(sport)));
+	if (l4 == IPPROTO_UDP && dport >= 6000 && dport <= 6003)
+		return done(bpf_redirect_map(&xsks, dport & 3, flags_of(sport)));
 	if (l4 == IPPROTO_UDP)
 		return done(bpf_redirect_map(&tx_hash, dport, flags_of(sport)));
 	if (l4 == IPPROTO_TCP)

@@ -28,8 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@link XdpResult#redirect()}): the corpus program xdp_redirect (DEVMAP, DEVMAP_HASH, CPUMAP,
  * bpf_redirect; its verdicts and maps are checked against the kernel by CorpusTest, JitCorpusTest
  * and the programs module's parity tests) run through the interpreter and the JIT, packet by
- * packet against a table of what the kernel's {@code bpf_redirect_info} would hold; and XSKMAP at
- * helper level against net/xdp/xskmap.c.
+ * packet against a table of what the kernel's {@code bpf_redirect_info} would hold (XSKMAP's empty
+ * slots included); and XSKMAP at helper level against net/xdp/xskmap.c.
  */
 class RedirectTargetTest {
     private static final long BROADCAST = 1 << 3;
@@ -56,9 +56,14 @@ class RedirectTargetTest {
         {XdpAction.REDIRECT, r(Kind.DEVMAP, 1, "tx_hash", 0)},     // 16 EXCLUDE_INGRESS alone is not kept
         {XdpAction.ABORTED, XdpRedirect.NONE},                     // 17 unknown flag bit
         {XdpAction.PASS, XdpRedirect.NONE},                        // 18
-        {XdpAction.ABORTED, XdpRedirect.NONE},                     // 19 bpf_redirect with flags
-        {XdpAction.REDIRECT, r(Kind.IFINDEX, 1, null, 0)},         // 20 bpf_redirect(1, 0)
-        {XdpAction.PASS, XdpRedirect.NONE},                        // 21 ARP
+        {XdpAction.ABORTED, XdpRedirect.NONE},                     // 19 XSKMAP slot 0 empty, fallback 0
+        {XdpAction.PASS, XdpRedirect.NONE},                        // 20
+        {XdpAction.TX, XdpRedirect.NONE},                          // 21
+        {XdpAction.ABORTED, XdpRedirect.NONE},                     // 22 BPF_F_BROADCAST on an XSKMAP
+        {XdpAction.ABORTED, XdpRedirect.NONE},                     // 23 BPF_F_EXCLUDE_INGRESS on an XSKMAP
+        {XdpAction.ABORTED, XdpRedirect.NONE},                     // 24 bpf_redirect with flags
+        {XdpAction.REDIRECT, r(Kind.IFINDEX, 1, null, 0)},         // 25 bpf_redirect(1, 0)
+        {XdpAction.PASS, XdpRedirect.NONE},                        // 26 ARP
     };
 
     private static XdpRedirect r(Kind k, long target, String map, long flags) {
@@ -106,8 +111,8 @@ class RedirectTargetTest {
      * XDP_ABORTED), the u64 key is truncated to the u32 the lookup takes, a key at or past
      * max_entries or an empty slot returns {@code flags & 3} and clears the target; a set slot
      * records it (the dataplane delivers to the socket registered at that slot, by jxdp's convention
-     * one per queue, so the target is the slot index). Kernel parity is out of reach here: a set
-     * XSKMAP slot needs a real AF_XDP socket's fd.
+     * one per queue, so the target is the slot index). The verdicts are also checked against the
+     * kernel: empty slots by the corpus, a set slot (a real AF_XDP socket) by XskmapKernelTest.
      */
     @Test
     void xskmapRedirectFollowsTheKernelsCode() {
