@@ -76,18 +76,26 @@ final class NetDevices {
         }
     }
 
-    /** Whether a device has this ifindex (dev_get_by_index_rcu() != NULL). */
-    boolean exists(int index) {
-        return index > 0 && exists[slot(index)];
+    /**
+     * The slot holding the facts of the device with this ifindex ({@link #mtu(int)},
+     * {@link #hardHeaderLen(int)}), or -1 when there is none (dev_get_by_index_rcu() == NULL).
+     * One clock read; allocates only when it (re)reads the device.
+     */
+    int find(int index) {
+        if (index <= 0) {
+            return -1;
+        }
+        int i = slot(index);
+        return exists[i] ? i : -1;
     }
 
-    /** dev->mtu of an existing device. */
-    int mtu(int index) {
-        return mtu[slot(index)];
+    /** dev->mtu of the device in slot {@code slot}. */
+    int mtu(int slot) {
+        return mtu[slot];
     }
 
-    /** dev->hard_header_len of an existing device. */
-    int hardHeaderLen(int index) {
-        return hardHeaderLen[slot(index)];
+    /** dev->hard_header_len of the device in slot {@code slot}. */
+    int hardHeaderLen(int slot) {
+        return hardHeaderLen[slot];
     }
 }

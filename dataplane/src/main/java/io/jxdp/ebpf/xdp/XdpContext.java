@@ -704,11 +704,12 @@ final class XdpContext extends CallContext {
             return -Errno.EINVAL;
         }
         int index = (int) ifindex == 0 ? ctx.get(ValueLayout.JAVA_INT, XdpLayout.CTX_INGRESS_IFINDEX) : (int) ifindex;
-        if (!devices.exists(index)) {
+        int dev = devices.find(index);
+        if (dev < 0) {
             return -Errno.ENODEV;
         }
-        int mtu = devices.mtu(index);
-        int hh = devices.hardHeaderLen(index);
+        int mtu = devices.mtu(dev);
+        int hh = devices.hardHeaderLen(dev);
         int given = MEM.get(ValueLayout.JAVA_INT_UNALIGNED, mtuLen);
         int len = given != 0 ? given + hh : (int) (dataEnd() - data());
         len += (int) lenDiff;
