@@ -85,11 +85,25 @@ final class InnerMaps {
         }
     }
 
-    /** Frees {@code m}, an inner map this engine created, once no run can still hold it. */
-    void retire(BpfMap m) {
+    /**
+     * Frees {@code m}, an inner map this engine created, once no run can still hold it; refused while
+     * one of {@code maps} (the engine's) still holds it, which would let a later run reach a freed map.
+     */
+    void retire(BpfMap m, BpfMap[] maps, String[] names) {
         if (!owned.contains(m)) {
             throw new EngineException("map '" + m.name() + "' was not created by this engine's createInnerMap;"
                     + " it is not the engine's to free");
+        }
+        for (int i = 0; i < maps.length; i++) {
+            if (maps[i] instanceof MapInMap outer) {
+                for (Optional<byte[]> k = outer.getNextKey(null); k.isPresent(); k = outer.getNextKey(k.get())) {
+                    if (outer.get(k.get()).orElse(null) == m) {
+                        throw new EngineException("map '" + m.name() + "' is still the inner map of '" + names[i]
+                                + "' at key " + java.util.HexFormat.of().formatHex(k.get())
+                                + ": replace or delete it there (setInnerMap) before retiring it");
+                    }
+                }
+            }
         }
         retired.add(m);
     }

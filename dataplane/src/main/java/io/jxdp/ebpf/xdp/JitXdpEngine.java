@@ -311,12 +311,13 @@ public final class JitXdpEngine implements XdpEngine {
     }
 
     /**
-     * Frees {@code inner}, a map {@link #createInnerMap} made that no outer map holds any more, once
-     * no run can hold it: the engine thread closes it at the end of its next run (or at the engine's
-     * close), as the kernel drops a replaced inner map after an RCU grace period.
+     * Frees {@code inner}, a map {@link #createInnerMap} made that no outer map holds any more
+     * (refused, naming the outer map and key, while one does), once no run can hold it: the engine
+     * thread closes it at the end of its next run (or at the engine's close), as the kernel drops a
+     * replaced inner map after an RCU grace period.
      */
     public void retireInnerMap(BpfMap inner) {
-        innerMaps.retire(inner);
+        innerMaps.retire(inner, maps, mapNames);
     }
 
     /**

@@ -180,6 +180,10 @@ class InnerMapSwapTest {
             assertTrue(x.getMessage().contains("holds no maps"), x.getMessage());
             x = assertThrows(EngineException.class, () -> retire(e, objectMap(e, "tcp_ports")));
             assertTrue(x.getMessage().contains("not the engine's to free"), x.getMessage());
+            BpfMap held = createInner(e, "by_proto");
+            setInner(e, "by_proto", u32(17), held);
+            x = assertThrows(EngineException.class, () -> retire(e, held));
+            assertTrue(x.getMessage().contains("still the inner map of 'by_proto' at key 11000000"), x.getMessage());
             // deleting a slot: TCP frames are then not counted by port
             assertSame(objectMap(e, "tcp_ports"), setInner(e, "by_proto", u32(6), null));
             assertNull(setInner(e, "by_proto", u32(6), null), "already empty");
