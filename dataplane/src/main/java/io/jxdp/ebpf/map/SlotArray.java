@@ -3,8 +3,6 @@ package io.jxdp.ebpf.map;
 import io.jxdp.ffi.sys.Errno;
 import io.jxdp.ffi.sys.Mmap;
 import java.lang.foreign.MemorySegment;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 
 /**
  * The array maps whose slots refer to something outside the map: BPF_MAP_TYPE_PROG_ARRAY (a
@@ -262,11 +260,7 @@ public final class SlotArray extends BpfMap {
 
     /** dev_get_by_index(): the interface must exist (in this process's network namespace). */
     private static boolean interfaceExists(int ifindex) {
-        try {
-            return NetworkInterface.getByIndex(ifindex) != null;
-        } catch (SocketException e) {
-            return false;
-        }
+        return NetIfaces.exists(ifindex); // dev_get_by_index() in the caller's namespace
     }
 
     @Override
