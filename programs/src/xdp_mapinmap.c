@@ -5,11 +5,18 @@
  * first byte pick the tenant; the frame is counted in the tenant's array ([0] frames, [1] bytes,
  * [2] IPv4 frames, [3] other EtherTypes) by bpf_map_lookup_elem on the inner map the outer lookup
  * returned. Verdicts: XDP_DROP for a tenant slot without a map, XDP_PASS otherwise.
+ *
+ * Before that, IPv4 frames are counted by destination port in the inner HASH map that the
+ * HASH_OF_MAPS "by_proto" holds for their IP protocol (statically: key 6 = tcp_ports, key 17 =
+ * udp_ports; other protocols have none): lookup, then insert with BPF_NOEXIST when the port is new,
+ * so inner maps are updated by the program too.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <linux/in.h>
+#include <linux/ip.h>
 
 struct tenant {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -26,6 +33,44 @@ struct {
 } tenants SEC(".maps") = {
 	.values = { [0] = &tenant_a, [2] = &tenant_b },
 };
+
+struct port_counts {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, __u32);   /* destination port, host order */
+	__type(value, __u64); /* frames */
+} tcp_ports SEC(".maps"), udp_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, 32);
+	__type(key, __u32);   /* IP protocol */
+	__array(values, struct port_counts);
+} by_proto SEC(".maps") = {
+	.values = { [IPPROTO_TCP] = &tcp_ports, [IPPROTO_UDP] = &udp_ports },
+};
+
+/* Counts an IPv4 frame (options-free header) by destination port in its protocol's inner map. */
+static __always_inline void count_port(void *data, void *data_end)
+{
+	struct iphdr *iph = data + sizeof(struct ethhdr);
+	__be16 *ports = (void *)(iph + 1);
+
+	if ((void *)(ports + 2) > data_end || iph->ihl != 5)
+		return;
+	__u32 proto = iph->protocol;
+	void *inner = bpf_map_lookup_elem(&by_proto, &proto);
+	if (!inner)
+		return;
+	__u32 port = bpf_ntohs(ports[1]);
+	__u64 *c = bpf_map_lookup_elem(inner, &port);
+	if (c) {
+		*c += 1;
+	} else {
+		__u64 one = 1;
+		bpf_map_update_elem(inner, &port, &one, BPF_NOEXIST);
+	}
+}
 
 static __always_inline void add(void *inner, __u32 i, __u64 n)
 {
@@ -44,6 +89,8 @@ int xdp_mapinmap(struct xdp_md *ctx)
 
 	if ((void *)(eth + 1) > data_end)
 		return XDP_ABORTED;
+	if (eth->h_proto == bpf_htons(ETH_P_IP))
+		count_port(data, data_end);
 	__u32 t = eth->h_dest[0] & 3;
 	void *inner = bpf_map_lookup_elem(&tenants, &t);
 	if (!inner)

@@ -30,6 +30,16 @@ public interface XdpEngine extends AutoCloseable {
      */
     XdpResult run(byte[] packet, int repeat);
 
+    /**
+     * Where the last run redirected the frame, for the dataplane to act on (the kernel's
+     * {@code bpf_redirect_info}); every run resets it. jxdp's engines record it on every run
+     * (their {@code redirectKind()}/{@code redirectTarget()} read it without allocating); an engine
+     * that cannot see it, such as the kernel's test run, reports {@link XdpRedirect#UNKNOWN}.
+     */
+    default XdpRedirect redirect() {
+        return XdpRedirect.UNKNOWN;
+    }
+
     /** The names of the program's maps (global-data maps as {@code .rodata}, {@code .data}, {@code .bss}). */
     List<String> mapNames();
 

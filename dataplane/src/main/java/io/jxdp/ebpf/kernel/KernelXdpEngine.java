@@ -76,9 +76,10 @@ public final class KernelXdpEngine implements XdpEngine {
 
     /**
      * QUEUE, STACK, RINGBUF, BLOOM_FILTER, USER_RINGBUF (include/uapi/linux/bpf.h): no keys; and
-     * PERF_EVENT_ARRAY, whose values user space cannot read (lookup: ENOTSUPP). Dumped empty.
+     * PERF_EVENT_ARRAY and XSKMAP, whose values user space cannot read (lookup: ENOTSUPP, EOPNOTSUPP
+     * from xsk_map_lookup_elem_sys_only()). Dumped empty.
      */
-    private static final java.util.Set<Integer> KEYLESS = java.util.Set.of(4, 22, 23, 27, 30, 31);
+    private static final java.util.Set<Integer> KEYLESS = java.util.Set.of(4, 17, 22, 23, 27, 30, 31);
 
     private record KernelMap(String name, int fd, int type, int keySize, int valueSize, boolean perCpu) {
         int slotSize() {

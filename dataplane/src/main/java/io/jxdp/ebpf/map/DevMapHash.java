@@ -3,8 +3,6 @@ package io.jxdp.ebpf.map;
 import io.jxdp.ffi.sys.Errno;
 import io.jxdp.ffi.sys.Mmap;
 import java.lang.foreign.MemorySegment;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 
 /**
  * BPF_MAP_TYPE_DEVMAP_HASH ({@code kernel/bpf/devmap.c}): DEVMAP semantics keyed by any u32, in
@@ -247,11 +245,7 @@ public final class DevMapHash extends BpfMap {
     }
 
     private static boolean interfaceExists(int ifindex) {
-        try {
-            return NetworkInterface.getByIndex(ifindex) != null;
-        } catch (SocketException e) {
-            return false;
-        }
+        return NetIfaces.exists(ifindex); // dev_get_by_index() in the caller's namespace
     }
 
     @Override

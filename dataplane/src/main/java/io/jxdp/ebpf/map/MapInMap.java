@@ -126,6 +126,12 @@ public final class MapInMap extends BpfMap {
                 return 0;
             }
         }
+        if (array) {
+            // one release store, never a byte copy: a program on another thread reads the slot with
+            // acquire (lookup) and must see either the old handle or the new one, whole
+            Native.putLongRelease(store.lookup(keyAddr, 0), handle);
+            return 0;
+        }
         try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
             long tmp = a.allocate(8, 8).address();
             Native.putLong(tmp, handle);

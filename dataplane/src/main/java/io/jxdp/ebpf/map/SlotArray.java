@@ -5,8 +5,6 @@ import io.jxdp.ffi.sys.Mmap;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 
 /**
  * The array maps whose slots refer to something outside the map: BPF_MAP_TYPE_PROG_ARRAY (a
@@ -314,11 +312,7 @@ public final class SlotArray extends BpfMap {
 
     /** dev_get_by_index(): the interface must exist (in this process's network namespace). */
     private static boolean interfaceExists(int ifindex) {
-        try {
-            return NetworkInterface.getByIndex(ifindex) != null;
-        } catch (SocketException e) {
-            return false;
-        }
+        return NetIfaces.exists(ifindex); // dev_get_by_index() in the caller's namespace
     }
 
     @Override

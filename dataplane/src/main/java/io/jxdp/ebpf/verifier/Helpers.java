@@ -29,7 +29,11 @@ final class Helpers {
         /** A ringbuf record, released by the call. */ RELEASE_ALLOC_MEM,
         /** A NUL-terminated string in read-only map memory. */ CONST_STR,
         /** A callback function: a BPF_PSEUDO_FUNC LD_IMM64 result. */ FUNC,
-        /** Pointer to stack or NULL (callback context). */ STACK_OR_NULL
+        /** Pointer to stack or NULL (callback context). */ STACK_OR_NULL,
+        /**
+         * Pointer to 4 writable bytes, 4-aligned on the stack (check_mtu's mtu_len: the kernel's
+         * ARG_PTR_TO_FIXED_SIZE_MEM | MEM_ALIGNED of sizeof(u32)).
+         */ INT_PTR
     }
 
     enum Ret { INTEGER, VOID, MAP_VALUE_OR_NULL, ALLOC_MEM_OR_NULL }
@@ -95,15 +99,18 @@ final class Helpers {
         def(134, Ret.INTEGER, false, new int[] {RINGBUF}, map, any);
         def(160, Ret.INTEGER, false, ANY);
         // only maps with map_for_each_callback (hash and array kinds) may be walked
+        def(163, Ret.INTEGER, false, ANY, Arg.CTX, any, Arg.INT_PTR, any, any);
         def(164, Ret.INTEGER, false, FOR_EACH_MAPS, map, Arg.FUNC, Arg.STACK_OR_NULL, any);
         def(165, Ret.INTEGER, false, ANY, Arg.UNINIT_MEM_OR_NULL, Arg.CONST_SIZE_OR_ZERO, Arg.CONST_STR,
                 Arg.MEM_OR_NULL, Arg.CONST_SIZE_OR_ZERO);
+        def(182, Ret.INTEGER, false, ANY, Arg.MEM, Arg.CONST_SIZE, Arg.CONST_STR);
         def(181, Ret.INTEGER, false, ANY, any, Arg.FUNC, Arg.STACK_OR_NULL, any);
         def(195, Ret.MAP_VALUE_OR_NULL, false, new int[] {PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH}, map,
                 Arg.MAP_KEY, any);
         def(188, Ret.INTEGER, false, ANY, Arg.CTX);
         def(189, Ret.INTEGER, false, ANY, Arg.CTX, any, Arg.UNINIT_MEM, Arg.CONST_SIZE);
         def(190, Ret.INTEGER, false, ANY, Arg.CTX, any, Arg.MEM, Arg.CONST_SIZE);
+        def(208, Ret.INTEGER, false, ANY);
     }
 
     private Helpers() {

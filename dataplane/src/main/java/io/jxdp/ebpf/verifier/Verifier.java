@@ -1466,6 +1466,14 @@ public final class Verifier {
                     }
                     callback = reg.off;
                 }
+                case INT_PTR -> {
+                    memTypeCheck(pc, r, reg, fn);
+                    if (reg.type == RegType.PTR_TO_STACK && reg.varIsZero() && (reg.off & 3) != 0) {
+                        throw new Reject(pc, "misaligned stack access off " + reg.off + " size 4: R" + r + " of " + fn
+                                + " must be 4-byte aligned");
+                    }
+                    helperMem(st, pc, r, reg, 4, true, fn);
+                }
                 case STACK_OR_NULL -> {
                     if (reg.type != RegType.PTR_TO_STACK && !reg.isNullConst()) {
                         throw new Reject(pc, "R" + r + " type=" + reg.type + " expected=fp or NULL: argument " + r

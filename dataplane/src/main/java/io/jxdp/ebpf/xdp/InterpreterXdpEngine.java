@@ -9,6 +9,7 @@ import io.jxdp.ebpf.verifier.VerifierOptions;
 import io.jxdp.ebpf.engine.EngineException;
 import io.jxdp.ebpf.engine.MapEntry;
 import io.jxdp.ebpf.engine.XdpEngine;
+import io.jxdp.ebpf.engine.XdpRedirect;
 import io.jxdp.ebpf.engine.XdpResult;
 import io.jxdp.ebpf.helper.HelperRegistry;
 import io.jxdp.ebpf.interp.Interpreter;
@@ -48,6 +49,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
     private final String programName;
     private final Arena arena = Arena.ofShared();
     private final Rcu rcu = new Rcu(1);
+    private final InnerMaps innerMaps;
     private final BpfMap[] maps;
     private final String[] mapNames;
     private final List<MapSpec> specs;
@@ -69,6 +71,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
         this.programName = p == null ? "program" : p.name();
 
         this.cpus = cpus;
+        this.innerMaps = new InnerMaps(rcu, 0, cpus);
         this.specs = obj == null ? List.of() : obj.maps();
         this.maps = obj == null ? new BpfMap[0] : XdpLinker.createMaps(obj, cpus, rcu, pinning);
         try {
@@ -201,17 +204,12 @@ public final class InterpreterXdpEngine implements XdpEngine {
 
     /**
      * Where the last run redirected the frame when it returned XDP_REDIRECT, for the dataplane to
-     * act on: {@code NONE}, {@code IFINDEX} (bpf_redirect), {@code DEVMAP} (target = ifindex, or
-     * the key with BPF_F_BROADCAST), {@code CPUMAP} (target = cpu) or {@code XSKMAP} (target = queue).
+     * act on, without allocating: {@code NONE}, {@code IFINDEX} (bpf_redirect), {@code DEVMAP} (a
+     * DEVMAP or DEVMAP_HASH slot; target = ifindex, or the key with BPF_F_BROADCAST), {@code CPUMAP}
+     * (target = cpu) or {@code XSKMAP} (target = queue); the names of {@link XdpRedirect.Kind}.
      */
     public String redirectKind() {
-        return switch (ctx.redirectKind()) {
-            case XdpContext.REDIRECT_IFINDEX -> "IFINDEX";
-            case XdpContext.REDIRECT_DEVMAP -> "DEVMAP";
-            case XdpContext.REDIRECT_CPUMAP -> "CPUMAP";
-            case XdpContext.REDIRECT_XSKMAP -> "XSKMAP";
-            default -> "NONE";
-        };
+        return XdpContext.redirectKindOf(ctx.redirectKind()).name();
     }
 
     /** The last run's redirect target (see {@link #redirectKind()}). */
@@ -225,9 +223,46 @@ public final class InterpreterXdpEngine implements XdpEngine {
         return i < 0 ? null : mapNames[i];
     }
 
-    /** The flags kept with a BPF_F_BROADCAST redirect (BPF_F_EXCLUDE_INGRESS), else 0. */
+    /** The flags kept with a BPF_F_BROADCAST redirect (BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS), else 0. */
     public long redirectFlags() {
         return ctx.redirectFlags();
+    }
+
+    /** The last run's redirect as one record (allocates when there is one; see {@link #redirectKind()}). */
+    @Override
+    public XdpRedirect redirect() {
+        return ctx.redirectRecord(mapNames);
+    }
+
+    /**
+     * Creates an empty inner map for the map-in-map {@code outerMap} (ARRAY_OF_MAPS or HASH_OF_MAPS),
+     * built like its inner-map template (from the object's BTF), on this engine's RCU domain. Put it
+     * in with {@link #setInnerMap}; the engine frees it at its close, or earlier through
+     * {@link #retireInnerMap}. May be called from a control thread while another thread runs packets.
+     */
+    public BpfMap createInnerMap(String outerMap) {
+        return innerMaps.create(outerMap, InnerMaps.outer(outerMap, map(outerMap)));
+    }
+
+    /**
+     * Puts {@code inner} at {@code key} of the map-in-map {@code outerMap} (BPF_ANY; null deletes the
+     * key) and returns the inner map that was there, or null. Safe while another thread runs packets:
+     * a run sees the old inner map or the new one, never a mix, and one that looked up the old map
+     * keeps using it until it ends. A map unlike the template is refused (EINVAL, as
+     * {@code bpf_map_meta_equal()}). One control thread at a time.
+     */
+    public BpfMap setInnerMap(String outerMap, byte[] key, BpfMap inner) {
+        return innerMaps.set(outerMap, InnerMaps.outer(outerMap, map(outerMap)), key, inner);
+    }
+
+    /**
+     * Frees {@code inner}, a map {@link #createInnerMap} made that no outer map holds any more
+     * (refused, naming the outer map and key, while one does), once no run can hold it: the engine
+     * thread closes it at the end of its next run (or at the engine's close), as the kernel drops a
+     * replaced inner map after an RCU grace period.
+     */
+    public void retireInnerMap(BpfMap inner) {
+        innerMaps.retire(inner, maps, mapNames);
     }
 
     static InterpreterXdpEngine ofInstructions(long[] slots, Interpreter.Mode mode) {
@@ -306,7 +341,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
         long ns = (System.nanoTime() - t0) / times;
         byte[] out = new byte[outputLength()];
         output(out);
-        return new XdpResult(action, out, ns);
+        return new XdpResult(action, out, ns, redirect());
     }
 
     /**
@@ -363,6 +398,9 @@ public final class InterpreterXdpEngine implements XdpEngine {
             throw new EngineException("program '" + programName + "' failed in jxdp: " + e, e);
         } finally {
             rcu.quiescent(0);
+            if (innerMaps.pending()) {
+                innerMaps.reclaim(); // inner maps retired before this point: no run can hold them now
+            }
         }
     }
 
@@ -421,6 +459,7 @@ public final class InterpreterXdpEngine implements XdpEngine {
         }
         closed = true;
         rcu.unregister(0);
+        innerMaps.close();
         closeMaps();
         arena.close();
     }

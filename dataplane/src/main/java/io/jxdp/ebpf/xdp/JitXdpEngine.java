@@ -3,6 +3,7 @@ package io.jxdp.ebpf.xdp;
 import io.jxdp.ebpf.engine.EngineException;
 import io.jxdp.ebpf.engine.MapEntry;
 import io.jxdp.ebpf.engine.XdpEngine;
+import io.jxdp.ebpf.engine.XdpRedirect;
 import io.jxdp.ebpf.engine.XdpResult;
 import io.jxdp.ebpf.helper.HelperRegistry;
 import io.jxdp.ebpf.interp.VmException;
@@ -60,6 +61,7 @@ public final class JitXdpEngine implements XdpEngine {
     private final String programName;
     private final Arena arena = Arena.ofShared();
     private final Rcu rcu = new Rcu(1);
+    private final InnerMaps innerMaps;
     private final BpfMap[] maps;
     private final String[] mapNames;
     private final List<MapSpec> specs;
@@ -85,6 +87,7 @@ public final class JitXdpEngine implements XdpEngine {
         ProgramSpec p = obj == null ? null : XdpLinker.program(obj, program);
         this.programName = p == null ? "program" : p.name();
         this.cpus = cpus;
+        this.innerMaps = new InnerMaps(rcu, 0, cpus);
         this.specs = obj == null ? List.of() : obj.maps();
         this.maps = obj == null ? new BpfMap[0] : XdpLinker.createMaps(obj, cpus, rcu, pinning);
         try {
@@ -258,6 +261,70 @@ public final class JitXdpEngine implements XdpEngine {
     /** Tail calls the last run made (at most MAX_TAIL_CALL_CNT, 33). */
     public int tailCalls() {
         return ctx.tailCalls();
+    }
+
+    /**
+     * Where the last run redirected the frame when it returned XDP_REDIRECT, for the dataplane to
+     * act on, without allocating: {@code NONE}, {@code IFINDEX} (bpf_redirect), {@code DEVMAP} (a
+     * DEVMAP or DEVMAP_HASH slot; target = ifindex, or the key with BPF_F_BROADCAST), {@code CPUMAP}
+     * (target = cpu) or {@code XSKMAP} (target = queue); the names of {@link XdpRedirect.Kind}. The same
+     * accessors as InterpreterXdpEngine's, from the same helper state.
+     */
+    public String redirectKind() {
+        return XdpContext.redirectKindOf(ctx.redirectKind()).name();
+    }
+
+    /** The last run's redirect target (see {@link #redirectKind()}). */
+    public long redirectTarget() {
+        return ctx.redirectTarget();
+    }
+
+    /** The name of the map the last run redirected through, or null (bpf_redirect, or none). */
+    public String redirectMap() {
+        int i = ctx.redirectMap();
+        return i < 0 ? null : mapNames[i];
+    }
+
+    /** The flags kept with a BPF_F_BROADCAST redirect (BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS), else 0. */
+    public long redirectFlags() {
+        return ctx.redirectFlags();
+    }
+
+    /** The last run's redirect as one record (allocates when there is one; see {@link #redirectKind()}). */
+    @Override
+    public XdpRedirect redirect() {
+        return ctx.redirectRecord(mapNames);
+    }
+
+    /**
+     * Creates an empty inner map for the map-in-map {@code outerMap} (ARRAY_OF_MAPS or HASH_OF_MAPS),
+     * built like its inner-map template (from the object's BTF), on this engine's RCU domain. Put it
+     * in with {@link #setInnerMap}; the engine frees it at its close, or earlier through
+     * {@link #retireInnerMap}. May be called from a control thread while another thread runs packets.
+     */
+    public BpfMap createInnerMap(String outerMap) {
+        return innerMaps.create(outerMap, InnerMaps.outer(outerMap, map(outerMap)));
+    }
+
+    /**
+     * Puts {@code inner} at {@code key} of the map-in-map {@code outerMap} (BPF_ANY; null deletes the
+     * key) and returns the inner map that was there, or null. Safe while another thread runs packets:
+     * a run sees the old inner map or the new one, never a mix, and one that looked up the old map
+     * keeps using it until it ends. A map unlike the template is refused (EINVAL, as
+     * {@code bpf_map_meta_equal()}). One control thread at a time.
+     */
+    public BpfMap setInnerMap(String outerMap, byte[] key, BpfMap inner) {
+        return innerMaps.set(outerMap, InnerMaps.outer(outerMap, map(outerMap)), key, inner);
+    }
+
+    /**
+     * Frees {@code inner}, a map {@link #createInnerMap} made that no outer map holds any more
+     * (refused, naming the outer map and key, while one does), once no run can hold it: the engine
+     * thread closes it at the end of its next run (or at the engine's close), as the kernel drops a
+     * replaced inner map after an RCU grace period.
+     */
+    public void retireInnerMap(BpfMap inner) {
+        innerMaps.retire(inner, maps, mapNames);
     }
 
     /**
@@ -458,7 +525,7 @@ public final class JitXdpEngine implements XdpEngine {
         long ns = (System.nanoTime() - t0) / times;
         byte[] out = new byte[outputLength()];
         output(out);
-        return new XdpResult(action, out, ns);
+        return new XdpResult(action, out, ns, redirect());
     }
 
     /**
@@ -514,6 +581,9 @@ public final class JitXdpEngine implements XdpEngine {
             throw new EngineException("program '" + programName + "' failed in jxdp's JIT: " + e, e);
         } finally {
             rcu.quiescent(0);
+            if (innerMaps.pending()) {
+                innerMaps.reclaim(); // inner maps retired before this point: no run can hold them now
+            }
         }
     }
 
@@ -582,6 +652,7 @@ public final class JitXdpEngine implements XdpEngine {
         }
         closed = true;
         rcu.unregister(0);
+        innerMaps.close();
         closeMaps();
         arena.close();
     }

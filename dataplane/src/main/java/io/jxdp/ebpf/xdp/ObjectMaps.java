@@ -84,6 +84,9 @@ public final class ObjectMaps implements AutoCloseable {
         if (!m.supports(io.jxdp.ebpf.map.MapOp.GET_NEXT_KEY)) {
             return out; // QUEUE, STACK, RINGBUF: no keys to walk (the kernel's get_next_key is EINVAL too)
         }
+        if (m.type() == io.jxdp.ebpf.map.MapType.XSKMAP) {
+            return out; // user space cannot read its values (EOPNOTSUPP, as the kernel): dumped empty, as the kernel engine
+        }
         try {
             Optional<byte[]> k = m.getNextKey(null);
             long guard = 0;

@@ -382,6 +382,26 @@ final class XdpContext extends CallContext {
         return redirectFlags;
     }
 
+    /** The last run's redirect as a record (allocates unless there is none); mapNames by map index. */
+    io.jxdp.ebpf.engine.XdpRedirect redirectRecord(String[] mapNames) {
+        io.jxdp.ebpf.engine.XdpRedirect.Kind k = redirectKindOf(redirectKind);
+        if (k == io.jxdp.ebpf.engine.XdpRedirect.Kind.NONE) {
+            return io.jxdp.ebpf.engine.XdpRedirect.NONE;
+        }
+        return new io.jxdp.ebpf.engine.XdpRedirect(k, redirectTarget, redirectMap < 0 ? null : mapNames[redirectMap],
+                redirectFlags);
+    }
+
+    static io.jxdp.ebpf.engine.XdpRedirect.Kind redirectKindOf(int kind) {
+        return switch (kind) {
+            case REDIRECT_IFINDEX -> io.jxdp.ebpf.engine.XdpRedirect.Kind.IFINDEX;
+            case REDIRECT_DEVMAP -> io.jxdp.ebpf.engine.XdpRedirect.Kind.DEVMAP;
+            case REDIRECT_CPUMAP -> io.jxdp.ebpf.engine.XdpRedirect.Kind.CPUMAP;
+            case REDIRECT_XSKMAP -> io.jxdp.ebpf.engine.XdpRedirect.Kind.XSKMAP;
+            default -> io.jxdp.ebpf.engine.XdpRedirect.Kind.NONE;
+        };
+    }
+
     private void clearRedirect() {
         redirectKind = REDIRECT_NONE;
         redirectTarget = 0;
@@ -640,6 +660,67 @@ final class XdpContext extends CallContext {
     /** bpf_get_numa_node_id(): numa_node_id() of the CPU the program runs on. */
     long numaNodeId() {
         return Numa.nodeOf(cpu());
+    }
+
+    /** CLOCK_TAI, include/uapi/linux/time.h. */
+    private static final int CLOCK_TAI = 11;
+
+    /** bpf_ktime_get_tai_ns(): ktime_get_tai_fast_ns(), CLOCK_TAI (kernel/bpf/helpers.c). */
+    long ktimeGetTaiNs() {
+        return Clocks.nanos(CLOCK_TAI, timespec);
+    }
+
+    /**
+     * bpf_strncmp(s1, s1_sz, s2) (kernel/bpf/helpers.c): lib/string.c's strncmp(s1, s2, s1_sz),
+     * -1, 0 or 1 comparing bytes unsigned. s2 is a NUL-terminated string in read-only map memory
+     * (the verifier's ARG_PTR_TO_CONST_STR), so the walk stops at its NUL at the latest.
+     */
+    long strncmp(long s1, long size, long s2) {
+        long n = size & 0xffff_ffffL;
+        checkMemory("bpf_strncmp", "s1", s1, n, false);
+        for (long i = 0; i < n; i++) {
+            int c1 = MEM.get(ValueLayout.JAVA_BYTE, s1 + i) & 0xff;
+            int c2 = MEM.get(ValueLayout.JAVA_BYTE, s2 + i) & 0xff;
+            if (c1 != c2) {
+                return c1 < c2 ? -1 : 1;
+            }
+            if (c1 == 0) {
+                break;
+            }
+        }
+        return 0;
+    }
+
+    /** include/uapi/linux/bpf.h: BPF_MTU_CHK_RET_FRAG_NEEDED. */
+    static final long BPF_MTU_CHK_RET_FRAG_NEEDED = 1;
+    private final NetDevices devices = new NetDevices();
+
+    /**
+     * bpf_xdp_check_mtu(ctx, ifindex, mtu_len, len_diff, flags) (net/core/filter.c): flags != 0 is
+     * -EINVAL, an ifindex with no device -ENODEV (both leave *mtu_len as it was, as this machine's
+     * 6.18 kernel does); ifindex 0 is the ingress device (the loopback, as in the kernel's test
+     * run), another the device of that index in jxdp's namespace. The frame's length is
+     * data_end - data (fragments not counted), or {@code *mtu_len + hard_header_len} when *mtu_len
+     * is set, plus len_diff (s32); more than mtu + hard_header_len is BPF_MTU_CHK_RET_FRAG_NEEDED,
+     * else 0. *mtu_len gets the device's MTU.
+     */
+    long checkMtu(long ifindex, long mtuLen, long lenDiff, long flags) {
+        checkMemory("bpf_check_mtu", "mtu_len", mtuLen, 4, true);
+        if (flags != 0) {
+            return -Errno.EINVAL;
+        }
+        int index = (int) ifindex == 0 ? ctx.get(ValueLayout.JAVA_INT, XdpLayout.CTX_INGRESS_IFINDEX) : (int) ifindex;
+        int dev = devices.find(index);
+        if (dev < 0) {
+            return -Errno.ENODEV;
+        }
+        int mtu = devices.mtu(dev);
+        int hh = devices.hardHeaderLen(dev);
+        int given = MEM.get(ValueLayout.JAVA_INT_UNALIGNED, mtuLen);
+        int len = given != 0 ? given + hh : (int) (dataEnd() - data());
+        len += (int) lenDiff;
+        MEM.set(ValueLayout.JAVA_INT_UNALIGNED, mtuLen, mtu);
+        return len > mtu + hh ? BPF_MTU_CHK_RET_FRAG_NEEDED : 0;
     }
 
     long ktimeGetBootNs() {

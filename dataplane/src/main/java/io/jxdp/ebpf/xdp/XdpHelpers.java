@@ -10,7 +10,7 @@ import io.jxdp.ebpf.helper.HelperRegistry;
 public final class XdpHelpers {
     /** Helper ids jxdp implements for XDP, in id order. */
     public static final int[] IDS = {1, 2, 3, 5, 6, 7, 8, 12, 23, 25, 28, 42, 44, 51, 54, 65, 87, 88, 89, 118, 125, 130, 131, 132,
-        133, 134, 160, 164, 165, 181, 188, 189, 190, 195};
+        133, 134, 160, 163, 164, 165, 181, 182, 188, 189, 190, 195, 208};
 
     private XdpHelpers() {
     }
@@ -45,13 +45,16 @@ public final class XdpHelpers {
         r.register(133, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).ringbufCommit(r1, r2, true));
         r.register(134, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).ringbufQuery(r1, r2));
         r.register(160, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).ktimeGetCoarseNs());
+        r.register(163, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).checkMtu(r2, r3, r4, r5));
         r.register(164, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).forEachMapElem(r1, r2, r3, r4));
         r.register(165, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).snprintf(r1, r2, r3, r4, r5));
         r.register(181, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).loop(r1, r2, r3, r4));
+        r.register(182, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).strncmp(r1, r2, r3));
         r.register(188, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).buffLen());
         r.register(189, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).loadStoreBytes(r2, r3, r4, false));
         r.register(190, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).loadStoreBytes(r2, r3, r4, true));
         r.register(195, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).mapLookupPercpu(r1, r2, r3));
+        r.register(208, (c, r1, r2, r3, r4, r5) -> ((XdpContext) c).ktimeGetTaiNs());
         return r;
     }
 }

@@ -158,12 +158,22 @@ class SlotArrayTest {
                 }
             });
             reader.start();
+            int updated = 0;
             for (int i = 0; i < 200_000; i++) {
-                dev.update(le32(0), ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 1).putInt(4, 2 * (i % 1000)).array(), 0);
+                try {
+                    dev.update(le32(0), ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 1).putInt(4, 2 * (i % 1000)).array(), 0);
+                    updated++;
+                } catch (MapException e) {
+                    // DEVMAP_HASH: the documented ENOMEM while the reader, descheduled on a loaded
+                    // machine, holds every retired node of the reserve in its grace period
+                    assertEquals(Errno.ENOMEM, e.errno(), e.getMessage());
+                    continue;
+                }
                 if (i % 7 == 0) {
                     dev.delete(le32(0));
                 }
             }
+            assertTrue(updated > 10_000, "updates that went through: " + updated);
             stop.set(true);
             reader.join(30_000);
             assertFalse(reader.isAlive());

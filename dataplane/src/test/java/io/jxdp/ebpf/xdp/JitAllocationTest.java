@@ -17,7 +17,7 @@ class JitAllocationTest {
     private static final long ALLOWED_BYTES = 64 * 1024;
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"xdp_parser", "xdp_flow_counter"})
+    @ValueSource(strings = {"xdp_parser", "xdp_flow_counter", "xdp_redirect", "xdp_mapinmap", "xdp_checks"})
     void runsWithoutAllocating(String name) throws Exception {
         Corpus.Entry entry = Corpus.entries().stream().filter(e -> e.name().equals(name)).findFirst().orElseThrow();
         List<byte[]> packets = PacketFiles.read(entry.pcap()).stream().filter(p -> p.length >= 14).toList();
