@@ -63,7 +63,17 @@ public final class JitCompiler {
      * and {@link CompiledProgram#callFunction} can enter them.
      */
     public static CompiledProgram compile(Program program, int[] entries, HelperRegistry helpers, JitOptions options) {
-        return build(List.of(new Decoded(program, helpers, entries.clone())), options).getFirst();
+        return compile(program, entries, helpers, options, null);
+    }
+
+    /**
+     * As {@link #compile(Program, int[], HelperRegistry, JitOptions)}, with the maps behind the
+     * program's map references (null: none known), so map helper calls on a known map are
+     * specialised (see {@link KnownMaps}, whose promise about helpers 1-3 the caller makes).
+     */
+    public static CompiledProgram compile(Program program, int[] entries, HelperRegistry helpers, JitOptions options,
+                                          KnownMaps maps) {
+        return build(List.of(new Decoded(program, helpers, entries.clone(), maps)), options).getFirst();
     }
 
     /**
@@ -87,17 +97,29 @@ public final class JitCompiler {
         byte[] bytes;
         List<Object> data;
         int budget = options.methodBudget();
+        // First without splitting, measured: the per-instruction estimate errs high (xdp_parser's
+        // 6 KB class is estimated at more than 6,000 bytes), and a split costs at run time. Only
+        // programs within a few times the limit are worth the try.
+        int slots = decoded.stream().mapToInt(d -> d.length).sum();
+        boolean tryWhole = (long) slots * 8 <= 4L * HUGE_METHOD_LIMIT;
         while (true) {
-            Translator t = new Translator(desc, decoded, budget);
+            Translator t = new Translator(desc, decoded, tryWhole ? Integer.MAX_VALUE : budget);
             try {
                 bytes = t.build();
             } catch (IllegalArgumentException e) {
                 // the class-file API's limits (constant pool of 65,535 entries): one class per program
-                throw new VmException(0, null, "program of " + decoded.stream().mapToInt(d -> d.length).sum()
+                throw new VmException(0, null, "program of " + slots
                         + " slots has too many distinct constants for one class (" + e.getMessage() + ")");
             }
             data = t.classData();
             int largest = methodSizes(bytes).values().stream().mapToInt(Integer::intValue).max().orElse(0);
+            if (tryWhole) {
+                tryWhole = false;
+                if (largest <= Math.min(budget, HUGE_METHOD_LIMIT - 1)) {
+                    break;
+                }
+                continue; // too big whole: split by the estimate
+            }
             if (largest < HUGE_METHOD_LIMIT) {
                 break;
             }
