@@ -152,12 +152,16 @@ public final class CompiledProgram implements FunctionRunner {
     /**
      * Runs the program over a synthetic input until the JVM has compiled it, so the optimising
      * compiler is done before the first real packet. Runs in batches of about
-     * {@value #WARM_BATCH_MILLIS} ms; it is stable when, after at least {@value #WARM_MIN_RUNS} runs
-     * (C2's default tier-4 threshold is 5,000 invocations), the JVM's total JIT compilation time
-     * ({@code CompilationMXBean}) has not moved for {@value #WARM_QUIET_BATCHES} batches (where that
-     * clock is not available: the time per run is within 10% over those batches). Bounded by
-     * maxRuns and maxNanos. The runs are real: helpers and memory writes take
-     * effect, so warm up over scratch input and before the program's maps hold state that matters.
+     * {@value #WARM_BATCH_MILLIS} ms; after at least {@value #WARM_MIN_RUNS} runs (C2's default
+     * tier-4 thresholds are 5,000 invocations or 15,000 invocations plus loop trips) it is stable
+     * once the JVM's compilers have been quiet for {@value #WARM_QUIET_BATCHES} batches in a row:
+     * the C2 compiler threads ("C2 CompilerThre..." in {@code /proc/self/task/}) used at most one
+     * clock tick of CPU time, none of them was running or runnable at the batch's end, and the JVM's
+     * total compilation time ({@code CompilationMXBean}) moved by at most 2 ms (the sampling's own
+     * code is compiled meanwhile; compiling a program's method takes tens to hundreds of ms). Where neither source is available, the time per run
+     * must instead stay within 10% over those batches. Bounded by maxRuns and maxNanos. The runs are
+     * real: helpers and memory writes take effect, so warm up over scratch input and before the
+     * program's maps hold state that matters.
      */
     public WarmUp warmUp(CallContext ctx, long r1, long r2, long maxRuns, long maxNanos) {
         return warmUp(null, ctx, r1, r2, maxRuns, maxNanos);
@@ -184,6 +188,8 @@ public final class CompiledProgram implements FunctionRunner {
         int quiet = 0;
         int batches = 0;
         long compileTime = timed ? jit.getTotalCompilationTime() : 0;
+        C2Activity c2 = C2Activity.sample();
+        boolean watched = timed || c2 != null;
         double perRun = 0;
         while (runs < maxRuns && System.nanoTime() - start < maxNanos) {
             long t0 = System.nanoTime();
@@ -201,10 +207,15 @@ public final class CompiledProgram implements FunctionRunner {
             perRun = (double) (System.nanoTime() - t0) / batch;
             runs += batch;
             long c = timed ? jit.getTotalCompilationTime() : 0;
-            quiet = c == compileTime ? quiet + 1 : 0;
+            C2Activity now = c2 == null ? null : C2Activity.sample();
+            // "Quiet" tolerates the crumbs of compilation the sampling itself causes (its /proc
+            // reading code gets compiled too): one clock tick of C2 time, 2 ms on the JVM's clock.
+            boolean c2Quiet = c2 == null || now == null || (now.ticks - c2.ticks <= 1 && !now.running);
+            quiet = c - compileTime <= 2 && c2Quiet ? quiet + 1 : 0;
             compileTime = c;
+            c2 = now == null ? c2 : now;
             recent[batches++ % recent.length] = perRun;
-            if (runs >= WARM_MIN_RUNS && quiet >= WARM_QUIET_BATCHES && settled(recent, timed)) {
+            if (runs >= WARM_MIN_RUNS && quiet >= WARM_QUIET_BATCHES && settled(recent, watched)) {
                 return new WarmUp(runs, System.nanoTime() - start, perRun, true);
             }
         }
@@ -212,13 +223,13 @@ public final class CompiledProgram implements FunctionRunner {
     }
 
     private static final int WARM_BATCH_MILLIS = 50;
-    private static final int WARM_QUIET_BATCHES = 10;
-    private static final int WARM_MIN_RUNS = 10_000;
+    private static final int WARM_QUIET_BATCHES = 6;
+    private static final int WARM_MIN_RUNS = 20_000;
 
     /** True when the warm-up may stop after a quiet window. */
-    private static boolean settled(double[] times, boolean compileTimeKnown) {
-        if (compileTimeKnown) {
-            return true; // the JIT has been idle for the whole window: that is the signal that matters
+    private static boolean settled(double[] times, boolean compilersWatched) {
+        if (compilersWatched) {
+            return true; // the compilers have been idle for the whole window: that is the signal that matters
         }
         double min = Double.MAX_VALUE;
         double max = 0;
@@ -226,7 +237,46 @@ public final class CompiledProgram implements FunctionRunner {
             min = Math.min(min, t);
             max = Math.max(max, t);
         }
-        return max <= min * 1.10; // without the compilation clock, the per-run time must settle
+        return max <= min * 1.10; // without a view of the compilers, the per-run time must settle
+    }
+
+    /**
+     * The C2 compiler threads' CPU time (utime + stime in clock ticks, fields 14 and 15 of
+     * {@code /proc/self/task/TID/stat}) and whether any of them is running or runnable (state R).
+     * A thread compiling shows R even while it waits for a CPU, which the CPU time alone would miss
+     * on a busy machine; an idle one sleeps on the compile queue.
+     */
+    record C2Activity(long ticks, boolean running) {
+        private static final java.nio.file.Path TASKS = java.nio.file.Path.of("/proc/self/task");
+
+        /** The current activity, or null where /proc is not readable or no C2 thread exists. */
+        static C2Activity sample() {
+            long ticks = 0;
+            boolean running = false;
+            boolean any = false;
+            try (java.nio.file.DirectoryStream<java.nio.file.Path> tasks = java.nio.file.Files.newDirectoryStream(TASKS)) {
+                for (java.nio.file.Path t : tasks) {
+                    String stat;
+                    try {
+                        stat = java.nio.file.Files.readString(t.resolve("stat"));
+                    } catch (java.io.IOException e) {
+                        continue; // the thread ended meanwhile
+                    }
+                    int open = stat.indexOf('(');
+                    int close = stat.lastIndexOf(')');
+                    if (open < 0 || close < open || !stat.startsWith("C2 CompilerThre", open + 1)) {
+                        continue;
+                    }
+                    String[] f = stat.substring(close + 2).split(" "); // f[0] is field 3, the state
+                    running |= f[0].equals("R");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    any = true;
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                return null;
+            }
+            return any ? new C2Activity(ticks, running) : null;
+        }
     }
 
     /** Another instance of the same code with its own stack, for another thread. */

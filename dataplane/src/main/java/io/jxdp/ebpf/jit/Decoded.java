@@ -7,6 +7,7 @@ import io.jxdp.ebpf.interp.VmException;
 import io.jxdp.ebpf.isa.Insn;
 import io.jxdp.ebpf.isa.Op;
 import io.jxdp.ebpf.isa.Program;
+import io.jxdp.ebpf.map.BpfMap;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -53,6 +54,11 @@ final class Decoded {
     final int[] entries;
     /** The registry callx looks helpers up in at run time. */
     final HelperRegistry helpers;
+    /**
+     * For a call of map helper 1-3 whose r1 is a map known at compile time ({@link KnownMaps}): the
+     * map, by pc; null elsewhere and when no maps were given.
+     */
+    final BpfMap[] mapAt;
 
     Decoded(Program program, HelperRegistry helpers) {
         this(program, helpers, new int[0]);
@@ -64,6 +70,11 @@ final class Decoded {
      * BPF_PSEUDO_FUNC targets), so each is a subprogram of its own that can be entered directly.
      */
     Decoded(Program program, HelperRegistry helpers, int[] entries) {
+        this(program, helpers, entries, null);
+    }
+
+    /** As {@link #Decoded(Program, HelperRegistry, int[])}, resolving map helper calls' maps with maps (may be null). */
+    Decoded(Program program, HelperRegistry helpers, int[] entries, KnownMaps maps) {
         this.program = program;
         this.helpers = helpers;
         this.entries = java.util.Arrays.stream(entries).distinct().sorted().toArray();
@@ -80,6 +91,7 @@ final class Decoded {
         second = new boolean[n];
         jumpTarget = new boolean[n];
         helperAt = new Helper[n];
+        mapAt = new BpfMap[n];
         boolean stop = false;
         boolean tailCall = false;
         List<Integer> starts = new ArrayList<>();
@@ -198,8 +210,51 @@ final class Decoded {
                 if (fallsThrough && pc + op.slots() >= to) {
                     throw fault(pc, "the subprogram [" + from + ", " + to + ") falls off its end (last instruction is not exit or goto)");
                 }
+                if (maps != null && op.kind == Op.Kind.CALL && imm[pc] >= MAP_LOOKUP && imm[pc] <= MAP_DELETE) {
+                    int def = r1Lddw(pc, from);
+                    mapAt[pc] = def < 0 ? null : maps.map(imm[def]);
+                }
             }
         }
+    }
+
+    /** Helper ids the JIT specialises for a known map (include/uapi/linux/bpf.h BPF_FUNC_map_*). */
+    static final int MAP_LOOKUP = 1;
+    static final int MAP_UPDATE = 2;
+    static final int MAP_DELETE = 3;
+
+    /**
+     * The ld_imm64 that sets r1 on every path to pc, or -1: walking back from pc in a straight line
+     * (no instruction after the definition, pc included, is a jump target, and the walk stays in the
+     * subprogram starting at from), the first instruction that writes r1 must be an lddw of r1.
+     * Calls and legacy packet loads clobber r1 (caller-saved), so they end the walk with -1.
+     */
+    private int r1Lddw(int pc, int from) {
+        if (jumpTarget[pc]) {
+            return -1;
+        }
+        for (int q = pc - 1; q >= from; q--) {
+            if (second[q]) {
+                continue;
+            }
+            Op op = ops[q];
+            switch (op.kind) {
+                case CALL, CALLX, CALL_LOCAL, CALL_KFUNC, LD_ABS, LD_IND -> {
+                    return -1;
+                }
+                default -> { }
+            }
+            if (op.writesDst() && dst[q] == 1) {
+                return op == Op.LDDW ? q : -1;
+            }
+            if ((op.writesSrc() && src[q] == 1)) {
+                return -1;
+            }
+            if (jumpTarget[q]) {
+                return -1;
+            }
+        }
+        return -1;
     }
 
     /** End (exclusive) of subprogram s. */

@@ -39,6 +39,50 @@ public final class JitCompiler {
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
+    static {
+        // Load a heap segment class before any generated code is compiled. Until one exists C2
+        // compiles the FFM accesses assuming NativeMemorySegmentImpl is the only concrete segment
+        // class, and the first heap segment anyone makes later (a map update from a byte[] after
+        // the warm-up did it) deoptimizes every compiled program and its lookups at once.
+        java.lang.foreign.MemorySegment.ofArray(new byte[1]);
+        C1_EXCLUDED = excludeFromC1();
+    }
+
+    /** Why generated classes are (or are not) kept from C1: the result of {@link #excludeFromC1()}. */
+    static final String C1_EXCLUDED;
+
+    /**
+     * Keeps the generated classes away from C1 with a compiler directive (the diagnostic command
+     * {@code Compiler.directives_add}, through the platform MBean server), so they run interpreted
+     * until C2 compiles them. C1 gives up on generated methods of 2-3 KB with "out of virtual
+     * registers" at tier 3 (the FFM accessors it inlines at every load and store), and when it had
+     * compiled one at tier 2 first (which it does when C2's queue is long) the method stays at tier
+     * 2 for good: C2 is only reached through tier 3's profile. Excluded from C1, a method goes from
+     * the interpreter's profile straight to C2. Off with {@code -Djxdp.jit.c1=true}; where the
+     * command is not available the JVM's default policy applies.
+     */
+    private static String excludeFromC1() {
+        if (Boolean.getBoolean("jxdp.jit.c1")) {
+            return "no (-Djxdp.jit.c1=true)";
+        }
+        try {
+            Path f = Files.createTempFile("jxdp-jit-directive", ".json");
+            try {
+                Files.writeString(f, "[{ match: \"" + JitCompiler.class.getPackageName().replace('.', '/')
+                        + "/Bpf*.*\", c1: { Exclude: true } }]\n");
+                javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+                Object out = server.invoke(new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+                        "compilerDirectivesAdd", new Object[] {new String[] {f.toString()}},
+                        new String[] {String[].class.getName()});
+                return "yes (" + String.valueOf(out).strip() + ")";
+            } finally {
+                Files.deleteIfExists(f);
+            }
+        } catch (Exception | LinkageError e) {
+            return "no (" + e + ")";
+        }
+    }
+
     private JitCompiler() {
     }
 
@@ -63,7 +107,17 @@ public final class JitCompiler {
      * and {@link CompiledProgram#callFunction} can enter them.
      */
     public static CompiledProgram compile(Program program, int[] entries, HelperRegistry helpers, JitOptions options) {
-        return build(List.of(new Decoded(program, helpers, entries.clone())), options).getFirst();
+        return compile(program, entries, helpers, options, null);
+    }
+
+    /**
+     * As {@link #compile(Program, int[], HelperRegistry, JitOptions)}, with the maps behind the
+     * program's map references (null: none known), so map helper calls on a known map are
+     * specialised (see {@link KnownMaps}, whose promise about helpers 1-3 the caller makes).
+     */
+    public static CompiledProgram compile(Program program, int[] entries, HelperRegistry helpers, JitOptions options,
+                                          KnownMaps maps) {
+        return build(List.of(new Decoded(program, helpers, entries.clone(), maps)), options).getFirst();
     }
 
     /**
@@ -87,17 +141,29 @@ public final class JitCompiler {
         byte[] bytes;
         List<Object> data;
         int budget = options.methodBudget();
+        // First without splitting, measured: the per-instruction estimate errs high (xdp_parser's
+        // 6 KB class is estimated at more than 6,000 bytes), and a split costs at run time. Only
+        // programs within a few times the limit are worth the try.
+        int slots = decoded.stream().mapToInt(d -> d.length).sum();
+        boolean tryWhole = (long) slots * 8 <= 4L * HUGE_METHOD_LIMIT;
         while (true) {
-            Translator t = new Translator(desc, decoded, budget);
+            Translator t = new Translator(desc, decoded, tryWhole ? Integer.MAX_VALUE : budget);
             try {
                 bytes = t.build();
             } catch (IllegalArgumentException e) {
                 // the class-file API's limits (constant pool of 65,535 entries): one class per program
-                throw new VmException(0, null, "program of " + decoded.stream().mapToInt(d -> d.length).sum()
+                throw new VmException(0, null, "program of " + slots
                         + " slots has too many distinct constants for one class (" + e.getMessage() + ")");
             }
             data = t.classData();
             int largest = methodSizes(bytes).values().stream().mapToInt(Integer::intValue).max().orElse(0);
+            if (tryWhole) {
+                tryWhole = false;
+                if (largest <= Math.min(budget, HUGE_METHOD_LIMIT - 1)) {
+                    break;
+                }
+                continue; // too big whole: split by the estimate
+            }
             if (largest < HUGE_METHOD_LIMIT) {
                 break;
             }

@@ -9,17 +9,20 @@ import java.nio.file.Path;
  *                    {@code javap -c -p}); default from system property {@code jxdp.jit.dump}
  * @param verify      run {@code ClassFile.verify} on every generated class and fail with the
  *                    verifier's messages; default from system property {@code jxdp.jit.verify}
- * @param methodBudget estimated bytecode bytes per generated method before a subprogram is split
- *                    into regions; every method must in the end be below the JVM's 8,000-byte
- *                    HugeMethodLimit (the compiler re-checks and shrinks the budget if not)
+ * @param methodBudget bytecode bytes per generated method: a program whose methods are all within
+ *                    it when compiled whole (measured) is not split; otherwise subprograms are
+ *                    split into regions of about this many estimated bytes, and every method must
+ *                    in the end be below the JVM's 8,000-byte HugeMethodLimit (the compiler
+ *                    re-checks and shrinks the budget if not)
  */
 public record JitOptions(Path dumpDir, boolean verify, int methodBudget) {
     /**
-     * The default budget: regions of about 1,400 bytes of bytecode. Far under the 8,000-byte limit
-     * on purpose: C1 gives up on methods of about 4,000 bytes of this shape ("out of virtual
-     * registers in LIR generator"), and a method stuck at tier 2 is never promoted to C2.
+     * The default budget: about 6,000 bytes of bytecode per method, so no program of the corpus is
+     * split (splitting costs a register-file spill and a call at every region boundary) while a
+     * method still stays clear of the JVM's 8,000-byte limit. Bigger programs are still split into
+     * regions of about this size; tests exercise the split path with lower budgets.
      */
-    public static final int DEFAULT_METHOD_BUDGET = 2_000;
+    public static final int DEFAULT_METHOD_BUDGET = 6_000;
 
     public JitOptions {
         if (methodBudget < 500) {

@@ -27,9 +27,12 @@ final class JitRuntime {
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    /** Atomics need natural alignment, as the kernel's verifier demands of BPF_ATOMIC. */
-    private static final VarHandle ATOMIC32 = ValueLayout.JAVA_INT.varHandle();
-    private static final VarHandle ATOMIC64 = ValueLayout.JAVA_LONG.varHandle();
+    /**
+     * Atomics need natural alignment, as the kernel's verifier demands of BPF_ATOMIC. Coordinates
+     * (MemorySegment, long address); generated code calls them directly (Translator.atomic).
+     */
+    static final VarHandle ATOMIC32 = ValueLayout.JAVA_INT.varHandle();
+    static final VarHandle ATOMIC64 = ValueLayout.JAVA_LONG.varHandle();
 
     private JitRuntime() {
     }
@@ -66,56 +69,6 @@ final class JitRuntime {
 
     static int smod32(int a, int b) {
         return b == 0 ? a : a % b;
-    }
-
-    // --- atomics (kernel: 32-bit fetch results are zero-extended into the register) ---
-
-    static long add32(long a, long v) {
-        return (int) ATOMIC32.getAndAdd(MEM, a, (int) v) & 0xffff_ffffL;
-    }
-
-    static long or32(long a, long v) {
-        return (int) ATOMIC32.getAndBitwiseOr(MEM, a, (int) v) & 0xffff_ffffL;
-    }
-
-    static long and32(long a, long v) {
-        return (int) ATOMIC32.getAndBitwiseAnd(MEM, a, (int) v) & 0xffff_ffffL;
-    }
-
-    static long xor32(long a, long v) {
-        return (int) ATOMIC32.getAndBitwiseXor(MEM, a, (int) v) & 0xffff_ffffL;
-    }
-
-    static long xchg32(long a, long v) {
-        return (int) ATOMIC32.getAndSet(MEM, a, (int) v) & 0xffff_ffffL;
-    }
-
-    static long cmpxchg32(long a, long expected, long v) {
-        return (int) ATOMIC32.compareAndExchange(MEM, a, (int) expected, (int) v) & 0xffff_ffffL;
-    }
-
-    static long add64(long a, long v) {
-        return (long) ATOMIC64.getAndAdd(MEM, a, v);
-    }
-
-    static long or64(long a, long v) {
-        return (long) ATOMIC64.getAndBitwiseOr(MEM, a, v);
-    }
-
-    static long and64(long a, long v) {
-        return (long) ATOMIC64.getAndBitwiseAnd(MEM, a, v);
-    }
-
-    static long xor64(long a, long v) {
-        return (long) ATOMIC64.getAndBitwiseXor(MEM, a, v);
-    }
-
-    static long xchg64(long a, long v) {
-        return (long) ATOMIC64.getAndSet(MEM, a, v);
-    }
-
-    static long cmpxchg64(long a, long expected, long v) {
-        return (long) ATOMIC64.compareAndExchange(MEM, a, expected, v);
     }
 
     // --- legacy packet loads ---

@@ -3,13 +3,13 @@ package io.jxdp.ebpf.jit;
 import static java.lang.constant.ConstantDescs.CD_Integer;
 import static java.lang.constant.ConstantDescs.CD_Long;
 import static java.lang.constant.ConstantDescs.CD_Object;
-import static java.lang.constant.ConstantDescs.CD_Short;
 import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
 
 import io.jxdp.ebpf.isa.Op;
+import io.jxdp.ebpf.map.BpfMap;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
@@ -79,12 +79,14 @@ final class Translator {
     static final int GROUP = 256;
 
     static final ClassDesc CD_CallContext = ClassDesc.of("io.jxdp.ebpf.helper.CallContext");
+    static final ClassDesc CD_BpfMap = ClassDesc.of("io.jxdp.ebpf.map.BpfMap");
     static final ClassDesc CD_Helper = ClassDesc.of("io.jxdp.ebpf.helper.Helper");
     static final ClassDesc CD_HelperRegistry = ClassDesc.of("io.jxdp.ebpf.helper.HelperRegistry");
     static final ClassDesc CD_VmException = ClassDesc.of("io.jxdp.ebpf.interp.VmException");
     static final ClassDesc CD_JitCode = ClassDesc.of("io.jxdp.ebpf.jit.JitCode");
     static final ClassDesc CD_JitRuntime = ClassDesc.of("io.jxdp.ebpf.jit.JitRuntime");
     static final ClassDesc CD_MemorySegment = ClassDesc.of("java.lang.foreign.MemorySegment");
+    static final ClassDesc CD_VarHandle = ClassDesc.of("java.lang.invoke.VarHandle");
     static final ClassDesc CD_OfByte = ClassDesc.of("java.lang.foreign.ValueLayout$OfByte");
     static final ClassDesc CD_OfShort = ClassDesc.of("java.lang.foreign.ValueLayout$OfShort");
     static final ClassDesc CD_OfInt = ClassDesc.of("java.lang.foreign.ValueLayout$OfInt");
@@ -105,9 +107,7 @@ final class Translator {
             CD_long, CD_long, CD_long, CD_long, CD_long);
     private static final MethodTypeDesc MTD_CALLX = MethodTypeDesc.of(CD_long, CD_HelperRegistry, CD_CallContext,
             CD_long, CD_long, CD_long, CD_long, CD_long, CD_long, CD_int, CD_int);
-    private static final MethodTypeDesc MTD_I_J = MethodTypeDesc.of(CD_long, CD_int);
     private static final MethodTypeDesc MTD_J_JJ = MethodTypeDesc.of(CD_long, CD_long, CD_long);
-    private static final MethodTypeDesc MTD_J_JJJ = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_long);
     private static final MethodTypeDesc MTD_I_II = MethodTypeDesc.of(CD_int, CD_int, CD_int);
     private static final MethodTypeDesc MTD_I_I = MethodTypeDesc.of(CD_int, CD_int);
     private static final MethodTypeDesc MTD_J_J = MethodTypeDesc.of(CD_long, CD_long);
@@ -156,7 +156,19 @@ final class Translator {
                             cb -> emitEnter(cb, kk, d));
                 }
             }
+            for (Map.Entry<BpfMap, String> e : hashMethods.entrySet()) {
+                BpfMap.HashLookup h = e.getKey().hashLookup();
+                clb.withMethodBody(e.getValue(), HashLookups.MTD, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
+                        cb -> HashLookups.emit(cb, h));
+            }
         });
+    }
+
+    /** Per known hash map looked up somewhere: the name of its specialised lookup method ({@link HashLookups}). */
+    private final Map<BpfMap, String> hashMethods = new IdentityHashMap<>();
+
+    private String hashMethod(BpfMap m, BpfMap.HashLookup h) {
+        return hashMethods.computeIfAbsent(m, x -> "lookup" + hashMethods.size() + "_" + h.keySize());
     }
 
     /** run(ctx, spill, fp, r1..r5): enters subprogram 0 of the program this instance is for, at depth 0. */
@@ -294,13 +306,13 @@ final class Translator {
         }
         Op op = d.ops[pc];
         int e = switch (op.kind) {
-            case ALU, NEG, MOVSX, END -> 14;
+            case ALU, NEG, MOVSX, END -> 16;
             case JUMP -> 14 + 12;
             case JA, JA32 -> 3 + 12;
-            case LDX, LDXSX, ST, STX -> 22;
-            case ATOMIC -> 14;
+            case LDX, LDXSX, ST, STX -> 26;
+            case ATOMIC -> 24;
             case LDDW -> 6;
-            case CALL -> 40;
+            case CALL -> 70;
             case CALLX -> 48;
             case CALL_LOCAL -> d.mayTailCall ? 100 : 50; // with the loop of tailCallsOfCallee
             case EXIT -> 5;
@@ -700,8 +712,16 @@ final class Translator {
             cb.lstore(slot[r]);
         }
 
+        /**
+         * Zero-extends the int on the stack to a long, inline ({@code i2l; ldc2_w 0xffffffff; land},
+         * which C2 turns into one 32-bit move). Not a call to Integer.toUnsignedLong: a call counts
+         * against C2's inlining budget for the method (DesiredMethodLimit), and a big generated
+         * method exhausts it, after which such calls stay real calls.
+         */
         private void zext32() {
-            cb.invokestatic(CD_Integer, "toUnsignedLong", MTD_I_J);
+            cb.i2l();
+            cb.loadConstant(0xffff_ffffL);
+            cb.land();
         }
 
         /** Pushes the 64-bit source operand: the register or the sign-extended immediate. */
@@ -831,7 +851,9 @@ final class Translator {
                     if (signed) {
                         cb.i2l();
                     } else {
-                        cb.invokestatic(ConstantDescs.CD_Byte, "toUnsignedLong", MethodTypeDesc.of(CD_long, ConstantDescs.CD_byte));
+                        cb.loadConstant(0xff); // inline Byte.toUnsignedLong: C2 makes it one zero-extending load
+                        cb.iand();
+                        cb.i2l();
                     }
                 }
                 case 2 -> {
@@ -840,7 +862,9 @@ final class Translator {
                     if (signed) {
                         cb.i2l();
                     } else {
-                        cb.invokestatic(CD_Short, "toUnsignedLong", MethodTypeDesc.of(CD_long, ConstantDescs.CD_short));
+                        cb.loadConstant(0xffff); // inline Short.toUnsignedLong
+                        cb.iand();
+                        cb.i2l();
                     }
                 }
                 case 4 -> {
@@ -909,38 +933,57 @@ final class Translator {
             }
         }
 
-        /** Atomic read-modify-write through JitRuntime; fetch forms write the old value to src. */
+        /**
+         * Atomic read-modify-write, inline: a signature-polymorphic call of JitRuntime.ATOMIC32/64
+         * (a constant VarHandle, which C2 links through to one locked instruction; an add whose
+         * result is unused becomes {@code lock add}). Fetch forms write the old value to src (32-bit
+         * ones zero-extended, as the kernel), cmpxchg writes it to r0.
+         */
         private void atomic(int pc, Op op) {
             boolean wide = op.width == 8;
             int fn = op.discValue;
-            String name = switch (fn & ~1) {
-                case 0 -> "add";
-                case 64 -> "or";
-                case 80 -> "and";
-                case 160 -> "xor";
-                case 224 -> "xchg";
-                case 240 -> "cmpxchg";
+            String mode = switch (fn & ~1) {
+                case 0 -> "getAndAdd";
+                case 64 -> "getAndBitwiseOr";
+                case 80 -> "getAndBitwiseAnd";
+                case 160 -> "getAndBitwiseXor";
+                case 224 -> "getAndSet";
+                case 240 -> "compareAndExchange";
                 default -> throw new IllegalStateException("atomic op " + fn);
-            } + (wide ? "64" : "32");
+            };
+            ClassDesc t = wide ? CD_long : CD_int;
+            cb.getstatic(CD_JitRuntime, wide ? "ATOMIC64" : "ATOMIC32", CD_VarHandle);
+            cb.getstatic(CD_JitRuntime, "MEM", CD_MemorySegment);
             ld(d.dst[pc]);
             if (d.off[pc] != 0) {
                 pushLong((long) d.off[pc]);
                 cb.ladd();
             }
-            if (fn == 241) {
+            boolean cmpxchg = fn == 241;
+            if (cmpxchg) {
                 ld(0);
-                ld(d.src[pc]);
-                cb.invokestatic(CD_JitRuntime, name, MTD_J_JJJ);
-                st(0);
-            } else {
-                ld(d.src[pc]);
-                cb.invokestatic(CD_JitRuntime, name, MTD_J_JJ);
-                if ((fn & 1) != 0) {
-                    st(d.src[pc]);
-                } else {
-                    cb.pop2();
+                if (!wide) {
+                    cb.l2i();
                 }
             }
+            ld(d.src[pc]);
+            if (!wide) {
+                cb.l2i();
+            }
+            cb.invokevirtual(CD_VarHandle, mode, cmpxchg ? MethodTypeDesc.of(t, CD_MemorySegment, CD_long, t, t)
+                    : MethodTypeDesc.of(t, CD_MemorySegment, CD_long, t));
+            if (!cmpxchg && (fn & 1) == 0) {
+                if (wide) {
+                    cb.pop2();
+                } else {
+                    cb.pop();
+                }
+                return;
+            }
+            if (!wide) {
+                zext32();
+            }
+            st(cmpxchg ? 0 : d.src[pc]);
         }
 
         private void pushArgs() {
@@ -951,6 +994,10 @@ final class Translator {
 
         private void helperCall(int pc) {
             int id = (int) d.imm[pc];
+            if (d.mapAt[pc] != null) {
+                knownMapCall(pc, id, d.mapAt[pc]);
+                return;
+            }
             if (id == BPF_FUNC_LOOP || id == BPF_FUNC_FOR_EACH_MAP_ELEM) {
                 storeCallerFp();
             }
@@ -960,6 +1007,84 @@ final class Translator {
             cb.invokeinterface(CD_Helper, "call", MTD_HELPER_CALL);
             st(0);
             stopCheck();
+        }
+
+        /**
+         * A map helper call on a map known here ({@link KnownMaps}): the map's own lookup, update or
+         * delete on the constant map with ctx.cpu(), or an array lookup computed inline. None of
+         * them can stop the program, so no stop check follows.
+         */
+        private void knownMapCall(int pc, int id, BpfMap m) {
+            BpfMap.ArrayLookup a = id == Decoded.MAP_LOOKUP ? m.arrayLookup() : null;
+            if (a != null) {
+                arrayLookup(a);
+                return;
+            }
+            BpfMap.HashLookup h = id == Decoded.MAP_LOOKUP ? m.hashLookup() : null;
+            if (h != null && h.bucketMask() <= Integer.MAX_VALUE) {
+                ld(2);
+                cb.aload(CTX);
+                cb.invokevirtual(CD_CallContext, "cpu", MethodTypeDesc.of(CD_int));
+                cb.invokestatic(thisClass, hashMethod(m, h), HashLookups.MTD);
+                st(0);
+                return;
+            }
+            cb.ldc(constant(m, CD_BpfMap));
+            ld(2);
+            if (id == Decoded.MAP_UPDATE) {
+                ld(3);
+                ld(4);
+            }
+            cb.aload(CTX);
+            cb.invokevirtual(CD_CallContext, "cpu", MethodTypeDesc.of(CD_int));
+            switch (id) {
+                case Decoded.MAP_LOOKUP -> cb.invokevirtual(CD_BpfMap, "lookup", MethodTypeDesc.of(CD_long, CD_long, CD_int));
+                case Decoded.MAP_UPDATE -> {
+                    cb.invokevirtual(CD_BpfMap, "update", MethodTypeDesc.of(CD_int, CD_long, CD_long, CD_long, CD_int));
+                    cb.i2l();
+                }
+                default -> {
+                    cb.invokevirtual(CD_BpfMap, "delete", MethodTypeDesc.of(CD_int, CD_long, CD_int));
+                    cb.i2l();
+                }
+            }
+            st(0);
+        }
+
+        /**
+         * r0 = the value address of the u32 key at r2 in an ARRAY or PERCPU_ARRAY, or 0 past
+         * max_entries: BpfMap.ArrayLookup's arithmetic with the map's addresses as constants.
+         */
+        private void arrayLookup(BpfMap.ArrayLookup a) {
+            Label miss = cb.newLabel();
+            Label done = cb.newLabel();
+            access(2, 0, CD_OfInt, "U32");
+            cb.invokeinterface(CD_MemorySegment, "get", MethodTypeDesc.of(CD_int, CD_OfInt, CD_long));
+            zext32();
+            st(0);
+            ld(0);
+            cb.loadConstant(Integer.toUnsignedLong(a.maxEntries()));
+            cb.lcmp();
+            cb.ifge(miss);
+            ld(0);
+            pushLong(a.elemSize());
+            cb.lmul();
+            cb.loadConstant(a.base());
+            cb.ladd();
+            if (a.perCpu()) {
+                cb.aload(CTX);
+                cb.invokevirtual(CD_CallContext, "cpu", MethodTypeDesc.of(CD_int));
+                cb.i2l();
+                pushLong(a.cpuStride());
+                cb.lmul();
+                cb.ladd();
+            }
+            st(0);
+            cb.goto_(done);
+            cb.labelBinding(miss);
+            cb.lconst_0();
+            st(0);
+            cb.labelBinding(done);
         }
 
         /**

@@ -79,6 +79,11 @@ final class ArrayMap extends BpfMap {
     }
 
     @Override
+    public ArrayLookup arrayLookup() {
+        return new ArrayLookup(base, elemSize, cpuStride, maxEntries, isPerCpu());
+    }
+
+    @Override
     public int update(long keyAddr, long valueAddr, long flags, int cpu) {
         if (rdonlyProg) {
             return -Errno.EPERM;

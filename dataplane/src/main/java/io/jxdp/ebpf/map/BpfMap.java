@@ -135,6 +135,49 @@ public abstract class BpfMap implements AutoCloseable {
     /** {@code bpf_map_lookup_elem}: the value address for the key at {@code keyAddr}, or 0. */
     public abstract long lookup(long keyAddr, int cpu);
 
+    /**
+     * For a JIT that computes {@link #lookup} inline, as the kernel's JIT does with
+     * {@code array_map_gen_lookup}: the address arithmetic of an ARRAY or PERCPU_ARRAY; null for
+     * every other map.
+     */
+    public ArrayLookup arrayLookup() {
+        return null;
+    }
+
+    /**
+     * An array lookup: key {@code k} (a u32) finds nothing when {@code k >= maxEntries} (unsigned),
+     * else the value at {@code base + cpu * cpuStride + k * elemSize} ({@code cpu} only when
+     * {@code perCpu}). The addresses stay valid until the map is closed.
+     */
+    public record ArrayLookup(long base, long elemSize, long cpuStride, int maxEntries, boolean perCpu) {
+    }
+
+    /**
+     * For a JIT that compiles {@link #lookup} of a hash map with its key size and seed as constants:
+     * the layout a HASH, PERCPU_HASH, LRU_HASH or LRU_PERCPU_HASH lookup walks; null for every other map.
+     */
+    public HashLookup hashLookup() {
+        return null;
+    }
+
+    /**
+     * A hash map's lookup as data ({@code HashTab}'s layout): {@code hash = jhash(key, keySize, seed)}
+     * (the kernel's jhash); the chain head is the u64 at {@code buckets + (hash & bucketMask) *}
+     * {@value #BUCKET_SIZE}, loaded with acquire; an element {@code e} has the next element's
+     * address at {@code e +} {@value #NEXT} (u64, acquire, 0 ends the chain), its hash at
+     * {@code e +} {@value #HASH} (u32) and its key at {@code e +} {@value #KEY}; a match's value is
+     * at {@code e + valueOffset} (plus {@code cpu * valueStride} when {@code perCpu}), and an LRU
+     * map's lookup sets the byte at {@code e +} {@value #REF} to 1 when it is 0.
+     */
+    public record HashLookup(long buckets, long bucketMask, int seed, int keySize, long valueOffset, long valueStride,
+                             boolean perCpu, boolean lru) {
+        public static final int BUCKET_SIZE = 16;
+        public static final int NEXT = 0;
+        public static final int HASH = 8;
+        public static final int REF = 13;
+        public static final int KEY = 16;
+    }
+
     /** {@code bpf_map_update_elem}: 0 or -errno (EINVAL flags, EEXIST, ENOENT, E2BIG, EPERM read-only). */
     public abstract int update(long keyAddr, long valueAddr, long flags, int cpu);
 

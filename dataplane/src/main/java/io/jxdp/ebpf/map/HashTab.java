@@ -54,20 +54,20 @@ import java.security.SecureRandom;
  * readers.
  */
 final class HashTab extends BpfMap implements LruLists.Table {
-    private static final long BUCKET_SIZE = 16;
+    private static final long BUCKET_SIZE = HashLookup.BUCKET_SIZE;
     private static final long B_LOCK = 8;
-    private static final long E_NEXT = 0;
-    private static final long E_HASH = 8;
+    private static final long E_NEXT = HashLookup.NEXT;
+    private static final long E_HASH = HashLookup.HASH;
     /** 1 while the element is linked in a bucket (written under that bucket's lock): LRU eviction and pinned reopen use it. */
     private static final long E_LIVE = 12;
     /** LRU: the reference bit, set by program-side lookups, cleared by the LRU's rotations. */
-    private static final long E_REF = 13;
+    private static final long E_REF = HashLookup.REF;
     /**
      * LRU: u16, the CPU whose lists took the element's node; kept in a pinned map's file so a reopen
      * puts each element of a BPF_F_NO_COMMON_LRU map back on its own CPU's list.
      */
     private static final long E_LRU_CPU = 14;
-    private static final long E_KEY = 16;
+    private static final long E_KEY = HashLookup.KEY;
     /**
      * Reserve beyond max_entries for elements waiting out a grace period: max_entries clamped to
      * [MIN_RESERVE, MAX_RESERVE]. Only address space until used: a worker descheduled for a few
@@ -267,6 +267,11 @@ final class HashTab extends BpfMap implements LruLists.Table {
     }
 
     // ------------------------------------------------------------------ program side
+
+    @Override
+    public HashLookup hashLookup() {
+        return new HashLookup(buckets, bucketMask, seed, keySize, valueOffset, valueStride, perCpu, lru);
+    }
 
     @Override
     public long lookup(long keyAddr, int cpu) {

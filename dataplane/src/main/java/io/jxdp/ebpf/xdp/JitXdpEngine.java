@@ -117,7 +117,9 @@ public final class JitXdpEngine implements XdpEngine {
             }
             this.program = Program.ofSlots(linked);
             try {
-                jit = JitCompiler.compile(this.program, functionEntries(linked), helpers, JitOptions.defaults());
+                // the context runs unchecked, so helpers 1-3 are exactly the maps' own calls (KnownMaps)
+                jit = JitCompiler.compile(this.program, functionEntries(linked), helpers, JitOptions.defaults(),
+                        ctx::programMap);
             } catch (VmException e) {
                 throw new EngineException(where + ": " + e.getMessage(), e);
             }

@@ -213,6 +213,12 @@ final class XdpContext extends CallContext {
         return maps[(int) (rel >>> 3)];
     }
 
+    /** The program's own map behind handle (what its ld_imm64 map references hold), or null. */
+    BpfMap programMap(long handle) {
+        int i = mapIndex(handle);
+        return i < 0 ? null : maps[i];
+    }
+
     /** The program's map table index of handle, or -1 for an inner map reached through a map-in-map. */
     private int mapIndex(long handle) {
         long rel = handle - mapHandles;

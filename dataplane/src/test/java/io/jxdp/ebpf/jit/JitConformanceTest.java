@@ -72,7 +72,8 @@ class JitConformanceTest {
 
     /**
      * Same r0 (or both a fault) and the same input memory afterwards, file by file; with a budget of
-     * 500 bytes most programs are split into regions, so this also checks the region translation.
+     * 500 bytes every program whose method would be bigger is split into regions (the larger
+     * files), so this also checks the region translation.
      */
     @ParameterizedTest(name = "method budget {0}")
     @ValueSource(ints = {JitOptions.DEFAULT_METHOD_BUDGET, 500})

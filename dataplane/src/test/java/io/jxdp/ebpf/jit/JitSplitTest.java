@@ -138,7 +138,7 @@ class JitSplitTest {
     }
 
     /**
-     * 100,000 instructions (1,300 regions at budget 500, 1,000 at the default): more regions than
+     * 100,000 instructions (over a thousand regions at budget 500, hundreds at the default): more regions than
      * one switch holds, so the dispatcher goes through group methods; still every method fits and
      * the result is the interpreter's.
      */

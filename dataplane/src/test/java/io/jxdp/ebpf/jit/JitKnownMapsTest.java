@@ -1,0 +1,272 @@
+package io.jxdp.ebpf.jit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jxdp.ebpf.asm.Assembler;
+import io.jxdp.ebpf.helper.CallContext;
+import io.jxdp.ebpf.helper.HelperRegistry;
+import io.jxdp.ebpf.isa.Program;
+import io.jxdp.ebpf.map.BpfMap;
+import io.jxdp.ebpf.map.MapDefinition;
+import io.jxdp.ebpf.map.MapFlags;
+import io.jxdp.ebpf.map.MapType;
+import io.jxdp.ebpf.map.Maps;
+import io.jxdp.ffi.sys.Errno;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Map helper calls on a map known at compile time ({@link KnownMaps}) run the map's own code (an
+ * array lookup inline) instead of the registered helper, with the helper's results; where r1 is not
+ * the same lddw on every path, the helper is called as before.
+ */
+class JitKnownMapsTest {
+    private static final long ARRAY = 0x1000;
+    private static final long PERCPU = 0x1008;
+    private static final long HASH = 0x1010;
+
+    private Arena arena;
+    private BpfMap array;
+    private BpfMap percpu;
+    private BpfMap hash;
+    /** Calls that reached the registered helpers 1-3. */
+    private final AtomicInteger helperCalls = new AtomicInteger();
+    private HelperRegistry helpers;
+    private KnownMaps known;
+
+    @BeforeEach
+    void setUp() {
+        arena = Arena.ofConfined();
+        array = Maps.create(MapDefinition.of("a", MapType.ARRAY, 4, 12, 4), 1);
+        percpu = Maps.create(MapDefinition.of("p", MapType.PERCPU_ARRAY, 4, 8, 3), 4);
+        hash = Maps.create(MapDefinition.of("h", MapType.HASH, 4, 8, 8), 1);
+        known = v -> v == ARRAY ? array : v == PERCPU ? percpu : v == HASH ? hash : null;
+        // what XdpContext's helpers do in an unchecked context, counted
+        helpers = new HelperRegistry()
+                .register(1, (c, r1, r2, r3, r4, r5) -> {
+                    helperCalls.incrementAndGet();
+                    return known.map(r1).lookup(r2, c.cpu());
+                })
+                .register(2, (c, r1, r2, r3, r4, r5) -> {
+                    helperCalls.incrementAndGet();
+                    return known.map(r1).update(r2, r3, r4, c.cpu());
+                })
+                .register(3, (c, r1, r2, r3, r4, r5) -> {
+                    helperCalls.incrementAndGet();
+                    return known.map(r1).delete(r2, c.cpu());
+                });
+    }
+
+    @AfterEach
+    void tearDown() {
+        array.close();
+        percpu.close();
+        hash.close();
+        arena.close();
+    }
+
+    /** r0 = lookup(map, key at r1). */
+    private static Program lookup(long map) {
+        return Assembler.assemble("""
+                mov %r2, %r1
+                lddw %r1, MAP
+                call 1
+                exit
+                """.replace("MAP", "0x" + Long.toHexString(map)));
+    }
+
+    private long run(CompiledProgram p, CallContext ctx, MemorySegment arg) {
+        return p.run(ctx, arg.address(), 0, 0, 0, 0);
+    }
+
+    private MemorySegment u32(int v) {
+        MemorySegment s = arena.allocate(8, 8);
+        s.set(ValueLayout.JAVA_INT, 0, v);
+        return s;
+    }
+
+    private static byte[] le32(int v) {
+        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array();
+    }
+
+    @Test
+    void anArrayLookupIsInlineAndGivesTheMapsAddresses() {
+        CompiledProgram jit = JitCompiler.compile(lookup(ARRAY), new int[0], helpers, JitOptions.defaults().withVerify(true), known);
+        CallContext ctx = new CallContext();
+        for (int key : new int[] {0, 1, 3, 4, 5, -1, Integer.MIN_VALUE}) {
+            MemorySegment k = u32(key);
+            assertEquals(array.lookup(k.address(), 0), run(jit, ctx, k), "key " + Integer.toUnsignedString(key));
+        }
+        assertTrue(array.lookup(u32(3).address(), 0) != 0);
+        assertEquals(0, helperCalls.get(), "the helper is not called");
+    }
+
+    @Test
+    void aPerCpuArrayLookupUsesTheContextsCpu() {
+        CompiledProgram jit = JitCompiler.compile(lookup(PERCPU), new int[0], helpers, JitOptions.defaults().withVerify(true), known);
+        CallContext ctx = new CallContext();
+        for (int cpu = 0; cpu < 4; cpu++) {
+            ctx.cpu(cpu);
+            for (int key : new int[] {0, 2, 3, -1}) {
+                MemorySegment k = u32(key);
+                assertEquals(percpu.lookup(k.address(), cpu), run(jit, ctx, k), "cpu " + cpu + ", key " + key);
+            }
+        }
+        assertEquals(0, helperCalls.get());
+    }
+
+    @Test
+    void aHashLookupCallsTheMapDirectly() {
+        hash.update(le32(7), new byte[8], MapFlags.BPF_ANY);
+        CompiledProgram jit = JitCompiler.compile(lookup(HASH), new int[0], helpers, JitOptions.defaults(), known);
+        CallContext ctx = new CallContext();
+        MemorySegment hit = u32(7);
+        assertTrue(hash.lookup(hit.address(), 0) != 0);
+        assertEquals(hash.lookup(hit.address(), 0), run(jit, ctx, hit));
+        assertEquals(0, run(jit, ctx, u32(8)));
+        assertEquals(0, helperCalls.get());
+    }
+
+    /**
+     * The specialised hash lookups (jhash unrolled for the key size, chain walk, key compare in
+     * pieces) find what the map's own lookup finds, for key sizes around jhash's 12-byte blocks and
+     * the compare's 8/4/2/1-byte pieces, in every hash type, with enough keys for shared buckets.
+     */
+    @ParameterizedTest(name = "{0}, key {1}")
+    @MethodSource("hashCases")
+    void specialisedHashLookupsFindWhatTheMapFinds(MapType type, int keySize) {
+        java.util.Random rnd = new java.util.Random(keySize * 31L + type.ordinal());
+        BpfMap m = Maps.create(MapDefinition.of("k" + keySize, type, keySize, 8, 16), 2);
+        try {
+            java.util.List<byte[]> keys = new java.util.ArrayList<>();
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < 24; i++) {
+                byte[] k = new byte[keySize];
+                do {
+                    rnd.nextBytes(k);
+                } while (!seen.add(java.util.HexFormat.of().formatHex(k)));
+                keys.add(k);
+                if (i < 12) {
+                    byte[] v = new byte[m.userValueSize()];
+                    rnd.nextBytes(v);
+                    m.update(k, v, MapFlags.BPF_ANY);
+                }
+            }
+            KnownMaps one = v -> v == HASH ? m : null;
+            CompiledProgram jit = JitCompiler.compile(lookup(HASH), new int[0], helpers, JitOptions.defaults().withVerify(true), one);
+            assertTrue(JitCompiler.methodSizes(jit.classBytes()).keySet().stream().anyMatch(n -> n.startsWith("lookup")),
+                    "a specialised lookup method");
+            CallContext ctx = new CallContext();
+            ctx.cpu(1);
+            MemorySegment key = arena.allocate(Math.max(8, keySize), 8);
+            int found = 0;
+            for (byte[] k : keys) {
+                MemorySegment.copy(k, 0, key, ValueLayout.JAVA_BYTE, 0, keySize);
+                long expected = m.lookup(key.address(), 1);
+                found += expected != 0 ? 1 : 0;
+                assertEquals(expected, run(jit, ctx, key), "key " + java.util.HexFormat.of().formatHex(k));
+            }
+            assertEquals(12, found, "the inserted keys are found, the others not");
+            assertEquals(0, helperCalls.get());
+        } finally {
+            m.close();
+        }
+    }
+
+    static java.util.stream.Stream<Arguments> hashCases() {
+        java.util.List<Arguments> out = new java.util.ArrayList<>();
+        for (MapType t : new MapType[] {MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH}) {
+            for (int size : new int[] {1, 3, 4, 7, 12, 13, 16, 40, 64}) {
+                out.add(Arguments.of(t, size));
+            }
+        }
+        return out.stream();
+    }
+
+    /** update then delete on the hash map: the maps' return codes, sign-extended as the helpers return them. */
+    @Test
+    void updateAndDeleteReturnTheMapsErrnos() {
+        Program p = Assembler.assemble("""
+                mov %r6, %r1
+                mov %r7, %r2
+                lddw %r1, MAP
+                mov %r2, %r6
+                mov %r3, %r6
+                add %r3, 8
+                mov %r4, %r7
+                call 2
+                jne %r0, 0, out
+                lddw %r1, MAP
+                mov %r2, %r6
+                call 3
+                out:
+                exit
+                """.replace("MAP", "0x" + Long.toHexString(HASH)));
+        CompiledProgram jit = JitCompiler.compile(p, new int[0], helpers, JitOptions.defaults().withVerify(true), known);
+        MemorySegment kv = arena.allocate(16, 8);
+        kv.set(ValueLayout.JAVA_INT, 0, 42);
+        kv.set(ValueLayout.JAVA_LONG, 8, 0x1122334455667788L);
+        CallContext ctx = new CallContext();
+        // insert (NOEXIST) succeeds, then the delete removes it: r0 = 0
+        assertEquals(0, jit.run(ctx, kv.address(), MapFlags.BPF_NOEXIST, 0, 0, 0));
+        assertEquals(0, hash.lookup(kv.address(), 0));
+        // BPF_EXIST on a missing key: -ENOENT from the update, delete skipped
+        assertEquals(-Errno.ENOENT, jit.run(ctx, kv.address(), MapFlags.BPF_EXIST, 0, 0, 0));
+        // an existing key with NOEXIST: -EEXIST
+        hash.update(le32(42), new byte[8], MapFlags.BPF_ANY);
+        assertEquals(-Errno.EEXIST, jit.run(ctx, kv.address(), MapFlags.BPF_NOEXIST, 0, 0, 0));
+        // BPF_ANY replaces and the delete succeeds
+        assertEquals(0, jit.run(ctx, kv.address(), MapFlags.BPF_ANY, 0, 0, 0));
+        assertEquals(0, hash.lookup(kv.address(), 0));
+        assertEquals(0, helperCalls.get());
+    }
+
+    /**
+     * The call is a jump target, so r1 is not proven to come from one lddw: the helper runs. The same
+     * for an r1 changed after the lddw, and for maps the resolver does not know.
+     */
+    @Test
+    void whereR1IsNotOneKnownLddwTheHelperRuns() {
+        Program joined = Assembler.assemble("""
+                mov %r2, %r1
+                lddw %r1, 0x1000
+                jeq %r3, 0, join
+                lddw %r1, 0x1000
+                join:
+                call 1
+                exit
+                """);
+        Program changed = Assembler.assemble("""
+                mov %r2, %r1
+                lddw %r1, 0xff8
+                add %r1, 8
+                call 1
+                exit
+                """);
+        CallContext ctx = new CallContext();
+        MemorySegment k = u32(1);
+        long expected = array.lookup(k.address(), 0);
+        for (Program p : new Program[] {joined, changed}) {
+            CompiledProgram jit = JitCompiler.compile(p, new int[0], helpers, JitOptions.defaults(), known);
+            int before = helperCalls.get();
+            assertEquals(expected, jit.run(ctx, k.address(), 0, 0, 0, 0));
+            assertEquals(before + 1, helperCalls.get(), "the helper ran");
+        }
+        // without a resolver every call is the helper's
+        CompiledProgram plain = JitCompiler.compile(lookup(ARRAY), new int[0], helpers, JitOptions.defaults(), null);
+        int before = helperCalls.get();
+        assertEquals(expected, run(plain, ctx, k));
+        assertEquals(before + 1, helperCalls.get());
+    }
+}
