@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * a PERF_COUNT_SW_BPF_OUTPUT event bound to that CPU) and {@link #poll polls} it. Each buffer is a
  * {@link RingBuf} whose records carry the kernel's PERF_RECORD_SAMPLE body:
  * <pre>
- *   +0 type u32 = PERF_RECORD_SAMPLE (9)   +4 misc u16 = 0   +6 size u16 (whole record)
+ *   +0 type u32 = PERF_RECORD_SAMPLE (9)   +4 misc u16 = PERF_RECORD_MISC_KERNEL (1)   +6 size u16
  *   +8 raw size u32, then the program's data, then ctx (packet) bytes, zero-padded so that
  *      raw size + 4 is a multiple of 8, as perf_prepare_sample() pads raw data
  * </pre>
@@ -28,6 +28,8 @@ public final class PerfEventArray extends BpfMap {
     public static final long BPF_F_CTXLEN_MASK = 0xfffffL << 32;
     /** PERF_RECORD_SAMPLE, include/uapi/linux/perf_event.h. */
     public static final int PERF_RECORD_SAMPLE = 9;
+    /** PERF_RECORD_MISC_KERNEL: the kernel's misc for a BPF output sample (perf_misc_flags of kernel regs). */
+    public static final int PERF_RECORD_MISC_KERNEL = 1;
 
     private final AtomicReferenceArray<RingBuf> buffers;
     private final Rcu rcu;
@@ -99,7 +101,7 @@ public final class PerfEventArray extends BpfMap {
             return -Errno.ENOSPC;
         }
         Native.putInt(rec, PERF_RECORD_SAMPLE);
-        Native.putInt(rec + 4, (int) total << 16);
+        Native.putInt(rec + 4, (int) total << 16 | PERF_RECORD_MISC_KERNEL);
         Native.putInt(rec + 8, (int) raw);
         Native.copy(data, rec + 12, size);
         Native.copy(ctx, rec + 12 + size, ctxSize);
