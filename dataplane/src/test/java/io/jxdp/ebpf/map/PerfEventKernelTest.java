@@ -163,6 +163,95 @@ class PerfEventKernelTest {
         }
     }
 
+    /** One step of the full-ring run: a frame's helper results and what was read after it (samples, lost counts). */
+    record Step(long[] rc, List<Object> read) {
+        @Override
+        public String toString() {
+            return Arrays.toString(rc) + " " + read;
+        }
+    }
+
+    static final int STEPS = 40;
+
+    static byte[] stepFrame(int step) {
+        return frame(new int[] {1500, 1200, 333, 1000, 60, 14, 101}[step % 7]);
+    }
+
+    /** Reads after every fourth frame: the one-page rings fill, lose samples and wrap. */
+    static boolean readsAfter(int step) {
+        return step % 4 == 3 || step == STEPS - 1;
+    }
+
+    static List<Step> kernelFullRing(BpfObject o) {
+        List<Step> steps = new ArrayList<>();
+        try (KernelXdpEngine k = KernelXdpEngine.load(o, "perf");
+                PerfEvent ev0 = PerfEvent.openBpfOutput(0, 1);
+                PerfEvent ev1 = PerfEvent.openBpfOutput(1, 1)) {
+            k.updateMap("events", le32(0), List.of(le32(ev0.fd())));
+            k.updateMap("events", le32(1), List.of(le32(ev1.fd())));
+            for (int step = 0; step < STEPS; step++) {
+                k.run(stepFrame(step), 1);
+                List<Object> read = new ArrayList<>();
+                if (readsAfter(step)) {
+                    for (PerfEvent.Record r : ev0.read()) {
+                        ByteBuffer b = ByteBuffer.wrap(r.body()).order(ByteOrder.LITTLE_ENDIAN);
+                        if (r.type() == PerfEvent.PERF_RECORD_LOST) {
+                            assertEquals(16, r.body().length, "PERF_RECORD_LOST body: id, lost");
+                            b.getLong(); // the event's id: the kernel's own numbering
+                            read.add(b.getLong());
+                        } else {
+                            assertEquals(PerfEvent.PERF_RECORD_SAMPLE, r.type(), "record type at step " + step);
+                            int size = b.getInt();
+                            read.add(new Sample(size, Arrays.copyOfRange(r.body(), 4, 4 + size)));
+                        }
+                    }
+                    assertEquals(List.of(), ev1.read(), "nothing at CPU 1's event");
+                }
+                steps.add(new Step(rc(k), read));
+            }
+        }
+        return steps;
+    }
+
+    /**
+     * One-page rings read after every fourth frame: the kernel's ring fills (helper results
+     * -ENOSPC), reports the lost samples in a PERF_RECORD_LOST before the next sample that fits,
+     * and wraps records around its end; jxdp's rings give the same helper results, the same lost
+     * counts in the same places and the same samples, byte for byte (padding included: neither
+     * writes it, and both rings held the same bytes there).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void aFullRingLosesAndWrapsAsTheKernels(String name, Function<BpfObject, XdpEngine> factory) throws Exception {
+        BpfObject o = object();
+        List<Step> kernel = kernelFullRing(o);
+        assertTrue(kernel.stream().anyMatch(s -> Arrays.stream(s.rc()).anyMatch(v -> v == -Errno.ENOSPC)),
+                "the kernel's ring filled: " + kernel);
+        assertTrue(kernel.stream().anyMatch(s -> s.read().stream().anyMatch(r -> r instanceof Long)),
+                "the kernel reported lost samples: " + kernel);
+        try (XdpEngine e = factory.apply(o)) {
+            PerfEventArray pa = events(e);
+            pa.open(0, 4096);
+            pa.open(1, 4096);
+            long written = 0;
+            for (int step = 0; step < STEPS; step++) {
+                e.run(stepFrame(step), 1);
+                List<Object> read = new ArrayList<>();
+                if (readsAfter(step)) {
+                    pa.poll(0, (addr, len) -> read.add(new Sample(len, MEM.asSlice(addr, len).toArray(ValueLayout.JAVA_BYTE))),
+                            read::add, 1000);
+                    assertEquals(List.of(), poll(pa, 1), "nothing at index 1");
+                }
+                Step j = new Step(rc(e), read);
+                assertEquals(kernel.get(step).toString(), j.toString(), name + " step " + step);
+                for (Object r : read) {
+                    written += r instanceof Sample s ? 12 + s.size() : 24;
+                }
+            }
+            assertTrue(written > 3 * 4096, "the rings wrapped: " + written + " bytes written");
+        }
+    }
+
     /** perf.c's samples for frame {@code f}: buf[i] = len + 37 i, then frame bytes, then zero padding. */
     static List<Sample> expected(byte[] f) {
         List<Sample> out = new ArrayList<>();
