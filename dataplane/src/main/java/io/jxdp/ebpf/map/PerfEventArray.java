@@ -9,17 +9,15 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * per index, each the "perf event" of one CPU (worker), read by user space.
  *
  * <p>jxdp has no perf events: user space {@link #open opens} an index (the kernel: stores the fd of
- * a PERF_COUNT_SW_BPF_OUTPUT event bound to that CPU) and {@link #poll polls} it. Each buffer is a
- * {@link RingBuf} whose records carry the kernel's PERF_RECORD_SAMPLE body:
- * <pre>
- *   +0 type u32 = PERF_RECORD_SAMPLE (9)   +4 misc u16 = 0   +6 size u16 (whole record)
- *   +8 raw size u32, then the program's data, then ctx (packet) bytes, zero-padded so that
- *      raw size + 4 is a multiple of 8, as perf_prepare_sample() pads raw data
- * </pre>
+ * a PERF_COUNT_SW_BPF_OUTPUT event bound to that CPU and mmaps its ring) and {@link #poll polls}
+ * it. Each buffer is a {@link PerfRing} laid out as the kernel's perf ring: PERF_RECORD_SAMPLE
+ * records (header, u32 raw size, the program's data, the ctx (packet) bytes, padding so that
+ * raw size + 4 is a multiple of 8, as perf_prepare_sample() pads raw data), the same free-space
+ * rule, and PERF_RECORD_LOST records for samples lost to a full ring. {@code PerfEventKernelTest}
+ * compares the helper results and every sample's raw size and bytes with the kernel's mmap'd ring.
  * Helper results as the kernel: unknown flag bits EINVAL, a ctx length beyond the packet EFAULT,
  * an index at or beyond max_entries E2BIG, an index nobody opened ENOENT, an index other than the
  * calling CPU's EOPNOTSUPP (the event is on another CPU), a full buffer ENOSPC (a lost sample).
- * Partial: the mmap'd perf ring layout and PERF_RECORD_LOST records are not reproduced.
  */
 public final class PerfEventArray extends BpfMap {
     /** BPF_F_INDEX_MASK / BPF_F_CURRENT_CPU / BPF_F_CTXLEN_MASK, include/uapi/linux/bpf.h. */
@@ -28,8 +26,16 @@ public final class PerfEventArray extends BpfMap {
     public static final long BPF_F_CTXLEN_MASK = 0xfffffL << 32;
     /** PERF_RECORD_SAMPLE, include/uapi/linux/perf_event.h. */
     public static final int PERF_RECORD_SAMPLE = 9;
+    /** PERF_RECORD_MISC_KERNEL: the kernel's misc for a BPF output sample (perf_misc_flags of kernel regs). */
+    public static final int PERF_RECORD_MISC_KERNEL = 1;
 
-    private final AtomicReferenceArray<RingBuf> buffers;
+    /** Receives the count of a PERF_RECORD_LOST record: samples lost to a full ring since the last record. */
+    @FunctionalInterface
+    public interface LostHandler {
+        void onLost(long count);
+    }
+
+    private final AtomicReferenceArray<PerfRing> buffers;
     private final Rcu rcu;
 
     PerfEventArray(MapDefinition def, int nCpus, Rcu rcu) {
@@ -49,15 +55,27 @@ public final class PerfEventArray extends BpfMap {
         return false;
     }
 
-    /** Opens index {@code index} with a buffer of {@code bytes} (a power-of-2 multiple of 4096); replaces a previous one. */
+    /**
+     * Opens index {@code index} with a ring of {@code bytes} of data (a power-of-2 multiple of 4096,
+     * the data pages of the kernel's perf mmap); replaces a previous one, whose unread samples are
+     * dropped.
+     */
     public void open(int index, int bytes) {
         if (Integer.compareUnsigned(index, maxEntries()) >= 0) {
             throw new MapException(name(), Errno.E2BIG, "index " + Integer.toUnsignedString(index) + " beyond max_entries "
                     + maxEntries());
         }
-        RingBuf rb = (RingBuf) Maps.create(MapDefinition.of(name(), MapType.RINGBUF, 0, 0, bytes), 1, rcu);
-        RingBuf old = buffers.getAndSet(index, rb);
+        if (bytes < 4096 || Integer.bitCount(bytes) != 1) {
+            throw new MapException(name(), Errno.EINVAL, "index " + index + ": a perf ring of " + bytes
+                    + " bytes; it takes a power-of-2 multiple of 4096");
+        }
+        retire(buffers.getAndSet(index, new PerfRing(bytes, index)));
+    }
+
+    /** Frees a replaced or deleted ring once no worker can still be writing to it. */
+    private void retire(PerfRing old) {
         if (old != null) {
+            rcu.synchronize(1_000_000_000L);
             old.close();
         }
     }
@@ -82,7 +100,7 @@ public final class PerfEventArray extends BpfMap {
         if (index >= Integer.toUnsignedLong(maxEntries())) {
             return -Errno.E2BIG;
         }
-        RingBuf rb = buffers.get((int) index);
+        PerfRing rb = buffers.get((int) index);
         if (rb == null) {
             return -Errno.ENOENT;
         }
@@ -90,34 +108,33 @@ public final class PerfEventArray extends BpfMap {
             return -Errno.EOPNOTSUPP; // event->oncpu != smp_processor_id()
         }
         long raw = Native.roundUp8(size + ctxSize + 4) - 4;
-        long total = 8 + 4 + raw;
-        if (total > 0xffff) {
+        if (PerfRing.SAMPLE_HEADER + raw > 0xffff) {
             return -Errno.E2BIG; // perf_event_header.size is 16 bits
         }
-        long rec = rb.reserve(total, 0);
-        if (rec == 0) {
-            return -Errno.ENOSPC;
-        }
-        Native.putInt(rec, PERF_RECORD_SAMPLE);
-        Native.putInt(rec + 4, (int) total << 16);
-        Native.putInt(rec + 8, (int) raw);
-        Native.copy(data, rec + 12, size);
-        Native.copy(ctx, rec + 12 + size, ctxSize);
-        Native.zeroNoAlloc(rec + 12 + size + ctxSize, raw - size - ctxSize);
-        RingBuf.submit(rec, 0);
-        return 0;
+        return rb.write(data, size, ctx, ctxSize, (int) raw);
     }
 
     /**
-     * Hands up to {@code limit} samples of index {@code index}, in order, to {@code handler} as
-     * (address of the raw data, raw size including padding); one consumer per index. 0 if not open.
+     * Hands the samples among up to {@code limit} records of index {@code index}, in order, to {@code handler} as
+     * (address of the raw data, raw size): the bytes after the kernel's u32 size field, the
+     * program's data, the ctx bytes, then the padding, whose bytes are whatever the ring held there
+     * (the kernel skips them too). One consumer per index. Lost records are skipped; see
+     * {@link #poll(int, RingBuf.RecordHandler, LostHandler, int)}. 0 if not open.
      */
     public int poll(int index, RingBuf.RecordHandler handler, int limit) {
-        RingBuf rb = Integer.compareUnsigned(index, maxEntries()) < 0 ? buffers.get(index) : null;
+        return poll(index, handler, null, limit);
+    }
+
+    /**
+     * As {@link #poll(int, RingBuf.RecordHandler, int)}, handing each PERF_RECORD_LOST's count to
+     * {@code lost} (as libbpf's perf_buffer lost callback); {@code limit} bounds the records read.
+     */
+    public int poll(int index, RingBuf.RecordHandler handler, LostHandler lost, int limit) {
+        PerfRing rb = Integer.compareUnsigned(index, maxEntries()) < 0 ? buffers.get(index) : null;
         if (rb == null) {
             return 0;
         }
-        return rb.poll((addr, len) -> handler.onRecord(addr + 12, Native.getInt(addr + 8)), limit);
+        return rb.poll(handler, lost, limit);
     }
 
     // ------------------------------------------------------------------ element operations
@@ -156,11 +173,11 @@ public final class PerfEventArray extends BpfMap {
         if (Integer.compareUnsigned(i, maxEntries()) >= 0) {
             return -Errno.E2BIG;
         }
-        RingBuf old = buffers.getAndSet(i, null);
+        PerfRing old = buffers.getAndSet(i, null);
         if (old == null) {
             return -Errno.ENOENT;
         }
-        old.close();
+        retire(old);
         return 0;
     }
 
@@ -181,7 +198,7 @@ public final class PerfEventArray extends BpfMap {
     @Override
     void free() {
         for (int i = 0; i < buffers.length(); i++) {
-            RingBuf rb = buffers.getAndSet(i, null);
+            PerfRing rb = buffers.getAndSet(i, null);
             if (rb != null) {
                 rb.close();
             }

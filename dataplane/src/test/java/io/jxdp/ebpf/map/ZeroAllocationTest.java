@@ -39,6 +39,51 @@ class ZeroAllocationTest {
         }
     }
 
+    /**
+     * bpf_perf_event_output's path and the consumer's: a million samples into a one-page perf ring
+     * with a poll every 48 outputs, so that records wrap around the ring's end, samples are lost to
+     * a full ring and PERF_RECORD_LOST records are written and read.
+     */
+    @org.junit.jupiter.api.Test
+    void millionPerfEventOutputsAndPollsAllocateNothing() {
+        AllocationCounter mx = new AllocationCounter();
+        try (Arena a = Arena.ofConfined();
+                PerfEventArray m = (PerfEventArray) Maps.create(MapDefinition.of("za", MapType.PERF_EVENT_ARRAY, 4, 4, 2), 2)) {
+            m.open(1, 4096);
+            MemorySegment data = a.allocate(64, 8);
+            MemorySegment pkt = a.allocate(200, 8);
+            long[] seen = new long[3]; // samples, bytes, lost
+            RingBuf.RecordHandler samples = (addr, len) -> {
+                seen[0]++;
+                seen[1] += len;
+            };
+            PerfEventArray.LostHandler lost = n -> seen[2] += n;
+            perf(m, data.address(), pkt.address(), samples, lost, OPS / 4);
+            long before = mx.allocatedBytes();
+            long refused = perf(m, data.address(), pkt.address(), samples, lost, OPS);
+            long grew = mx.allocatedBytes() - before;
+            assertTrue(refused > 0 && seen[2] > 0, "samples lost to a full ring: refused " + refused + ", reported " + seen[2]);
+            assertTrue(seen[0] > OPS / 2, "samples read: " + seen[0]);
+            assertTrue(grew < SLACK_BYTES, "PERF_EVENT_ARRAY: " + OPS + " outputs allocated " + grew + " bytes");
+        }
+    }
+
+    private static long perf(PerfEventArray m, long data, long pkt, RingBuf.RecordHandler samples,
+            PerfEventArray.LostHandler lost, int ops) {
+        long refused = 0;
+        for (int i = 0; i < ops; i++) {
+            long ctxLen = (i * 7L) % 150;
+            int rc = m.output(PerfEventArray.BPF_F_CURRENT_CPU | ctxLen << 32, data, 1 + (i & 63), pkt, 200, 1);
+            if (rc != 0) {
+                refused++;
+            }
+            if (i % 48 == 47) {
+                m.poll(1, samples, lost, 1000);
+            }
+        }
+        return refused;
+    }
+
     private static long run(BpfMap m, Rcu rcu, int worker, long k, long v, int ops) {
         long sum = 0;
         boolean hash = m.supportsDelete();
