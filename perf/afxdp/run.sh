@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # AF_XDP speed comparison: libxdp C reference (xsk_ref.c) against jxdp (`./jxdp xsk-bench`), rxdrop
 # and l2fwd, same ring sizes / batch / frame size / copy mode, alternating C and jxdp ROUNDS times
-# in one run. Load: `./jxdp gen` (XDP live frames, max rate) from the peer namespace.
+# in one run. Load: `./jxdp gen` (XDP live frames where the kernel allows them, else its AF_PACKET TX
+# ring; JXDP_PERF_GEN_MODE=live|afpacket forces one) at max rate from the peer namespace.
 #
 # usage: perf/afxdp/run.sh [SECONDS (default 5)] [ROUNDS (default 2)]
 # Needs root, gcc, libxdp-dev, libbpf-dev, iproute2, taskset, and 2 CPUs (gen on CPU 0, receiver on CPU 1).
@@ -66,7 +67,7 @@ measure() {
     local impl=$1 mode=$2 out
     local gen_secs=$((secs + warm + 3))
     ( exec "${rt[@]}" taskset -c 0 "${jxdp[@]}" gen --dev "$ifA" --netns "$nsA" --udp --dst-mac "$macB" \
-        --rate max --duration "$gen_secs" --threads 1 --mode live --quiet ) >"$build/gen.out" 2>&1 &
+        --rate max --duration "$gen_secs" --threads 1 --mode "${JXDP_PERF_GEN_MODE:-auto}" --quiet ) >"$build/gen.out" 2>&1 &
     local gen=$!
     pids+=("$gen")
     if [[ $impl == c ]]; then
