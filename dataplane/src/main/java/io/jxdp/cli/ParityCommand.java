@@ -10,8 +10,7 @@ import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
 import io.jxdp.ebpf.loader.MapSpec;
 import io.jxdp.ebpf.xdp.Engines;
-import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
-import io.jxdp.ebpf.xdp.JitXdpEngine;
+import io.jxdp.ebpf.xdp.LinkedXdpEngine;
 import io.jxdp.ebpf.xdp.PacketFiles;
 import io.jxdp.ebpf.xdp.Pinning;
 import io.jxdp.ebpf.xdp.TraceSink;
@@ -78,11 +77,8 @@ final class ParityCommand implements Callable<Integer> {
 
     /** trace_printk lines would interleave with the report; the kernel's go to its trace pipe anyway. */
     private void quietTrace(XdpEngine e) {
-        if (!trace && e instanceof InterpreterXdpEngine i) {
-            i.traceSink(TraceSink.discard());
-        }
-        if (!trace && e instanceof JitXdpEngine j) {
-            j.traceSink(TraceSink.discard());
+        if (!trace && e instanceof LinkedXdpEngine l) {
+            l.traceSink(TraceSink.discard());
         }
     }
 

@@ -15,7 +15,7 @@ import io.jxdp.ebpf.loader.MapSpec;
 import io.jxdp.ebpf.loader.ProgramSpec;
 import io.jxdp.ebpf.map.MapType;
 import io.jxdp.ebpf.xdp.Engines;
-import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
+import io.jxdp.ebpf.xdp.LinkedXdpEngine;
 import io.jxdp.ebpf.xdp.JitXdpEngine;
 import io.jxdp.ebpf.xdp.TraceSink;
 import io.jxdp.ebpf.xdp.PacketFiles;
@@ -103,13 +103,10 @@ final class ProgCommand implements Runnable {
                 BpfObject obj = CliErrors.load(object);
                 List<byte[]> pkts = PacketFiles.read(packets);
                 try (XdpEngine e = Engines.create(engine, obj, program, pin.pinning())) {
-                    if (noTrace && e instanceof InterpreterXdpEngine ie) {
-                        ie.traceSink(TraceSink.discard());
+                    if (noTrace && e instanceof LinkedXdpEngine le) {
+                        le.traceSink(TraceSink.discard());
                     }
                     if (e instanceof JitXdpEngine je) {
-                        if (noTrace) {
-                            je.traceSink(TraceSink.discard());
-                        }
                         err.println(je.loadReport()); // stderr: stdout stays one line (or JSON object) per packet
                         err.flush();
                     }

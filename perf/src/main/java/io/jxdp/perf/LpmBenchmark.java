@@ -6,8 +6,7 @@ import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
 import io.jxdp.ebpf.loader.MapSpec;
 import io.jxdp.ebpf.xdp.Engines;
-import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
-import io.jxdp.ebpf.xdp.JitXdpEngine;
+import io.jxdp.ebpf.xdp.LinkedXdpEngine;
 import io.jxdp.ebpf.xdp.TraceSink;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -69,10 +68,8 @@ public class LpmBenchmark {
         obj.maps().stream().filter(m -> m.name().equals("deny4")).findFirst().orElseThrow()
                 .setMaxEntries(Math.max(16, prefixes));
         xdp = Engines.create(engine, obj, "xdp_firewall");
-        if (xdp instanceof InterpreterXdpEngine i) {
-            i.traceSink(TraceSink.discard());
-        } else if (xdp instanceof JitXdpEngine j) {
-            j.traceSink(TraceSink.discard());
+        if (xdp instanceof LinkedXdpEngine l) {
+            l.traceSink(TraceSink.discard());
         }
         Random rnd = new Random(42);
         List<long[]> listed = fill(xdp, prefixes, rnd);

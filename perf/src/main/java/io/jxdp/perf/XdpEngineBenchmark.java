@@ -5,7 +5,7 @@ import io.jxdp.ebpf.engine.XdpEngine;
 import io.jxdp.ebpf.engine.XdpResult;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
 import io.jxdp.ebpf.xdp.Engines;
-import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
+import io.jxdp.ebpf.xdp.LinkedXdpEngine;
 import io.jxdp.ebpf.xdp.JitXdpEngine;
 import io.jxdp.ebpf.xdp.PacketFiles;
 import io.jxdp.ebpf.xdp.TraceSink;
@@ -76,10 +76,10 @@ public class XdpEngineBenchmark {
         Path programs = root().resolve("programs");
         Path object = programs.resolve("obj/" + program + ".o");
         xdp = Engines.create(engine, BpfObjectLoader.load(object), program);
-        if (xdp instanceof InterpreterXdpEngine i) {
-            i.traceSink(TraceSink.discard());
-        } else if (xdp instanceof JitXdpEngine j) {
-            j.traceSink(TraceSink.discard());
+        if (xdp instanceof LinkedXdpEngine l) {
+            l.traceSink(TraceSink.discard());
+        }
+        if (xdp instanceof JitXdpEngine j) {
             System.out.println(j.loadReport());
         }
         Path maps = programs.resolve("maps/" + program + ".yaml");

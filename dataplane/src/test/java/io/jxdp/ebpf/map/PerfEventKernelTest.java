@@ -11,6 +11,7 @@ import io.jxdp.ebpf.kernel.KernelXdpEngine;
 import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
 import io.jxdp.ebpf.xdp.InterpreterXdpEngine;
+import io.jxdp.ebpf.xdp.LinkedXdpEngine;
 import io.jxdp.ebpf.xdp.JitXdpEngine;
 import io.jxdp.ffi.bpf.Bpf;
 import io.jxdp.ffi.sys.Errno;
@@ -124,7 +125,7 @@ class PerfEventKernelTest {
     }
 
     static PerfEventArray events(XdpEngine e) {
-        return (PerfEventArray) (e instanceof JitXdpEngine j ? j.map("events") : ((InterpreterXdpEngine) e).map("events"));
+        return (PerfEventArray) ((LinkedXdpEngine) e).map("events");
     }
 
     static List<Sample> poll(PerfEventArray pa, int index) {

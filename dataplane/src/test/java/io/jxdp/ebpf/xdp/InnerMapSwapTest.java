@@ -69,24 +69,19 @@ class InnerMapSwapTest {
     }
 
     private static BpfMap createInner(XdpEngine e, String outer) {
-        return e instanceof JitXdpEngine j ? j.createInnerMap(outer) : ((InterpreterXdpEngine) e).createInnerMap(outer);
+        return ((LinkedXdpEngine) e).createInnerMap(outer);
     }
 
     private static BpfMap setInner(XdpEngine e, String outer, byte[] key, BpfMap inner) {
-        return e instanceof JitXdpEngine j ? j.setInnerMap(outer, key, inner)
-                : ((InterpreterXdpEngine) e).setInnerMap(outer, key, inner);
+        return ((LinkedXdpEngine) e).setInnerMap(outer, key, inner);
     }
 
     private static void retire(XdpEngine e, BpfMap m) {
-        if (e instanceof JitXdpEngine j) {
-            j.retireInnerMap(m);
-        } else {
-            ((InterpreterXdpEngine) e).retireInnerMap(m);
-        }
+        ((LinkedXdpEngine) e).retireInnerMap(m);
     }
 
     private static BpfMap objectMap(XdpEngine e, String name) {
-        return e instanceof JitXdpEngine j ? j.map(name) : ((InterpreterXdpEngine) e).map(name);
+        return ((LinkedXdpEngine) e).map(name);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -89,11 +89,9 @@ class RedirectTargetTest {
                 assertEquals(EXPECTED[i][1], res.redirect(), where + ": recorded target");
                 assertEquals(res.redirect(), x.redirect(), where + ": the engine's accessor");
                 // the allocation-free accessors say the same
-                String kind = x instanceof JitXdpEngine j ? j.redirectKind() : ((InterpreterXdpEngine) x).redirectKind();
-                long target = x instanceof JitXdpEngine j ? j.redirectTarget() : ((InterpreterXdpEngine) x).redirectTarget();
-                String map = x instanceof JitXdpEngine j ? j.redirectMap() : ((InterpreterXdpEngine) x).redirectMap();
-                long flags = x instanceof JitXdpEngine j ? j.redirectFlags() : ((InterpreterXdpEngine) x).redirectFlags();
-                assertEquals(res.redirect(), new XdpRedirect(Kind.valueOf(kind), target, map, flags), where);
+                LinkedXdpEngine l = (LinkedXdpEngine) x;
+                assertEquals(res.redirect(), new XdpRedirect(Kind.valueOf(l.redirectKind()), l.redirectTarget(),
+                        l.redirectMap(), l.redirectFlags()), where);
             }
         }
     }
