@@ -521,10 +521,12 @@ public final class Interpreter implements FunctionRunner {
                     case JSLE32_REG -> { if ((int) r[d] <= (int) r[s]) next = off[pc]; }
                     case JA, JA32 -> next = off[pc];
                     // calls
-                    case CALL -> {
-                        Helper h = helperAt[pc];
+                    case CALL, CALLX -> {
+                        // callx as the conformance suite (uBPF) defines it: the register holds a helper id
+                        Helper h = c == CALL ? helperAt[pc] : callxHelper(r[d]);
                         if (h == null) {
-                            throw fault(pc, helpers == null ? "no helpers registered" : helpers.unavailable(k));
+                            String why = helpers == null ? "no helpers registered" : helpers.unavailable(c == CALL ? k : r[d]);
+                            throw fault(pc, c == CALL ? why : "callx r" + d + ": " + why);
                         }
                         this.base = base;
                         r[0] = h.call(ctx, r[1], r[2], r[3], r[4], r[5]);
@@ -539,30 +541,6 @@ public final class Interpreter implements FunctionRunner {
                             r[1] = ctx.tailCallArg();
                             if (regions.count() > regionMark) {
                                 regions.truncate(regionMark); // the map values the ended function looked up
-                            }
-                        }
-                    }
-                    case CALLX -> {
-                        // As the conformance suite (uBPF) defines callx: the register holds a helper id.
-                        long id = r[d];
-                        Helper h = helpers == null || id < 0 || id > Integer.MAX_VALUE ? null : helpers.get((int) id);
-                        if (h == null) {
-                            throw fault(pc, "callx r" + d + ": " + (helpers == null ? "no helpers registered"
-                                    : helpers.unavailable(id)));
-                        }
-                        this.base = base;
-                        r[0] = h.call(ctx, r[1], r[2], r[3], r[4], r[5]);
-                        if (ctx.stopRequested()) {
-                            int e = ctx.takeTailCall();
-                            if (e < 0) {
-                                return r[0];
-                            }
-                            next = tailCallEntry(pc, e);
-                            base = depth;
-                            limit = Math.min(base + MAX_FRAMES, frames);
-                            r[1] = ctx.tailCallArg();
-                            if (regions.count() > regionMark) {
-                                regions.truncate(regionMark);
                             }
                         }
                     }
@@ -765,6 +743,11 @@ public final class Interpreter implements FunctionRunner {
                 : regions.describe(a);
         return fault(pc, "out-of-bounds " + (write ? "write" : "read") + " of " + size + " bytes at 0x"
                 + Long.toHexString(a) + " (" + where + ")");
+    }
+
+    /** The helper a callx register names, or null (no registry, or an id out of range or unknown). */
+    private Helper callxHelper(long id) {
+        return helpers == null || id < 0 || id > Integer.MAX_VALUE ? null : helpers.get((int) id);
     }
 
     private VmException fault(int pc, String message) {

@@ -6,6 +6,7 @@ import static java.lang.constant.ConstantDescs.CD_long;
 import io.jxdp.ebpf.map.BpfMap.HashLookup;
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
+import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 
 /**
@@ -154,43 +155,35 @@ final class HashLookups {
         }
     }
 
-    /** Pushes the zero-extended little-endian value of size bytes at base + off, as a long. */
+    /** Pushes the zero-extended little-endian value of size bytes (1, 2, 4 or 8) at base + off, as a long. */
     private void load(int base, int off, int size) {
+        int i = Integer.numberOfTrailingZeros(size);
+        ClassDesc layout = LOAD_LAYOUT[i];
         cb.getstatic(Translator.CD_JitRuntime, "MEM", Translator.CD_MemorySegment);
+        cb.getstatic(Translator.CD_JitRuntime, LOAD_FIELD[i], layout);
+        address(base, off);
+        cb.invokeinterface(Translator.CD_MemorySegment, "get", MethodTypeDesc.of(LOAD_TYPE[i], layout, CD_long));
         switch (size) {
-            case 1 -> {
-                cb.getstatic(Translator.CD_JitRuntime, "U8", Translator.CD_OfByte);
-                address(base, off);
-                cb.invokeinterface(Translator.CD_MemorySegment, "get",
-                        MethodTypeDesc.of(java.lang.constant.ConstantDescs.CD_byte, Translator.CD_OfByte, CD_long));
-                cb.loadConstant(0xff);
-                cb.iand();
-                cb.i2l();
-            }
-            case 2 -> {
-                cb.getstatic(Translator.CD_JitRuntime, "U16", Translator.CD_OfShort);
-                address(base, off);
-                cb.invokeinterface(Translator.CD_MemorySegment, "get",
-                        MethodTypeDesc.of(java.lang.constant.ConstantDescs.CD_short, Translator.CD_OfShort, CD_long));
-                cb.loadConstant(0xffff);
+            case 1, 2 -> {
+                cb.loadConstant(size == 1 ? 0xff : 0xffff);
                 cb.iand();
                 cb.i2l();
             }
             case 4 -> {
-                cb.getstatic(Translator.CD_JitRuntime, "U32", Translator.CD_OfInt);
-                address(base, off);
-                cb.invokeinterface(Translator.CD_MemorySegment, "get", MethodTypeDesc.of(CD_int, Translator.CD_OfInt, CD_long));
                 cb.i2l();
                 cb.loadConstant(0xffff_ffffL);
                 cb.land();
             }
-            default -> {
-                cb.getstatic(Translator.CD_JitRuntime, "U64", Translator.CD_OfLong);
-                address(base, off);
-                cb.invokeinterface(Translator.CD_MemorySegment, "get", MethodTypeDesc.of(CD_long, Translator.CD_OfLong, CD_long));
-            }
+            default -> { }
         }
     }
+
+    /** By log2(size): JitRuntime's layout field, its ClassDesc and the Java type {@code get} returns. */
+    private static final String[] LOAD_FIELD = {"U8", "U16", "U32", "U64"};
+    private static final ClassDesc[] LOAD_LAYOUT = {Translator.CD_OfByte, Translator.CD_OfShort, Translator.CD_OfInt,
+        Translator.CD_OfLong};
+    private static final ClassDesc[] LOAD_TYPE = {java.lang.constant.ConstantDescs.CD_byte,
+        java.lang.constant.ConstantDescs.CD_short, CD_int, CD_long};
 
     /** Replaces the address on the stack by the u64 there, loaded with acquire (JitRuntime.ATOMIC64, 8-aligned). */
     private void acquire() {
