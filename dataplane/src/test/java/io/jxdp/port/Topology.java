@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * in the root namespace), 198.18.0.1/30 on A and 198.18.0.2/30 on B, IPv6 off so no stray frames.
  * {@link #close()} deletes both namespaces, which deletes the veth, even after a failure.
  */
-final class Topology implements AutoCloseable {
+public final class Topology implements AutoCloseable {
     static final String ADDR_A = "198.18.0.1";
     static final String ADDR_B = "198.18.0.2";
 
@@ -54,7 +54,7 @@ final class Topology implements AutoCloseable {
     }
 
     /** Runs a command with a 20 s bound; throws with its output on a non-zero exit. */
-    static String run(String... cmd) {
+    public static String run(String... cmd) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             if (!p.waitFor(20, TimeUnit.SECONDS)) {

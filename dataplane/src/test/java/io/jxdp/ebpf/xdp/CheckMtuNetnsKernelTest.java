@@ -16,17 +16,15 @@ import io.jxdp.ffi.bpf.TestRunResult;
 import io.jxdp.ffi.sys.Errno;
 import io.jxdp.ffi.sys.FileDescriptors;
 import io.jxdp.ffi.sys.NativeException;
+import io.jxdp.port.Topology;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import io.jxdp.ffi.net.Link;
 import io.jxdp.ffi.net.NetNs;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,11 +53,11 @@ class CheckMtuNetnsKernelTest {
         String ns = "jxdp-mtu-" + tag;
         String a = "jm" + tag + "a";
         String b = "jm" + tag + "b";
-        run("ip", "netns", "add", ns);
+        Topology.run("ip", "netns", "add", ns);
         try {
-            run("ip", "-n", ns, "link", "add", a, "type", "veth", "peer", "name", b);
-            run("ip", "-n", ns, "link", "set", a, "mtu", "1400");
-            run("ip", "-n", ns, "link", "set", "lo", "up");
+            Topology.run("ip", "-n", ns, "link", "add", a, "type", "veth", "peer", "name", b);
+            Topology.run("ip", "-n", ns, "link", "set", a, "mtu", "1400");
+            Topology.run("ip", "-n", ns, "link", "set", "lo", "up");
             int compared = 0;
             try (NetNs.Scope in = NetNs.enter(ns)) {
                 List<Integer> devices = List.of(1, Link.ifindex(a), Link.ifindex(b), 999);
@@ -86,7 +84,7 @@ class CheckMtuNetnsKernelTest {
             assertEquals(4 * 7 * 7, compared);
             devmapsTakeTheNamespacesDevices(ns, a, b);
         } finally {
-            run("ip", "netns", "del", ns);
+            Topology.run("ip", "netns", "del", ns);
         }
     }
 
@@ -123,27 +121,6 @@ class CheckMtuNetnsKernelTest {
                     assertEquals(ifindex == 999 ? "EINVAL" : "ok", jxdp, type + " slot = ifindex " + ifindex);
                 }
             }
-        }
-    }
-
-    /** Runs a command with a 20 s bound; throws with its output on a non-zero exit. */
-    private static String run(String... cmd) {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("timed out: " + String.join(" ", cmd));
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException("`" + String.join(" ", cmd) + "` exited " + p.exitValue() + ": " + out.strip());
-            }
-            return out;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + String.join(" ", cmd), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted: " + String.join(" ", cmd), e);
         }
     }
 }
