@@ -50,11 +50,15 @@ class JitC2Test {
             if (m.find()) {
                 methods.put(m.group(1), Integer.parseInt(m.group(2)));
             }
-            if (line.startsWith("PROBE class ")) {
-                cls = line.substring("PROBE class ".length()).replace("io.jxdp.ebpf.jit.", "");
+            // PrintCompilation writes to the same stdout from compiler threads: a probe line may
+            // share its line with a compilation line, so find it anywhere in the line.
+            int at = line.indexOf("PROBE class ");
+            if (at >= 0) {
+                cls = line.substring(at + "PROBE class ".length()).trim().split("\\s")[0].replace("io.jxdp.ebpf.jit.", "");
             }
-            if (line.startsWith("PROBE warmup ")) {
-                warm = line;
+            at = line.indexOf("PROBE warmup ");
+            if (at >= 0) {
+                warm = line.substring(at);
             }
         }
         for (String line : lines) {
