@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "gen", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Transmits a template frame out of an interface through BPF_PROG_TEST_RUN with "
-                + "BPF_F_TEST_XDP_LIVE_FRAMES (XDP_TX with ingress_ifindex = the interface), or an AF_PACKET TX ring.",
+                + "BPF_F_TEST_XDP_LIVE_FRAMES (XDP_TX with ingress_ifindex = the interface), else through "
+                + "BPF_PROG_TEST_RUN of a TC program calling bpf_clone_redirect (--burst clones per run), "
+                + "else through an AF_PACKET TX ring.",
                 "The TCP/UDP source port varies per packet over --flows values (checksum kept valid).",
                 "On a veth, live frames reach the peer only if the peer has an XDP program (or GRO) on."})
 final class GenCommand implements Callable<Integer> {
@@ -78,8 +80,12 @@ final class GenCommand implements Callable<Integer> {
     @Option(names = "--dst-port", defaultValue = "9", paramLabel = "PORT", description = "default: ${DEFAULT-VALUE} (discard)")
     int dstPort;
 
-    @Option(names = "--mode", defaultValue = "auto", paramLabel = "auto|live|afpacket", description = "transmit path (default ${DEFAULT-VALUE})")
+    @Option(names = "--mode", defaultValue = "auto", paramLabel = "auto|live|clone|afpacket", description = "transmit path; auto tries them in this order (default ${DEFAULT-VALUE})")
     TrafficGenerator.Mode mode;
+
+    @Option(names = "--burst", defaultValue = "" + TrafficGenerator.Config.DEFAULT_BURST, paramLabel = "N",
+            description = "clone mode: frames per program run, one flow each run; 1 varies the flow per frame at a cost (default ${DEFAULT-VALUE})")
+    int burst;
 
     @Option(names = "--quiet", description = "no per-second lines")
     boolean quiet;
@@ -108,7 +114,7 @@ final class GenCommand implements Callable<Integer> {
         }
         TrafficGenerator.Config c;
         try {
-            c = new TrafficGenerator.Config(dev, netns, template, flows, pps, duration, count, threads, mode);
+            c = new TrafficGenerator.Config(dev, netns, template, flows, pps, duration, count, threads, mode, burst);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

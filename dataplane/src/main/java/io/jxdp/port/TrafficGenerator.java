@@ -38,6 +38,15 @@ import java.util.function.Consumer;
  * veth picks the peer ring by sending CPU, so give the veth at least as many queues as threads.
  * Counted packets are frames handed to the driver.
  *
+ * <p>Clones (where live frames are refused): each thread runs {@link CloneProgram}, a sched_cls
+ * program, with plain BPF_PROG_TEST_RUN, {@code repeat} runs of {@code burst} (cb[0])
+ * {@code bpf_clone_redirect} calls each; every clone goes through the interface's
+ * {@code dev_queue_xmit}. Counted packets are clones the helper accepted, read back from the
+ * program's counter map after each call (failed clones are counted apart and sent again), so an
+ * exact {@code count} is exact in frames handed to the device. The flow changes once per run: runs
+ * of {@code burst} frames share a source port ({@code burst = 1}: a new port per frame, at the cost
+ * of one skb head copy per frame).
+ *
  * <p>AF_PACKET (fallback, or forced): each thread has a {@link PacketRingSocket} TX ring and varies
  * the port itself. Pacing: a thread sleeps until its next frame is due ({@code start + sent / rate}),
  * then sends all frames due by now (at most 50 ms of traffic), so sleeps that overshoot and slow
@@ -54,10 +63,12 @@ public final class TrafficGenerator {
 
     /** How frames are transmitted. */
     public enum Mode {
-        /** Live frames, else AF_PACKET with the reason logged. */
+        /** Live frames, else clones, else AF_PACKET, with the reason for each skipped one logged. */
         AUTO,
         /** BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES or fail. */
         LIVE,
+        /** BPF_PROG_TEST_RUN of a sched_cls program that calls bpf_clone_redirect, or fail. */
+        CLONE,
         /** An AF_PACKET TPACKET_V3 TX ring. */
         AFPACKET
     }
@@ -72,9 +83,18 @@ public final class TrafficGenerator {
      * @param count exact number of packets to send, 0 for no count bound
      * @param threads sending threads (each pinned to one allowed CPU, queue = thread % RX queues)
      * @param mode the transmit path
+     * @param burst clone mode: frames per program run, all of one flow (1..{@link CloneProgram#MAX_BURST})
      */
     public record Config(String ifname, String netns, PacketTemplate template, int flows, long ratePps, double seconds,
-                         long count, int threads, Mode mode) {
+                         long count, int threads, Mode mode, int burst) {
+        /** Frames per program run in clone mode unless asked otherwise. */
+        public static final int DEFAULT_BURST = 64;
+
+        public Config(String ifname, String netns, PacketTemplate template, int flows, long ratePps, double seconds,
+                      long count, int threads, Mode mode) {
+            this(ifname, netns, template, flows, ratePps, seconds, count, threads, mode, DEFAULT_BURST);
+        }
+
         public Config {
             if (ifname == null || ifname.isEmpty()) {
                 throw new IllegalArgumentException("an interface is required (--dev)");
@@ -93,6 +113,9 @@ public final class TrafficGenerator {
             }
             if (threads < 1 || threads > 256) {
                 throw new IllegalArgumentException("--threads must be 1..256, got " + threads);
+            }
+            if (burst < 1 || burst > CloneProgram.MAX_BURST) {
+                throw new IllegalArgumentException("--burst must be 1.." + CloneProgram.MAX_BURST + ", got " + burst);
             }
         }
     }
@@ -134,7 +157,8 @@ public final class TrafficGenerator {
                 c.template().l4Offset()));
         Mode mode = c.mode();
         GenProgram prog = null;
-        if (mode != Mode.AFPACKET) {
+        CloneProgram clone = null;
+        if (mode == Mode.AUTO || mode == Mode.LIVE) {
             String why = null;
             try {
                 prog = GenProgram.load(c.template(), c.flows(), port);
@@ -151,16 +175,47 @@ public final class TrafficGenerator {
                     throw new IllegalStateException("live frames unavailable on " + c.ifname() + ": " + why);
                 }
                 LOG.log(System.Logger.Level.WARNING, "live frames unavailable on " + c.ifname() + " (" + why
-                        + "); falling back to AF_PACKET");
-                mode = Mode.AFPACKET;
+                        + "); trying clones (bpf_clone_redirect)");
+            } else {
+                mode = Mode.LIVE;
             }
         }
-        String path = mode == Mode.AFPACKET ? "af_packet tx ring" : "xdp live frames";
+        if (mode == Mode.AUTO || mode == Mode.CLONE) {
+            String why;
+            try {
+                clone = CloneProgram.load(c.template(), ifindex, c.flows(), port, c.threads());
+                why = clone.probe(c.template().frame(), c.netns(), 0);
+            } catch (NativeException e) {
+                why = e.getMessage();
+            }
+            if (why != null) {
+                if (clone != null) {
+                    clone.close();
+                    clone = null;
+                }
+                if (mode == Mode.CLONE) {
+                    throw new IllegalStateException("clone mode unavailable on " + c.ifname() + ": " + why);
+                }
+                LOG.log(System.Logger.Level.WARNING, "clones unavailable on " + c.ifname() + " (" + why
+                        + "); falling back to AF_PACKET");
+                mode = Mode.AFPACKET;
+            } else {
+                mode = Mode.CLONE;
+            }
+        }
+        String path = switch (mode) {
+            case LIVE -> "xdp live frames";
+            case CLONE -> "tc clone_redirect";
+            default -> "af_packet tx ring";
+        };
         try {
-            return drive(c, prog, ifindex, rxQueues, port, path, progress);
+            return drive(c, prog, clone, ifindex, rxQueues, port, path, progress);
         } finally {
             if (prog != null) {
                 prog.close();
+            }
+            if (clone != null) {
+                clone.close();
             }
         }
     }
@@ -204,7 +259,7 @@ public final class TrafficGenerator {
                 BpfFlags.BPF_F_TEST_XDP_LIVE_FRAMES, 0, 0);
     }
 
-    private static Report drive(Config c, GenProgram prog, int ifindex, int rxQueues, int basePort, String path,
+    private static Report drive(Config c, GenProgram prog, CloneProgram clone, int ifindex, int rxQueues, int basePort, String path,
                                 Consumer<Report> progress) throws InterruptedException {
         int threads = c.threads();
         AtomicLongArray sent = new AtomicLongArray(threads * 16); // one padded slot per thread
@@ -229,7 +284,9 @@ public final class TrafficGenerator {
             Runnable body = () -> {
                 try (NetNs.Scope ignored = c.netns() == null ? null : NetNs.enter(c.netns())) {
                     Affinity.pinCurrentThread(cpu);
-                    if (prog != null) {
+                    if (clone != null) {
+                        cloned(clone, c.template().frame(), c.burst(), idx, quota, rate, gate, sent, idx * 16);
+                    } else if (prog != null) {
                         live(prog.progFd, c.template().frame(), ifindex, idx % rxQueues, quota, rate, gate, sent,
                                 idx * 16);
                     } else {
@@ -284,6 +341,14 @@ public final class TrafficGenerator {
         Throwable t = failure.get();
         if (t != null) {
             throw new IllegalStateException("sending on " + c.ifname() + " failed: " + t.getMessage(), t);
+        }
+        long failed = 0;
+        for (int i = 0; i < threads; i++) {
+            failed += sent.get(i * 16 + 1);
+        }
+        if (failed > 0) {
+            LOG.log(System.Logger.Level.WARNING, failed + " clones refused by " + c.ifname() + " (sent again)");
+            path += ", " + failed + " clones refused";
         }
         return new Report(total(sent, threads), (end - start) / 1e9, c.template().length(), path);
     }
@@ -358,6 +423,43 @@ public final class TrafficGenerator {
             measured = n * 1e9 / Math.max(1, took);
             done += n;
             sent.lazySet(slot, done);
+        }
+    }
+
+    /**
+     * Clone mode's sender: calls of {@code repeat} runs of {@code burst} clones, sized like live
+     * mode's (by time, or what is due at --rate), the last one cut to the quota; what was sent is
+     * what the program counted in this thread's slot (the probe's frame included).
+     */
+    private static void cloned(CloneProgram p, byte[] frame, int burst, int idx, long quota, double rate, Start gate,
+                               AtomicLongArray sent, int slot) throws InterruptedException {
+        long[] counted = p.counters(idx);
+        long done = counted[0];
+        sent.lazySet(slot, done);
+        long deadline = gate.await();
+        double measured = 0;
+        long paceFrom = System.nanoTime();
+        long start = done;
+        long maxBurst = Math.max(1, (long) (rate * 0.05));
+        while (done < quota && pace(rate, paceFrom, done - start, deadline)) {
+            long now = System.nanoTime();
+            long n;
+            if (rate > 0) {
+                n = Math.min(maxBurst, Math.max(1, (long) ((now - paceFrom) * rate / 1e9) - (done - start)));
+            } else if (measured == 0) {
+                n = 4096;
+            } else {
+                n = (long) (measured * Math.min(0.2, (deadline - now) / 1e9));
+            }
+            n = Math.max(1, Math.min(Math.min(n, MAX_CALL), quota - done));
+            int b = (int) Math.min(burst, n);
+            Bpf.progTestRun(p.progFd, CloneProgram.attr(frame, b, idx, (int) (n / b)));
+            long took = System.nanoTime() - now;
+            counted = p.counters(idx);
+            measured = (counted[0] - done) * 1e9 / Math.max(1, took);
+            done = counted[0];
+            sent.lazySet(slot, done);
+            sent.lazySet(slot + 1, counted[1]);
         }
     }
 

@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code jxdp gen} from the command line: an exact count lands on a veth peer; bad options are named. */
 class GenCommandTest {
@@ -31,8 +33,9 @@ class GenCommandTest {
         return out;
     }
 
-    @Test
-    void sendsExactCountOverAfPacketAndCountsOnThePeer() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"afpacket", "clone"})
+    void sendsExactCountAndCountsOnThePeer(String mode) throws Exception {
         String tag = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xFFFFFF));
         String nsA = "jxdp-g" + tag + "-a";
         String nsB = "jxdp-g" + tag + "-b";
@@ -51,7 +54,7 @@ class GenCommandTest {
                 System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
                 try {
                     rc = Main.run("gen", "--dev", "g" + tag + "a", "--netns", nsA, "--udp", "--flows", "8", "--count",
-                            "777", "--rate", "50000", "--duration", "10", "--mode", "afpacket", "--quiet",
+                            "777", "--rate", "50000", "--duration", "10", "--mode", mode, "--quiet",
                             "--dst-ip", "198.18.1.2");
                 } finally {
                     System.setOut(saved);
@@ -59,6 +62,7 @@ class GenCommandTest {
                 String text = out.toString(StandardCharsets.UTF_8);
                 assertEquals(0, rc, text);
                 assertTrue(text.contains("gen: sent 777 packets"), text);
+                assertTrue(text.contains(mode.equals("clone") ? "tc clone_redirect)" : "af_packet tx ring)"), text);
                 int[] frames = {0};
                 long deadline = System.nanoTime() + 5_000_000_000L;
                 while (frames[0] < 777 && System.nanoTime() < deadline) {
@@ -99,6 +103,8 @@ class GenCommandTest {
             assertTrue(err.toString(StandardCharsets.UTF_8).contains("--duration"), err.toString());
             assertNotEquals(0, Main.run("gen", "--dev", "lo"));
             assertNotEquals(0, Main.run("gen", "--dev", "lo", "--duration", "1", "--udp", "--tcp"));
+            assertNotEquals(0, Main.run("gen", "--dev", "lo", "--duration", "1", "--burst", "0", "--src-mac", "02:00:00:00:00:01"));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("--burst must be 1..256, got 0"), err.toString());
             assertEquals(1, Main.run("gen", "--dev", "jxnosuch0", "--duration", "1"));
             assertTrue(err.toString(StandardCharsets.UTF_8).contains("\"jxnosuch0\" (no such interface"), err.toString());
             assertNotEquals(0, Main.run("gen", "--dev", "lo", "--duration", "1", "--template", "/nonexistent/x.pcap"));

@@ -1,5 +1,6 @@
 package io.jxdp.port;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,10 +114,65 @@ class TrafficGeneratorTest {
         assertEquals(-1, PacketTemplate.parse(frag).l4Offset());
     }
 
+    /**
+     * Clone mode's program varies the source port once per run and keeps the L4 checksum valid;
+     * with cb[0] = 0 it clones nothing, so the runs only rewrite and data_out shows each result.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3})
+    void cloneProgramVariesPortsPerRunAndKeepsChecksumsValid(long seed) {
+        Random r = new Random(seed);
+        for (int round = 0; round < 6; round++) {
+            boolean udp = r.nextBoolean();
+            int flows = 2 + r.nextInt(300);
+            int threads = 1 + r.nextInt(3);
+            int base = r.nextInt(65536);
+            PacketTemplate t = udp ? PacketTemplate.udp(new byte[6], new byte[6], IP_A, IP_B, base, r.nextInt(65536), 60 + r.nextInt(1400))
+                    : PacketTemplate.tcp(new byte[6], new byte[6], IP_A, IP_B, base, r.nextInt(65536), 60 + r.nextInt(1400));
+            int slot = r.nextInt(threads);
+            try (CloneProgram p = CloneProgram.load(t, 1, flows, base, threads)) {
+                Set<Integer> ports = new TreeSet<>();
+                for (int i = 0; i < flows + 5; i++) {
+                    TestRunAttr a = CloneProgram.attr(t.frame(), 0, slot, 1).withDataOutCapacity(t.length() + 64);
+                    TestRunResult res = Bpf.progTestRun(p.progFd, a);
+                    assertEquals(CloneProgram.TC_ACT_SHOT, res.retval());
+                    byte[] out = res.dataOut();
+                    assertEquals(t.length(), out.length);
+                    int sport = ((out[t.l4Offset()] & 0xff) << 8) | (out[t.l4Offset() + 1] & 0xff);
+                    // Slot s starts at flow s and steps by the thread count, as the AF_PACKET path does.
+                    assertEquals((base + (slot + (long) i * threads) % flows) & 0xffff, sport, "run " + i);
+                    ports.add(sport);
+                    assertChecksumsValid(out, t.l4Offset(), t.protocol(), (udp ? "UDP" : "TCP") + " run " + i);
+                }
+                assertEquals(java.util.stream.IntStream.range(0, flows).filter(f -> f % gcd(threads, flows) == slot % gcd(threads, flows)).count(),
+                        ports.size(), "flows this slot covers");
+                assertArrayEquals(new long[] {0, 0}, p.counters(slot), "no clones asked for, none counted");
+            }
+        }
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
+    }
+
+    @Test
+    void cloneModeOnADownInterfaceIsRefusedByName() throws Exception {
+        try (Topology t = Topology.create(1)) {
+            Topology.run("ip", "-n", t.nsA, "link", "set", t.ifA, "down");
+            PacketTemplate tpl = PacketTemplate.udp(new byte[6], new byte[6], IP_A, IP_B, 1, 9, 60);
+            TrafficGenerator.Config c = new TrafficGenerator.Config(t.ifA, t.nsA, tpl, 1, 0, 1, 10, 1,
+                    TrafficGenerator.Mode.CLONE);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> TrafficGenerator.run(c, null));
+            assertEquals("clone mode unavailable on " + t.ifA + ": bpf_clone_redirect failed on the probe frame"
+                    + " (is the interface up?)", e.getMessage());
+        }
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"LIVE", "AFPACKET"})
+    @ValueSource(strings = {"LIVE", "AFPACKET", "CLONE", "CLONE:1", "CLONE:7"})
     void sendsExactlyNIntoAVethPeer(String modeName) throws Exception {
-        TrafficGenerator.Mode mode = TrafficGenerator.Mode.valueOf(modeName);
+        TrafficGenerator.Mode mode = TrafficGenerator.Mode.valueOf(modeName.split(":")[0]);
+        int burst = modeName.contains(":") ? Integer.parseInt(modeName.split(":")[1]) : TrafficGenerator.Config.DEFAULT_BURST;
         int n = 3000;
         int flows = 16;
         // Two sender threads, two queues: veth picks the peer's RX ring by sending CPU
@@ -139,7 +195,7 @@ class TrafficGeneratorTest {
                     macA = Link.byName(t.ifA).mac();
                 }
                 PacketTemplate tpl = PacketTemplate.udp(macA, macB, IP_A, IP_B, 20000, 9, 60);
-                TrafficGenerator.Config c = effective(new TrafficGenerator.Config(t.ifA, t.nsA, tpl, flows, 10_000, 20, n, 2, mode));
+                TrafficGenerator.Config c = effective(new TrafficGenerator.Config(t.ifA, t.nsA, tpl, flows, 10_000, 20, n, 2, mode, burst));
                 AtomicReference<Object> result = new AtomicReference<>();
                 Thread gen = Thread.ofPlatform().start(() -> {
                     try {
@@ -149,6 +205,7 @@ class TrafficGeneratorTest {
                     }
                 });
                 Set<Integer> ports = new TreeSet<>();
+                byte[] payload = java.util.Arrays.copyOfRange(tpl.frame(), tpl.l4Offset() + 8, tpl.length());
                 int received = 0;
                 try (rx) {
                     rx.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
@@ -160,6 +217,10 @@ class TrafficGeneratorTest {
                         buf.clear();
                         InetSocketAddress from = (InetSocketAddress) rx.receive(buf);
                         if (from != null) {
+                            buf.flip();
+                            byte[] got = new byte[buf.remaining()];
+                            buf.get(got);
+                            assertArrayEquals(payload, got, "payload of datagram " + received);
                             received++;
                             ports.add(from.getPort());
                             quietSince = System.nanoTime();
@@ -195,7 +256,7 @@ class TrafficGeneratorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"LIVE", "AFPACKET"})
+    @ValueSource(strings = {"LIVE", "AFPACKET", "CLONE"})
     void ratePacingBoundsThePacketCount(String modeName) throws Exception {
         try (Topology t = Topology.create(1)) {
             PacketTemplate tpl = PacketTemplate.udp(new byte[6], new byte[] {-1, -1, -1, -1, -1, -1}, IP_A, IP_B, 1, 9, 60);
@@ -235,11 +296,16 @@ class TrafficGeneratorTest {
         assertEquals(("live frames unavailable on " + c.ifname() + ": " + why).replaceAll("prog fd \\d+", "prog fd N"),
                 refused.getMessage().replaceAll("prog fd \\d+", "prog fd N"));
         return new TrafficGenerator.Config(c.ifname(), c.netns(), c.template(), c.flows(), c.ratePps(), c.seconds(),
-                c.count(), c.threads(), TrafficGenerator.Mode.AUTO);
+                c.count(), c.threads(), TrafficGenerator.Mode.AUTO, c.burst());
     }
 
+    /** AUTO only runs here when live frames are refused: it must take clones, the next in its order. */
     private static String expectedPath(TrafficGenerator.Config c) {
-        return c.mode() == TrafficGenerator.Mode.LIVE ? "xdp live frames" : "af_packet tx ring";
+        return switch (c.mode()) {
+            case LIVE -> "xdp live frames";
+            case CLONE, AUTO -> "tc clone_redirect";
+            case AFPACKET -> "af_packet tx ring";
+        };
     }
 
     @Test
@@ -249,6 +315,8 @@ class TrafficGeneratorTest {
         assertThrows(IllegalArgumentException.class, () -> new TrafficGenerator.Config("x", null, tpl, 1, 0, 601, 0, 1, TrafficGenerator.Mode.AUTO));
         assertThrows(IllegalArgumentException.class, () -> new TrafficGenerator.Config("x", null, tpl, 1, -1, 1, 0, 1, TrafficGenerator.Mode.AUTO));
         assertThrows(IllegalArgumentException.class, () -> new TrafficGenerator.Config("x", null, tpl, 1, 0, 1, 0, 0, TrafficGenerator.Mode.AUTO));
+        assertThrows(IllegalArgumentException.class, () -> new TrafficGenerator.Config("x", null, tpl, 1, 0, 1, 0, 1, TrafficGenerator.Mode.CLONE, 0));
+        assertThrows(IllegalArgumentException.class, () -> new TrafficGenerator.Config("x", null, tpl, 1, 0, 1, 0, 1, TrafficGenerator.Mode.CLONE, 257));
         assertThrows(IllegalArgumentException.class, () -> PacketTemplate.udp(new byte[6], new byte[6], IP_A, IP_B, 1, 9, 59));
         assertThrows(IllegalArgumentException.class, () -> PacketTemplate.udp(new byte[5], new byte[6], IP_A, IP_B, 1, 9, 60));
     }
