@@ -71,6 +71,12 @@ common=(-b 64 -r 2048 -n 4096 -s 2048)
 # leaves 5%). Off by default: the machine may be shared.
 rt=()
 [[ "${JXDP_PERF_RT:-0}" == 1 ]] && rt=(chrt -f 50)
+# A SCHED_FIFO receiver or generator and the NAPI kthread on its CPU starve one another (the
+# kthread SCHED_OTHER: it gets nothing; SCHED_FIFO above the receiver: the receiver gets the 5%
+# RT throttling leaves; both measured 2026-12-07), so RT runs keep NAPI in the sender's softirq.
+if [[ ${#rt[@]} -gt 0 && -n "$napi_cpu" ]]; then
+    echo "run.sh: JXDP_PERF_RT=1 needs JXDP_PERF_NAPI_CPU=off" >&2; exit 2
+fi
 # One measurement: receiver IMPL in MODE while gen loads the link; prints "pps cpu%" (the CPU time
 # the receiver's loop thread got while measuring, in percent of the wall time).
 measure() {
