@@ -69,7 +69,7 @@ final class CloneProgram implements AutoCloseable {
                     lddw %r1, 0x6e000001         # counter map (patched to BPF_PSEUDO_MAP_FD)
                     mov %r2, %r10
                     add %r2, -4
-                    call 1                       # bpf_map_lookup_elem
+                    call {LOOKUP}                 # bpf_map_lookup_elem
                     jeq %r0, 0, out
                     mov %r9, %r0                 # r9 = &slot {sent, failed, flow}
                 """.replace("{CB1}", Integer.toString(CB1)));
@@ -124,7 +124,7 @@ final class CloneProgram implements AutoCloseable {
                         add %r3, -8
                         mov %r4, 2
                         mov %r5, 0
-                        call 9                       # bpf_skb_store_bytes: the source port
+                        call {STORE}                 # bpf_skb_store_bytes: the source port
                         jne %r0, 0, store_failed
                     """.replace("{L4}", Integer.toString(l4)));
             if (fixCsum) {
@@ -135,7 +135,7 @@ final class CloneProgram implements AutoCloseable {
                             add %r3, -16
                             mov %r4, 2
                             mov %r5, 0
-                            call 9                       # bpf_skb_store_bytes: the L4 checksum
+                            call {STORE}                 # bpf_skb_store_bytes: the L4 checksum
                             jne %r0, 0, store_failed
                         """.replace("{CSUM}", Integer.toString(csumAt)));
             }
@@ -152,7 +152,7 @@ final class CloneProgram implements AutoCloseable {
                     mov %r1, %r6
                     mov %r2, {IFINDEX}
                     mov %r3, 0
-                    call 13                      # bpf_clone_redirect(skb, ifindex, egress)
+                    call {CLONE}                 # bpf_clone_redirect(skb, ifindex, egress)
                     mov %r1, %r0                 # 0: queued; < 0: an errno; > 0: NET_XMIT_DROP/CN
                     neg %r1
                     or %r1, %r0
@@ -185,7 +185,8 @@ final class CloneProgram implements AutoCloseable {
                         exit
                     """.replace("{CB0}", Integer.toString(CB0)).replace("{MAX}", Integer.toString(MAX_BURST)));
         }
-        return s.toString();
+        return s.toString().replace("{LOOKUP}", Integer.toString(MAP_LOOKUP))
+                .replace("{STORE}", Integer.toString(SKB_STORE_BYTES)).replace("{CLONE}", Integer.toString(CLONE_REDIRECT));
     }
 
     /**
