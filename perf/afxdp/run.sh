@@ -8,6 +8,8 @@
 # kthread `napi/<dev>-N`, not in the sender's softirq), so the generator's CPU only generates. The
 # kthread is pinned per measurement, the same way for C and jxdp: JXDP_PERF_NAPI_CPU=rx (default: on
 # the receiver's CPU 1), gen (on the generator's CPU 0) or off (threaded NAPI off: the old setup).
+# JXDP_PERF_NAPI_NICE (default 0) renices the kthread: it and a busy-polling receiver split their
+# CPU by CFS weight (see perf/RESULTS.md, issue 7, 2026-12-07 for what -10 does).
 #
 # usage: perf/afxdp/run.sh [SECONDS (default 5)] [ROUNDS (default 2)]
 # Needs root, gcc, libxdp-dev, libbpf-dev, iproute2, taskset, and 2 CPUs (gen on CPU 0, receiver on CPU 1).
@@ -60,6 +62,9 @@ ip -n "$nsA" link set "$ifA" up
 ip -n "$nsB" link set "$ifB" up
 macB=$(ip -n "$nsB" -o link show "$ifB" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 napi_cpu="${JXDP_PERF_NAPI_CPU:-rx}"
+napi_nice="${JXDP_PERF_NAPI_NICE:-0}"
+[[ "$napi_nice" =~ ^-?[0-9]+$ ]] && (( napi_nice >= -20 && napi_nice <= 19 )) || {
+    echo "JXDP_PERF_NAPI_NICE must be -20..19" >&2; exit 2; }
 case "$napi_cpu" in
     rx) napi_cpu=1 ;; gen) napi_cpu=0 ;; off) napi_cpu="" ;;
     *) echo "JXDP_PERF_NAPI_CPU must be rx, gen or off" >&2; exit 2 ;;
@@ -108,7 +113,10 @@ measure() {
             [[ -z "$napi" ]] || break
             sleep 0.05
         done
-        [[ -n "$napi" ]] && taskset -pc "$napi_cpu" "$napi" >/dev/null
+        if [[ -n "$napi" ]]; then
+            taskset -pc "$napi_cpu" "$napi" >/dev/null
+            renice -n "$napi_nice" -p "$napi" >/dev/null
+        fi
     fi
     wait "$rx" || { echo "receiver $impl $mode failed:" >&2; cat "$build/rx.out" "$build/rx.err" >&2; exit 1; }
     out=$(cat "$build/rx.out")
@@ -127,7 +135,7 @@ for mode in rxdrop l2fwd; do
     for impl in c jxdp; do sum[$impl,$mode]=0; cpu[$impl,$mode]=0; gen[$impl,$mode]=0; done
 done
 echo "AF_XDP rxdrop/l2fwd on veth, copy mode, ${secs}s measured (+${warm}s warm-up), $rounds rounds, $(uname -r)," \
-    "gen ${JXDP_PERF_GEN_MODE:-clone} on CPU 0, NAPI $([[ -n "$napi_cpu" ]] && echo "threaded on CPU $napi_cpu" || echo "not threaded"), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+    "gen ${JXDP_PERF_GEN_MODE:-clone} on CPU 0, NAPI $([[ -n "$napi_cpu" ]] && echo "threaded on CPU $napi_cpu, nice $napi_nice" || echo "not threaded"), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for ((r = 1; r <= rounds; r++)); do
     for mode in rxdrop l2fwd; do
         for impl in c jxdp; do
