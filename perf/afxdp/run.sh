@@ -113,10 +113,10 @@ measure() {
             [[ -z "$napi" ]] || break
             sleep 0.05
         done
-        if [[ -n "$napi" ]]; then
-            taskset -pc "$napi_cpu" "$napi" >/dev/null
-            renice -n "$napi_nice" -p "$napi" >/dev/null
-        fi
+        # The configuration must be the same for every measurement: no kthread is an error.
+        [[ -n "$napi" ]] || { echo "run.sh: no NAPI kthread napi/$ifB after 10 s ($impl $mode)" >&2; exit 1; }
+        taskset -pc "$napi_cpu" "$napi" >/dev/null
+        renice -n "$napi_nice" -p "$napi" >/dev/null
     fi
     wait "$rx" || { echo "receiver $impl $mode failed:" >&2; cat "$build/rx.out" "$build/rx.err" >&2; exit 1; }
     out=$(cat "$build/rx.out")
