@@ -27,6 +27,9 @@ final class HashLookups {
     private static final int S = 5;
     private static final int E = 6;
     private static final int TMP = 8;
+    /** The key's first pieces, loaded once for the hash and kept for the compares: local 10 + 2 * i. */
+    private static final int PIECES = 10;
+    private static final int KEPT = 16;
 
     private final CodeBuilder cb;
     private final HashLookup h;
@@ -61,6 +64,10 @@ final class HashLookups {
         for (int i = 0, at = 0; i < pieces.length; at += pieces[i], i++) {
             cb.lload(H);
             load(KEY, at, pieces[i]);
+            if (i < KEPT) {
+                cb.dup2();
+                cb.lstore(PIECES + 2 * i);
+            }
             cb.loadConstant(h.salt()[i]);
             cb.ladd();
             cb.loadConstant(h.mult()[i]);
@@ -98,7 +105,11 @@ final class HashLookups {
         cb.lstore(E);
         for (int i = 0, at = 0; i < pieces.length; at += pieces[i], i++) {
             load(E, HashLookup.KEY + at, pieces[i]);
-            load(KEY, at, pieces[i]);
+            if (i < KEPT) {
+                cb.lload(PIECES + 2 * i);
+            } else {
+                load(KEY, at, pieces[i]);
+            }
             cb.lcmp();
             cb.ifne(next);
         }
