@@ -11,22 +11,25 @@ import java.lang.constant.MethodTypeDesc;
 
 /**
  * Emits the body of a hash map's lookup specialised for one map, {@code (long key, int cpu) -> long
- * value address or 0}: the kernel's jhash ({@code io.jxdp.ebpf.map.Jhash}) unrolled for the map's
- * key size with its seed folded in, the chain walk with acquire loads of the links, the key compared
- * in 8-, 4-, 2- and 1-byte pieces of constant offsets, the value offset (and per-CPU stride) as
- * constants. Exactly {@code HashTab.lookup}, following {@link HashLookup}'s layout; the generic code
- * loops over the key size and reads the layout from fields at every call.
+ * value address or 0}: the walk of the map's lookup index ({@link HashLookup}), with the index hash
+ * unrolled for the map's key size (one multiply-add per 8-, 4-, 2- or 1-byte piece of the key, its
+ * salts and multipliers as constants), acquire loads of the chain links, the key compared in the
+ * same pieces at constant offsets, the value offset (and per-CPU stride) as constants. Exactly
+ * {@code HashTab.lookup}; the generic code loops over the key size and reads the layout from fields
+ * at every call.
  */
 final class HashLookups {
     static final MethodTypeDesc MTD = MethodTypeDesc.of(CD_long, CD_long, CD_int);
 
     private static final int KEY = 0;
     private static final int CPU = 2;
-    private static final int A = 3;
-    private static final int B = 4;
-    private static final int C = 5;
+    private static final int H = 3;
+    private static final int S = 5;
     private static final int E = 6;
-    private static final int JHASH_INITVAL = 0xdeadbeef;
+    private static final int TMP = 8;
+    /** The key's first pieces, loaded once for the hash and kept for the compares: local 10 + 2 * i. */
+    private static final int PIECES = 10;
+    private static final int KEPT = 16;
 
     private final CodeBuilder cb;
     private final HashLookup h;
@@ -40,75 +43,75 @@ final class HashLookups {
         new HashLookups(cb, h).body();
     }
 
+    /** Size of each piece of the key, in order: 8-byte words, then a 4-, 2-, 1-byte tail. */
+    private static int[] pieces(int keySize) {
+        int[] out = new int[keySize / 8 + Integer.bitCount(keySize & 7)];
+        int i = 0;
+        for (int at = 0; at < keySize; ) {
+            int left = keySize - at;
+            int size = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+            out[i++] = size;
+            at += size;
+        }
+        return out;
+    }
+
     private void body() {
-        int length = h.keySize();
-        cb.loadConstant(JHASH_INITVAL + length + h.seed());
-        cb.dup();
-        cb.dup();
-        cb.istore(A);
-        cb.istore(B);
-        cb.istore(C);
-        int at = 0;
-        while (length > 12) {
-            addWord(A, KEY, at);
-            addWord(B, KEY, at + 4);
-            addWord(C, KEY, at + 8);
-            mix();
-            length -= 12;
-            at += 12;
-        }
-        if (length > 0) {
-            // jhash's fall-through tail: byte j of the rest adds at bit 8 * (j % 4) of a, b or c
-            for (int j = 0; j < length; ) {
-                int reg = j < 4 ? A : j < 8 ? B : C;
-                if (j % 4 == 0 && j + 4 <= length) {
-                    addWord(reg, KEY, at + j); // four bytes at their little-endian positions: one u32
-                    j += 4;
-                } else {
-                    cb.iload(reg);
-                    load(KEY, at + j, 1);
-                    cb.l2i();
-                    if (j % 4 != 0) {
-                        cb.loadConstant(8 * (j % 4));
-                        cb.ishl();
-                    }
-                    cb.iadd();
-                    cb.istore(reg);
-                    j++;
-                }
+        int[] pieces = pieces(h.keySize());
+        // h = sum of (piece + salt[i]) * mult[i]
+        cb.lconst_0();
+        cb.lstore(H);
+        for (int i = 0, at = 0; i < pieces.length; at += pieces[i], i++) {
+            cb.lload(H);
+            load(KEY, at, pieces[i]);
+            if (i < KEPT) {
+                cb.dup2();
+                cb.lstore(PIECES + 2 * i);
             }
-            fin();
+            cb.loadConstant(h.salt()[i]);
+            cb.ladd();
+            cb.loadConstant(h.mult()[i]);
+            cb.lmul();
+            cb.ladd();
+            cb.lstore(H);
         }
-        // bucket head, acquire
-        cb.iload(C);
-        cb.loadConstant((int) h.bucketMask());
+        // s = head, acquire
+        cb.lload(H);
+        cb.loadConstant(32);
+        cb.lushr();
+        cb.l2i();
+        cb.loadConstant((int) h.indexMask());
         cb.iand();
         cb.i2l();
-        cb.loadConstant(4);
+        cb.loadConstant(3);
         cb.lshl();
-        cb.loadConstant(h.buckets());
+        cb.loadConstant(h.heads());
         cb.ladd();
-        acquire();
-        cb.lstore(E);
+        acquire32();
+        cb.istore(S);
         Label loop = cb.newLabel();
         Label next = cb.newLabel();
         Label miss = cb.newLabel();
         cb.labelBinding(loop);
-        cb.lload(E);
-        cb.lconst_0();
-        cb.lcmp();
+        cb.iload(S);
         cb.ifeq(miss);
-        load(E, HashLookup.HASH, 4);
-        cb.l2i();
-        cb.iload(C);
-        cb.if_icmpne(next);
-        for (int at2 = 0; at2 < h.keySize(); ) {
-            int size = h.keySize() - at2 >= 8 ? 8 : h.keySize() - at2 >= 4 ? 4 : h.keySize() - at2 >= 2 ? 2 : 1;
-            load(E, HashLookup.KEY + at2, size);
-            load(KEY, at2, size);
+        // e = elems + s * elemSize
+        cb.iload(S);
+        cb.i2l();
+        cb.loadConstant(h.elemSize());
+        cb.lmul();
+        cb.loadConstant(h.elems());
+        cb.ladd();
+        cb.lstore(E);
+        for (int i = 0, at = 0; i < pieces.length; at += pieces[i], i++) {
+            load(E, HashLookup.KEY + at, pieces[i]);
+            if (i < KEPT) {
+                cb.lload(PIECES + 2 * i);
+            } else {
+                load(KEY, at, pieces[i]);
+            }
             cb.lcmp();
             cb.ifne(next);
-            at2 += size;
         }
         if (h.lru()) {
             Label referenced = cb.newLabel();
@@ -137,9 +140,15 @@ final class HashLookups {
         }
         cb.lreturn();
         cb.labelBinding(next);
-        cb.lload(E);
-        acquire(); // e.next at offset 0
-        cb.lstore(E);
+        // s = the u32 at links + s * 4, acquire
+        cb.iload(S);
+        cb.i2l();
+        cb.loadConstant(2);
+        cb.lshl();
+        cb.loadConstant(h.links());
+        cb.ladd();
+        acquire32();
+        cb.istore(S);
         cb.goto_(loop);
         cb.labelBinding(miss);
         cb.lconst_0();
@@ -185,94 +194,12 @@ final class HashLookups {
     private static final ClassDesc[] LOAD_TYPE = {java.lang.constant.ConstantDescs.CD_byte,
         java.lang.constant.ConstantDescs.CD_short, CD_int, CD_long};
 
-    /** Replaces the address on the stack by the u64 there, loaded with acquire (JitRuntime.ATOMIC64, 8-aligned). */
-    private void acquire() {
-        int tmp = E + 2;
-        cb.lstore(tmp);
-        cb.getstatic(Translator.CD_JitRuntime, "ATOMIC64", Translator.CD_VarHandle);
+    /** Replaces the address on the stack by the u32 there, loaded with acquire (JitRuntime.ATOMIC32, 4-aligned). */
+    private void acquire32() {
+        cb.lstore(TMP);
+        cb.getstatic(Translator.CD_JitRuntime, "ATOMIC32", Translator.CD_VarHandle);
         cb.getstatic(Translator.CD_JitRuntime, "MEM", Translator.CD_MemorySegment);
-        cb.lload(tmp);
-        cb.invokevirtual(Translator.CD_VarHandle, "getAcquire", MethodTypeDesc.of(CD_long, Translator.CD_MemorySegment, CD_long));
-    }
-
-    /** reg += the u32 at base + off. */
-    private void addWord(int reg, int base, int off) {
-        cb.iload(reg);
-        load(base, off, 4);
-        cb.l2i();
-        cb.iadd();
-        cb.istore(reg);
-    }
-
-    /** Pushes rol32(local x, n). */
-    private void rol(int x, int n) {
-        cb.iload(x);
-        cb.loadConstant(n);
-        cb.ishl();
-        cb.iload(x);
-        cb.loadConstant(32 - n);
-        cb.iushr();
-        cb.ior();
-    }
-
-    /** x -= y. */
-    private void sub(int x, int y) {
-        cb.iload(x);
-        cb.iload(y);
-        cb.isub();
-        cb.istore(x);
-    }
-
-    /** x += y. */
-    private void add(int x, int y) {
-        cb.iload(x);
-        cb.iload(y);
-        cb.iadd();
-        cb.istore(x);
-    }
-
-    /** x ^= rol(y, n). */
-    private void xorRol(int x, int y, int n) {
-        cb.iload(x);
-        rol(y, n);
-        cb.ixor();
-        cb.istore(x);
-    }
-
-    /** x ^= y. */
-    private void xor(int x, int y) {
-        cb.iload(x);
-        cb.iload(y);
-        cb.ixor();
-        cb.istore(x);
-    }
-
-    /** x -= rol(y, n). */
-    private void subRol(int x, int y, int n) {
-        cb.iload(x);
-        rol(y, n);
-        cb.isub();
-        cb.istore(x);
-    }
-
-    /** __jhash_mix(a, b, c). */
-    private void mix() {
-        sub(A, C); xorRol(A, C, 4); add(C, B);
-        sub(B, A); xorRol(B, A, 6); add(A, C);
-        sub(C, B); xorRol(C, B, 8); add(B, A);
-        sub(A, C); xorRol(A, C, 16); add(C, B);
-        sub(B, A); xorRol(B, A, 19); add(A, C);
-        sub(C, B); xorRol(C, B, 4); add(B, A);
-    }
-
-    /** __jhash_final(a, b, c). */
-    private void fin() {
-        xor(C, B); subRol(C, B, 14);
-        xor(A, C); subRol(A, C, 11);
-        xor(B, A); subRol(B, A, 25);
-        xor(C, B); subRol(C, B, 16);
-        xor(A, C); subRol(A, C, 4);
-        xor(B, A); subRol(B, A, 14);
-        xor(C, B); subRol(C, B, 24);
+        cb.lload(TMP);
+        cb.invokevirtual(Translator.CD_VarHandle, "getAcquire", MethodTypeDesc.of(CD_int, Translator.CD_MemorySegment, CD_long));
     }
 }

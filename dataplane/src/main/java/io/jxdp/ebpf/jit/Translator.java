@@ -1021,7 +1021,7 @@ final class Translator {
                 return;
             }
             BpfMap.HashLookup h = id == Decoded.MAP_LOOKUP ? m.hashLookup() : null;
-            if (h != null && h.bucketMask() <= Integer.MAX_VALUE) {
+            if (h != null && h.indexMask() <= Integer.MAX_VALUE) {
                 ld(2);
                 cb.aload(CTX);
                 cb.invokevirtual(CD_CallContext, "cpu", MethodTypeDesc.of(CD_int));

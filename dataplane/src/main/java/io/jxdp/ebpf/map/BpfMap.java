@@ -153,7 +153,7 @@ public abstract class BpfMap implements AutoCloseable {
     }
 
     /**
-     * For a JIT that compiles {@link #lookup} of a hash map with its key size and seed as constants:
+     * For a JIT that compiles {@link #lookup} of a hash map with its key size and hash as constants:
      * the layout a HASH, PERCPU_HASH, LRU_HASH or LRU_PERCPU_HASH lookup walks; null for every other map.
      */
     public HashLookup hashLookup() {
@@ -161,16 +161,19 @@ public abstract class BpfMap implements AutoCloseable {
     }
 
     /**
-     * A hash map's lookup as data ({@code HashTab}'s layout): {@code hash = jhash(key, keySize, seed)}
-     * (the kernel's jhash); the chain head is the u64 at {@code buckets + (hash & bucketMask) *}
-     * {@value #BUCKET_SIZE}, loaded with acquire; an element {@code e} has the next element's
-     * address at {@code e +} {@value #NEXT} (u64, acquire, 0 ends the chain), its hash at
-     * {@code e +} {@value #HASH} (u32) and its key at {@code e +} {@value #KEY}; a match's value is
-     * at {@code e + valueOffset} (plus {@code cpu * valueStride} when {@code perCpu}), and an LRU
-     * map's lookup sets the byte at {@code e +} {@value #REF} to 1 when it is 0.
+     * A hash map's program-side lookup as data ({@code HashTab}'s lookup index): {@code h} = the sum
+     * over the key's pieces (its 8-byte words, then a 4-, 2- and 1-byte tail as far as the key size
+     * needs, each zero-extended, little-endian) of {@code (piece_i + salt[i]) * mult[i]} mod 2^64;
+     * the chain starts at the u32 at {@code heads + ((int) (h >>> 32) & indexMask) * 8}, loaded with
+     * acquire: {@code s}, 0 = none; element {@code s}'s address is {@code elems + s * elemSize}, its
+     * key at {@code +} {@value #KEY}, and the next {@code s} is the u32 at {@code links + s * 4}
+     * (acquire). A key match's value is at {@code e + valueOffset} (plus {@code cpu * valueStride}
+     * when {@code perCpu}), and an LRU map's lookup sets the byte at {@code e +} {@value #REF} to 1
+     * when it is 0. Exactly {@code HashTab.lookup}.
      */
-    public record HashLookup(long buckets, long bucketMask, int seed, int keySize, long valueOffset, long valueStride,
-                             boolean perCpu, boolean lru) {
+    public record HashLookup(long heads, long indexMask, long links, long elems, long elemSize, long[] salt,
+                             long[] mult, int keySize, long valueOffset, long valueStride, boolean perCpu,
+                             boolean lru) {
         public static final int BUCKET_SIZE = 16;
         public static final int NEXT = 0;
         public static final int HASH = 8;

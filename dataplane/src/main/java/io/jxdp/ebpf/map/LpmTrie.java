@@ -160,6 +160,11 @@ final class LpmTrie extends BpfMap {
         }
     }
 
+    /** Offset of the value in a node, for tests. */
+    long valueOffset() {
+        return valueOffset;
+    }
+
     @Override
     public boolean supportsDelete() {
         return true;
@@ -220,8 +225,80 @@ final class LpmTrie extends BpfMap {
         return (Native.getInt(node + N_FLAGS) & FLAG_IM) != 0;
     }
 
-    /** trie_lookup_elem(): the longest prefix containing the key's address, or 0. */
+    /**
+     * trie_lookup_elem(): the longest prefix containing the key's address, or 0. IPv4 (4 data
+     * bytes) and IPv6 (16) keys take a walk specialised for their size; every other size (and
+     * {@link #longestMatchBytes}, kept for tests) the general one. All three are the kernel's walk,
+     * node for node: only how the matching leading bits and the branch bit are computed differs.
+     */
     private long longestMatch(long keyAddr) {
+        return dataSize == 4 ? longestMatch4(root, keyAddr)
+                : dataSize == 16 ? longestMatch16(root, keyAddr) : longestMatchBytes(keyAddr);
+    }
+
+    /**
+     * The walk for 4 data bytes: the key's address is read once as a big-endian int; per node, the
+     * matching leading bits are numberOfLeadingZeros of the XOR with the node's data (32 when equal),
+     * capped by both prefixlens, and the branch bit is a shift of the key word.
+     */
+    private static long longestMatch4(long rootSlot, long keyAddr) {
+        int keyPlen = Native.getInt(keyAddr);
+        if (Integer.compareUnsigned(keyPlen, 32) > 0) {
+            return 0;
+        }
+        int k = Integer.reverseBytes(Native.getInt(keyAddr + 4));
+        long found = 0;
+        for (long node = Native.getLongAcquire(rootSlot); node != 0; ) {
+            int plen = Native.getInt(node + N_PREFIXLEN);
+            int same = Integer.numberOfLeadingZeros(k ^ Integer.reverseBytes(Native.getInt(node + N_DATA)));
+            int matchlen = Math.min(Math.min(plen, keyPlen), same);
+            if (matchlen == 32) {
+                return node;
+            }
+            if (matchlen < plen) {
+                break;
+            }
+            if ((Native.getInt(node + N_FLAGS) & FLAG_IM) == 0) {
+                found = node;
+            }
+            // plen = matchlen < 32 here: child[bit plen of the key, most significant first], 8 bytes each
+            node = Native.getLongAcquire(node + (((k >>> (31 - plen)) & 1) << 3));
+        }
+        return found;
+    }
+
+    /** The walk for 16 data bytes (IPv6): as {@link #longestMatch4} on two big-endian longs. */
+    private static long longestMatch16(long rootSlot, long keyAddr) {
+        int keyPlen = Native.getInt(keyAddr);
+        if (Integer.compareUnsigned(keyPlen, 128) > 0) {
+            return 0;
+        }
+        long hi = Long.reverseBytes(Native.getLong(keyAddr + 4));
+        long lo = Long.reverseBytes(Native.getLong(keyAddr + 12));
+        long found = 0;
+        for (long node = Native.getLongAcquire(rootSlot); node != 0; ) {
+            int plen = Native.getInt(node + N_PREFIXLEN);
+            long dh = hi ^ Long.reverseBytes(Native.getLong(node + N_DATA));
+            int same = dh != 0 ? Long.numberOfLeadingZeros(dh)
+                    : 64 + Long.numberOfLeadingZeros(lo ^ Long.reverseBytes(Native.getLong(node + N_DATA + 8)));
+            int matchlen = Math.min(Math.min(plen, keyPlen), same);
+            if (matchlen == 128) {
+                return node;
+            }
+            if (matchlen < plen) {
+                break;
+            }
+            if ((Native.getInt(node + N_FLAGS) & FLAG_IM) == 0) {
+                found = node;
+            }
+            long b = plen < 64 ? hi >>> (63 - plen) : lo >>> (127 - plen);
+            node = Native.getLongAcquire(node + ((b & 1) << 3));
+        }
+        return found;
+    }
+
+    /** The general walk, any data size: {@link #match} byte- and word-wise, {@link #bit} per step. */
+    long longestMatchBytes(long keyAddr) {
         if (Integer.compareUnsigned(Native.getInt(keyAddr), maxPrefixlen) > 0) {
             return 0;
         }

@@ -27,6 +27,10 @@ final class Native {
         return ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, addr);
     }
 
+    static short getShort(long addr) {
+        return ALL.get(ValueLayout.JAVA_SHORT_UNALIGNED, addr);
+    }
+
     static byte getByte(long addr) {
         return ALL.get(ValueLayout.JAVA_BYTE, addr);
     }

@@ -139,9 +139,11 @@ class JitKnownMapsTest {
     }
 
     /**
-     * The specialised hash lookups (jhash unrolled for the key size, chain walk, key compare in
-     * pieces) find what the map's own lookup finds, for key sizes around jhash's 12-byte blocks and
-     * the compare's 8/4/2/1-byte pieces, in every hash type, with enough keys for shared buckets.
+     * The specialised hash lookups (the lookup index's hash unrolled for the key size, chain walk,
+     * key compare in pieces) find what the map's own lookup finds, for key sizes around the
+     * 8/4/2/1-byte pieces and past the 16 pieces the generated code keeps in locals (135 bytes: 19),
+     * in every hash type, with enough keys for shared chains; every other key differs from the one
+     * before only in its last byte, so every piece's compare decides somewhere.
      */
     @ParameterizedTest(name = "{0}, key {1}")
     @MethodSource("hashCases")
@@ -154,7 +156,12 @@ class JitKnownMapsTest {
             for (int i = 0; i < 24; i++) {
                 byte[] k = new byte[keySize];
                 do {
-                    rnd.nextBytes(k);
+                    if (i % 2 == 1) {
+                        System.arraycopy(keys.get(i - 1), 0, k, 0, keySize);
+                        k[keySize - 1] = (byte) rnd.nextInt();
+                    } else {
+                        rnd.nextBytes(k);
+                    }
                 } while (!seen.add(java.util.HexFormat.of().formatHex(k)));
                 keys.add(k);
                 if (i < 12) {
@@ -187,7 +194,7 @@ class JitKnownMapsTest {
     static java.util.stream.Stream<Arguments> hashCases() {
         java.util.List<Arguments> out = new java.util.ArrayList<>();
         for (MapType t : new MapType[] {MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH}) {
-            for (int size : new int[] {1, 3, 4, 7, 12, 13, 16, 40, 64}) {
+            for (int size : new int[] {1, 3, 4, 7, 12, 13, 16, 40, 64, 135}) {
                 out.add(Arguments.of(t, size));
             }
         }

@@ -238,6 +238,60 @@ class LpmTrieTest {
         }
     }
 
+    /**
+     * The IPv4 and IPv6 walks ({@code LpmTrie.longestMatch4/16}, behind {@code lookup}) find the same
+     * node as the general byte-wise walk for every query, over seeded random tries that grow and
+     * shrink (nested prefixes, intermediate nodes made and removed), queries of every prefixlen
+     * including the out-of-range ones, and addresses both stored and random.
+     */
+    @ParameterizedTest(name = "data {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {4, 16})
+    void specialisedWalkFindsTheGeneralWalksNode(int dataSize) {
+        Random rnd = new Random(31 + dataSize);
+        int keySize = 4 + dataSize;
+        int max = dataSize * 8;
+        try (Arena a = Arena.ofConfined();
+                BpfMap m = Maps.create(new MapDefinition("lpm_walk", MapType.LPM_TRIE, keySize, 8, 512, NO_PREALLOC), 1)) {
+            LpmTrie t = (LpmTrie) m;
+            MemorySegment q = a.allocate(keySize, 8);
+            List<byte[]> stored = new ArrayList<>();
+            long hits = 0;
+            for (int round = 0; round < 400; round++) {
+                for (int i = 0; i < 8; i++) {
+                    byte[] key = randomKey(rnd, dataSize);
+                    if (plen(key) > max) {
+                        continue;
+                    }
+                    if (rnd.nextInt(3) == 0 && !stored.isEmpty()) {
+                        byte[] victim = stored.remove(rnd.nextInt(stored.size()));
+                        m.delete(victim);
+                    } else if (stored.size() < 500) {
+                        m.update(key, le64(round * 8L + i), MapFlags.BPF_ANY);
+                        stored.removeIf(s -> samePrefix(s, key));
+                        stored.add(key);
+                    }
+                }
+                for (int i = 0; i < 50; i++) {
+                    byte[] key = !stored.isEmpty() && rnd.nextBoolean() ? stored.get(rnd.nextInt(stored.size())).clone()
+                            : randomKey(rnd, dataSize);
+                    int plen = switch (rnd.nextInt(4)) {
+                        case 0 -> max;
+                        case 1 -> max + 1 + rnd.nextInt(40);
+                        case 2 -> -1 - rnd.nextInt(3); // huge unsigned
+                        default -> rnd.nextInt(max + 1);
+                    };
+                    ByteBuffer.wrap(key).order(ByteOrder.nativeOrder()).putInt(0, plen);
+                    MemorySegment.copy(key, 0, q, ValueLayout.JAVA_BYTE, 0, keySize);
+                    long general = t.longestMatchBytes(q.address());
+                    long value = m.lookup(q.address(), 0);
+                    assertEquals(general, value == 0 ? 0 : value - t.valueOffset(), "round " + round + " query " + show(key));
+                    hits += general != 0 ? 1 : 0;
+                }
+            }
+            assertTrue(hits > 2000, "queries that matched a prefix: " + hits);
+        }
+    }
+
     @Test
     void programSideAllocatesNothing() {
         ZeroAllocationTest.AllocationCounter mx = new ZeroAllocationTest.AllocationCounter();
