@@ -70,6 +70,18 @@ public class CallContext {
     }
 
     /**
+     * The JIT's start of a run: no regions (unchecked), no stop, no pending tail call. One method
+     * whose signature names no interpreter class, so the JVM inlines it into the JIT engine's loop
+     * even where the interpreter's classes (MemoryRegions) were never loaded; {@code regions(null)}
+     * is not inlined there ("unloaded signature classes") and cost a real call per run.
+     */
+    public void clearRun() {
+        regions = null;
+        stop = false;
+        tailCallEntry = -1;
+    }
+
+    /**
      * A helper's bpf_tail_call: ends the function that called the helper, whose frame the function
      * starting at instruction {@code entry} (a program of the image) then takes over with r1 =
      * {@code r1}; when that function exits, its r0 goes to the caller of the ended one, or ends the

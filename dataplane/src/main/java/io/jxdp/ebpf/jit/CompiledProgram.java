@@ -57,8 +57,7 @@ public final class CompiledProgram implements FunctionRunner {
 
     /** Runs the program with the given argument registers and context; returns r0 (as the interpreter's run). */
     public long run(CallContext ctx, long r1, long r2, long r3, long r4, long r5) {
-        ctx.regions(null);
-        ctx.clearStop();
+        ctx.clearRun();
         try {
             long r0 = code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5);
             int e;
@@ -79,8 +78,7 @@ public final class CompiledProgram implements FunctionRunner {
      * JMP_TAIL_CALL reuses the caller's frame). A pc where no function starts is a VmException.
      */
     public long run(CallContext ctx, int entry, long r1, long r2, long r3, long r4, long r5) {
-        ctx.regions(null);
-        ctx.clearStop();
+        ctx.clearRun();
         try {
             long r0 = entry == 0 ? code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5)
                     : code.call(entry, ctx, spill, 0, stackTop, r1, r2, r3, r4, r5);

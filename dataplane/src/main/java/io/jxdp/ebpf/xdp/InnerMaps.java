@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * that run; at the end of the run (the engine's quiescent state) every map retired before it is
  * unreachable, so the engine thread closes them there ({@link #reclaim()}), briefly offline so that
  * the close's own grace period does not wait for itself. Nothing is freed while the engine is idle;
- * the engine's close frees the rest. The check per run is one read of an empty queue: no allocation.
+ * the engine's close frees the rest. The check per run is one volatile read of a flag: no allocation.
  *
  * <p>Threads: {@link #create}, {@link #set} and {@link #retire} may be called from any one control
  * thread while the engine thread runs; {@link #reclaim()} only from the engine thread between runs.
@@ -38,6 +38,12 @@ final class InnerMaps {
     /** Inner maps this engine created and has not closed. */
     private final Set<BpfMap> owned = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<BpfMap> retired = new ConcurrentLinkedQueue<>();
+    /**
+     * Set (volatile) by {@link #retire} after it queued a map, cleared by {@link #reclaim} before it
+     * drains the queue: a retirement is either drained by that reclaim or leaves the flag set for
+     * the next run. The per-run check is this one load instead of the queue's head walk.
+     */
+    private volatile boolean pending;
 
     InnerMaps(Rcu rcu, int worker, int cpus) {
         this.rcu = rcu;
@@ -106,15 +112,17 @@ final class InnerMaps {
             }
         }
         retired.add(m);
+        pending = true; // after the add: a reclaim that sees the flag also sees the map
     }
 
-    /** Whether maps wait to be freed (one read of the queue's head; allocation-free). */
+    /** Whether maps may wait to be freed (one volatile read; allocation-free). */
     boolean pending() {
-        return !retired.isEmpty();
+        return pending;
     }
 
     /** Engine thread, between runs: frees every map retired before this call. */
     void reclaim() {
+        pending = false; // before draining: a map queued from now on sets it again
         rcu.offline(worker); // this thread holds no map reference between runs
         try {
             for (BpfMap m = retired.poll(); m != null; m = retired.poll()) {
