@@ -109,10 +109,21 @@ final class XdpContext extends CallContext {
         return mark;
     }
 
+    /**
+     * Whether a program may have written the headroom since the last reset: set when adjust_head or
+     * adjust_meta moved data or data_meta below hard_start + 256, the only way a program reaches
+     * it (packet pointers are bounded by data_meta/data and data_end, the verifier proved it).
+     */
+    private boolean headroomDirty = true;
+
     /** Places a fresh copy of the packet as the test run does: data = data_meta = hard_start + 256. */
     void reset(byte[] packet, int length) {
-        // The kernel's test run packs the packet into a fresh kzalloc'ed buffer: headroom reads as zeros.
-        headroom.fill((byte) 0);
+        // The kernel's test run packs the packet into a fresh kzalloc'ed buffer: headroom reads as
+        // zeros. Only a run that moved data or data_meta into it can have changed it.
+        if (headroomDirty) {
+            headroom.fill((byte) 0);
+            headroomDirty = false;
+        }
         int linear = Math.min(length, XdpLayout.MAX_PACKET);
         MemorySegment.copy(packet, 0, frame, ValueLayout.JAVA_BYTE, XdpLayout.HEADROOM, linear);
         // bpf_prog_test_run_xdp(): the rest goes into page-sized fragments
@@ -864,6 +875,7 @@ final class XdpContext extends CallContext {
         }
         ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_META, meta + off);
         ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA, newData);
+        headroomDirty |= Math.min(newData, meta + off) < hardStart + XdpLayout.HEADROOM;
         updatePacketRegion();
         return 0;
     }
@@ -884,6 +896,7 @@ final class XdpContext extends CallContext {
             return -Errno.EACCES;
         }
         ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_META, meta);
+        headroomDirty |= meta < hardStart + XdpLayout.HEADROOM;
         updatePacketRegion();
         return 0;
     }
