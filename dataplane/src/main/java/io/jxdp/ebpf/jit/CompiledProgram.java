@@ -58,6 +58,15 @@ public final class CompiledProgram implements FunctionRunner {
     /** Runs the program with the given argument registers and context; returns r0 (as the interpreter's run). */
     public long run(CallContext ctx, long r1, long r2, long r3, long r4, long r5) {
         ctx.clearRun();
+        return runCleared(ctx, r1, r2, r3, r4, r5);
+    }
+
+    /**
+     * {@link #run(CallContext, long, long, long, long, long)} for a caller that has just cleared the
+     * context's run state itself ({@link CallContext#clearRun()}, as the XDP engine's beginRun
+     * does before every run), so the run does not test it a second time.
+     */
+    public long runCleared(CallContext ctx, long r1, long r2, long r3, long r4, long r5) {
         try {
             long r0 = code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5);
             int e;

@@ -350,8 +350,9 @@ public abstract sealed class LinkedXdpEngine implements XdpEngine permits Interp
             // a gap in checking must still end the run with a clear error, never take the caller down
             throw new EngineException("program '" + programName + "' failed in jxdp (" + name() + "): " + e, e);
         } finally {
-            long e = rcu.quiescent(0, reportedEpoch);
-            if (e != reportedEpoch) { // something was retired since the last run's report
+            long reported = reportedEpoch; // one read: after the epoch's volatile read it would be read again
+            long e = rcu.quiescent(0, reported);
+            if (e != reported) { // something was retired since the last run's report
                 reportedEpoch = e;
                 if (innerMaps.pending()) {
                     innerMaps.reclaim(); // inner maps retired before this point: no run can hold them now
