@@ -137,12 +137,15 @@ final class XdpContext extends CallContext {
             at += n;
         }
         long data = hardStart + XdpLayout.HEADROOM;
-        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA, data);
-        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_END, data + linear);
-        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_META, data);
-        ctx.set(ValueLayout.JAVA_INT, XdpLayout.CTX_INGRESS_IFINDEX, XdpLayout.TEST_RUN_IFINDEX);
-        ctx.set(ValueLayout.JAVA_INT, XdpLayout.CTX_RX_QUEUE_INDEX, 0);
-        ctx.set(ValueLayout.JAVA_INT, XdpLayout.CTX_EGRESS_IFINDEX, 0);
+        // through MEM, as the JIT's own accesses: per packet, no bounds, alignment or arena checks
+        // (the context's address and layout are fixed at construction)
+        long c = ctxAddress;
+        MEM.set(ValueLayout.JAVA_LONG_UNALIGNED, c + XdpLayout.CTX_DATA, data);
+        MEM.set(ValueLayout.JAVA_LONG_UNALIGNED, c + XdpLayout.CTX_DATA_END, data + linear);
+        MEM.set(ValueLayout.JAVA_LONG_UNALIGNED, c + XdpLayout.CTX_DATA_META, data);
+        MEM.set(ValueLayout.JAVA_INT_UNALIGNED, c + XdpLayout.CTX_INGRESS_IFINDEX, XdpLayout.TEST_RUN_IFINDEX);
+        MEM.set(ValueLayout.JAVA_INT_UNALIGNED, c + XdpLayout.CTX_RX_QUEUE_INDEX, 0);
+        MEM.set(ValueLayout.JAVA_INT_UNALIGNED, c + XdpLayout.CTX_EGRESS_IFINDEX, 0);
     }
 
     /**
