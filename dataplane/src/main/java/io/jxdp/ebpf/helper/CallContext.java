@@ -14,6 +14,13 @@ public class CallContext {
     private boolean stop;
     private int tailCallEntry = -1;
     private long tailCallArg;
+    /**
+     * Set by every write that leaves run state behind (regions, a stop request, a tail call, and a
+     * subclass's own through {@link #runStateChanged()}), cleared by {@link #clearRun}, which resets
+     * that state only when it is set: while it is false, regions are null, no stop is requested, no
+     * tail call is pending and the subclass's run state is as {@link #clearRunState()} leaves it.
+     */
+    private boolean dirty;
 
     /** The CPU (worker) index the program runs on, as bpf_get_smp_processor_id() reports. */
     public int cpu() {
@@ -35,6 +42,7 @@ public class CallContext {
     /** Set by the interpreter at the start of each run. */
     public void regions(MemoryRegions regions) {
         this.regions = regions;
+        dirty |= regions != null;
     }
 
     /** Address of the packet data that legacy LD_ABS/LD_IND read (0 when there is none). */
@@ -56,6 +64,7 @@ public class CallContext {
     /** Asks the interpreter to end the program when this helper returns, with r0 = its result. */
     public void stop() {
         stop = true;
+        dirty = true;
     }
 
     /** True once {@link #stop()} was called in this run. */
@@ -67,6 +76,32 @@ public class CallContext {
     public void clearStop() {
         stop = false;
         tailCallEntry = -1;
+    }
+
+    /**
+     * The JIT's start of a run: no regions (unchecked), no stop, no pending tail call. One method
+     * whose signature names no interpreter class, so the JVM inlines it into the JIT engine's loop
+     * even where the interpreter's classes (MemoryRegions) were never loaded; {@code regions(null)}
+     * is not inlined there ("unloaded signature classes") and cost a real call per run. A run that
+     * left nothing behind costs one load here.
+     */
+    public final void clearRun() {
+        if (dirty) {
+            regions = null;
+            stop = false;
+            tailCallEntry = -1;
+            dirty = false;
+            clearRunState();
+        }
+    }
+
+    /** For subclasses: a write that {@link #clearRunState()} must undo before the next run. */
+    protected final void runStateChanged() {
+        dirty = true;
+    }
+
+    /** For subclasses: resets their own per-run state; {@link #clearRun} calls it when a run changed it. */
+    protected void clearRunState() {
     }
 
     /**
@@ -85,6 +120,7 @@ public class CallContext {
         tailCallEntry = entry;
         tailCallArg = r1;
         stop = true;
+        dirty = true;
     }
 
     /**

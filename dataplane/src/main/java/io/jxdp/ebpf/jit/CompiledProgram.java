@@ -16,7 +16,8 @@ import java.lang.ref.Reference;
  * that split subprograms spill to. Both are allocated once here, so a run allocates nothing.
  *
  * <p>Tail calls (a helper's {@link CallContext#tailCall}): one made by the main function ends it and
- * {@link #run} goes on in the target in a fresh main frame (r10 = the stack's top, as
+ * the generated run (or {@link #run(CallContext, int, long, long, long, long, long)} for another
+ * entry) goes on in the target in a fresh main frame (r10 = the stack's top, as
  * kernel/bpf/core.c's JMP_TAIL_CALL keeps the frame), whose r0 ends the run; one made by a
  * subprogram or callback is taken by the generated call site (or {@link #callFunction}): the target
  * runs in that function's frame and its r0 is the function's result, as with the x86-64 JIT.
@@ -57,15 +58,18 @@ public final class CompiledProgram implements FunctionRunner {
 
     /** Runs the program with the given argument registers and context; returns r0 (as the interpreter's run). */
     public long run(CallContext ctx, long r1, long r2, long r3, long r4, long r5) {
-        ctx.regions(null);
-        ctx.clearStop();
+        ctx.clearRun();
+        return runCleared(ctx, r1, r2, r3, r4, r5);
+    }
+
+    /**
+     * {@link #run(CallContext, long, long, long, long, long)} for a caller that has just cleared the
+     * context's run state itself ({@link CallContext#clearRun()}, as the XDP engine's beginRun
+     * does before every run), so the run does not test it a second time.
+     */
+    public long runCleared(CallContext ctx, long r1, long r2, long r3, long r4, long r5) {
         try {
-            long r0 = code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5);
-            int e;
-            while ((e = ctx.takeTailCall()) >= 0) {
-                r0 = code.call(e, ctx, spill, 0, stackTop, ctx.tailCallArg(), 0, 0, 0, 0);
-            }
-            return r0;
+            return code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5); // tail calls included (Translator.emitRun)
         } finally {
             // the stack is freed with this object's automatic arena: keep it alive through the run
             Reference.reachabilityFence(this);
@@ -79,8 +83,7 @@ public final class CompiledProgram implements FunctionRunner {
      * JMP_TAIL_CALL reuses the caller's frame). A pc where no function starts is a VmException.
      */
     public long run(CallContext ctx, int entry, long r1, long r2, long r3, long r4, long r5) {
-        ctx.regions(null);
-        ctx.clearStop();
+        ctx.clearRun();
         try {
             long r0 = entry == 0 ? code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5)
                     : code.call(entry, ctx, spill, 0, stackTop, r1, r2, r3, r4, r5);

@@ -9,6 +9,7 @@ import io.jxdp.ebpf.helper.CallContext;
  * {@code fp} the entry frame pointer (r10).
  */
 interface JitCode {
+    /** Runs the program from instruction 0, with the tail calls its main function makes (Translator.emitRun). */
     long run(CallContext ctx, long[] spill, long fp, long r1, long r2, long r3, long r4, long r5);
 
     /**

@@ -171,7 +171,15 @@ final class Translator {
         return hashMethods.computeIfAbsent(m, x -> "lookup" + hashMethods.size() + "_" + h.keySize());
     }
 
-    /** run(ctx, spill, fp, r1..r5): enters subprogram 0 of the program this instance is for, at depth 0. */
+    /**
+     * run(ctx, spill, fp, r1..r5): enters subprogram 0 of the program this instance is for, at depth
+     * 0. A program that may tail call ({@link Decoded#mayTailCall}) then takes every tail call its
+     * main function made here: r0 = the target run from its entry through pK_call in a fresh main
+     * frame (depth 0, r10 = fp, r1 = the context the tail call passed), until a run ends without
+     * one; the target's r0 ends the run (kernel/bpf/core.c JMP_TAIL_CALL). A program that cannot
+     * tail call gets no loop: its run is the call alone, so the engine's per-run path has no
+     * tail-call test.
+     */
     private void emitRun(CodeBuilder cb) {
         int n = programs.size();
         List<SwitchCase> cases = new ArrayList<>();
@@ -195,8 +203,40 @@ final class Translator {
                 cb.lload(5 + 2 * (r - 1));
             }
             cb.invokestatic(thisClass, subName(k, 0), MTD_SUB);
+            if (programs.get(k).mayTailCall) {
+                emitMainTailCalls(cb, k);
+            }
             cb.lreturn();
         }
+    }
+
+    /** The tail-call loop of {@link #emitRun}: r0 on the stack in, r0 on the stack out. */
+    private void emitMainTailCalls(CodeBuilder cb, int k) {
+        final int ctx = 1, spill = 2, fp = 3, r0 = 15, entry = 17;
+        Label loop = cb.newLabel();
+        Label done = cb.newLabel();
+        cb.lstore(r0);
+        cb.labelBinding(loop);
+        cb.aload(ctx);
+        cb.invokevirtual(CD_CallContext, "takeTailCall", MethodTypeDesc.of(CD_int));
+        cb.istore(entry);
+        cb.iload(entry);
+        cb.iflt(done);
+        cb.iload(entry);
+        cb.aload(ctx);
+        cb.aload(spill);
+        cb.iconst_0();
+        cb.lload(fp);
+        cb.aload(ctx);
+        cb.invokevirtual(CD_CallContext, "tailCallArg", MethodTypeDesc.of(CD_long));
+        for (int r = 2; r <= 5; r++) {
+            cb.lconst_0();
+        }
+        cb.invokestatic(thisClass, enterName(k), MTD_ENTER);
+        cb.lstore(r0);
+        cb.goto_(loop);
+        cb.labelBinding(done);
+        cb.lload(r0);
     }
 
     /** Programs that can be entered at a pc: those with entries, and those that make tail calls. */

@@ -25,7 +25,8 @@ import java.util.concurrent.locks.LockSupport;
  * memory is reusable at once (single-threaded use, as a kernel with one CPU).
  *
  * <p>Cost: {@link #quiescent(int)} is one volatile load and one release store to a cache line the
- * worker owns: wait-free, no allocation. Registering, unregistering and {@link #synchronize} are
+ * worker owns; {@link #quiescent(int, long)} stores only when the epoch moved since the worker's
+ * last report: wait-free, no allocation. Registering, unregistering and {@link #synchronize} are
  * control-plane operations.
  */
 public final class Rcu {
@@ -102,6 +103,34 @@ public final class Rcu {
      */
     public void quiescent(int workerId) {
         SLOTS.setRelease(slots, (workerId + 1) * SLOT_STRIDE, (long) EPOCH.getVolatile(this));
+    }
+
+    /**
+     * {@link #quiescent(int)} for a worker that remembers the epoch it last reported here
+     * ({@code reported}, the value this method returned last time; 0 at first): reads the epoch
+     * (volatile, as there) and stores it in the worker's slot only when it differs from
+     * {@code reported}; returns it. Skipping the store when the epoch has not moved publishes
+     * nothing less: the slot already holds that epoch (only {@link #online(int)} writes it besides,
+     * with an epoch at least as new). Per packet, with the epoch still: one volatile load, no
+     * store, and a caller can test {@code returned != reported} to do work only when some memory
+     * was retired ({@link #advance()}) since its last report. Wait-free, allocation-free.
+     */
+    public long quiescent(int workerId, long reported) {
+        long e = (long) EPOCH.getVolatile(this);
+        if (e != reported) {
+            SLOTS.setRelease(slots, (workerId + 1) * SLOT_STRIDE, e);
+        }
+        return e;
+    }
+
+    /**
+     * Moves the epoch on, as retiring memory does, without memory of this domain to free: every
+     * worker's next {@link #quiescent(int, long)} then returns a new epoch. For callers that queue
+     * work of their own for the workers (after queueing it) and check the queue only when the
+     * epoch moved.
+     */
+    public void advance() {
+        retire();
     }
 
     /** Extended quiescent state: the worker is idle and holds nothing until {@link #online(int)}. */

@@ -26,7 +26,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * that run; at the end of the run (the engine's quiescent state) every map retired before it is
  * unreachable, so the engine thread closes them there ({@link #reclaim()}), briefly offline so that
  * the close's own grace period does not wait for itself. Nothing is freed while the engine is idle;
- * the engine's close frees the rest. The check per run is one read of an empty queue: no allocation.
+ * the engine's close frees the rest. The check per run costs nothing more than the engine's RCU
+ * report: the flag is read only after a run at whose end the epoch had moved
+ * ({@link Rcu#quiescent(int, long)}); no allocation.
  *
  * <p>Threads: {@link #create}, {@link #set} and {@link #retire} may be called from any one control
  * thread while the engine thread runs; {@link #reclaim()} only from the engine thread between runs.
@@ -38,6 +40,13 @@ final class InnerMaps {
     /** Inner maps this engine created and has not closed. */
     private final Set<BpfMap> owned = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<BpfMap> retired = new ConcurrentLinkedQueue<>();
+    /**
+     * Set (volatile) by {@link #retire} after it queued a map, cleared by {@link #reclaim} before it
+     * drains the queue: a retirement is either drained by that reclaim or leaves the flag set for
+     * the next run. {@link #retire} then moves the RCU epoch on ({@link Rcu#advance()}), so the
+     * engine reads this flag only in a run after which the epoch moved.
+     */
+    private volatile boolean pending;
 
     InnerMaps(Rcu rcu, int worker, int cpus) {
         this.rcu = rcu;
@@ -106,15 +115,18 @@ final class InnerMaps {
             }
         }
         retired.add(m);
+        pending = true; // after the add: a reclaim that sees the flag also sees the map
+        rcu.advance(); // after the flag: the engine thread sees a new epoch, then the flag
     }
 
-    /** Whether maps wait to be freed (one read of the queue's head; allocation-free). */
+    /** Whether maps may wait to be freed (one volatile read; allocation-free). */
     boolean pending() {
-        return !retired.isEmpty();
+        return pending;
     }
 
     /** Engine thread, between runs: frees every map retired before this call. */
     void reclaim() {
+        pending = false; // before draining: a map queued from now on sets it again
         rcu.offline(worker); // this thread holds no map reference between runs
         try {
             for (BpfMap m = retired.poll(); m != null; m = retired.poll()) {

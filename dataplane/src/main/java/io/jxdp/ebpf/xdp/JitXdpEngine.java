@@ -305,7 +305,7 @@ public final class JitXdpEngine extends LinkedXdpEngine {
      */
     @Override
     long execute() {
-        return jit.run(ctx, ctx.ctxAddress, 0, 0, 0, 0);
+        return jit.runCleared(ctx, ctx.ctxAddress, 0, 0, 0, 0); // the engine's beginRun cleared ctx
     }
 
     /** The jxdp map behind a name, for callers that need its definition. */

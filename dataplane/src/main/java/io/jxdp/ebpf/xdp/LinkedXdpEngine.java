@@ -41,6 +41,8 @@ public abstract sealed class LinkedXdpEngine implements XdpEngine permits Interp
     final String programName;
     final Arena arena = Arena.ofShared();
     final Rcu rcu = new Rcu(1);
+    /** The RCU epoch this engine's thread last reported ({@link Rcu#quiescent(int, long)}). */
+    private long reportedEpoch;
     final InnerMaps innerMaps;
     final BpfMap[] maps;
     final String[] mapNames;
@@ -348,9 +350,13 @@ public abstract sealed class LinkedXdpEngine implements XdpEngine permits Interp
             // a gap in checking must still end the run with a clear error, never take the caller down
             throw new EngineException("program '" + programName + "' failed in jxdp (" + name() + "): " + e, e);
         } finally {
-            rcu.quiescent(0);
-            if (innerMaps.pending()) {
-                innerMaps.reclaim(); // inner maps retired before this point: no run can hold them now
+            long reported = reportedEpoch; // one read: after the epoch's volatile read it would be read again
+            long e = rcu.quiescent(0, reported);
+            if (e != reported) { // something was retired since the last run's report
+                reportedEpoch = e;
+                if (innerMaps.pending()) {
+                    innerMaps.reclaim(); // inner maps retired before this point: no run can hold them now
+                }
             }
         }
     }

@@ -102,16 +102,28 @@ final class XdpContext extends CallContext {
         this.runRegions = regions;
         this.packetRegion = packetRegion;
         this.mark = mark;
+        runStateChanged(); // the first run lays the regions out
     }
 
     int regionMark() {
         return mark;
     }
 
+    /**
+     * Whether a program may have written the headroom since the last reset: set when adjust_head or
+     * adjust_meta moved data or data_meta below hard_start + 256, the only way a program reaches
+     * it (packet pointers are bounded by data_meta/data and data_end, the verifier proved it).
+     */
+    private boolean headroomDirty = true;
+
     /** Places a fresh copy of the packet as the test run does: data = data_meta = hard_start + 256. */
     void reset(byte[] packet, int length) {
-        // The kernel's test run packs the packet into a fresh kzalloc'ed buffer: headroom reads as zeros.
-        headroom.fill((byte) 0);
+        // The kernel's test run packs the packet into a fresh kzalloc'ed buffer: headroom reads as
+        // zeros. Only a run that moved data or data_meta into it can have changed it.
+        if (headroomDirty) {
+            headroom.fill((byte) 0);
+            headroomDirty = false;
+        }
         int linear = Math.min(length, XdpLayout.MAX_PACKET);
         MemorySegment.copy(packet, 0, frame, ValueLayout.JAVA_BYTE, XdpLayout.HEADROOM, linear);
         // bpf_prog_test_run_xdp(): the rest goes into page-sized fragments
@@ -125,23 +137,27 @@ final class XdpContext extends CallContext {
             at += n;
         }
         long data = hardStart + XdpLayout.HEADROOM;
-        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA, data);
-        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_END, data + linear);
-        ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_META, data);
-        ctx.set(ValueLayout.JAVA_INT, XdpLayout.CTX_INGRESS_IFINDEX, XdpLayout.TEST_RUN_IFINDEX);
-        ctx.set(ValueLayout.JAVA_INT, XdpLayout.CTX_RX_QUEUE_INDEX, 0);
-        ctx.set(ValueLayout.JAVA_INT, XdpLayout.CTX_EGRESS_IFINDEX, 0);
+        // through MEM, as the JIT's own accesses: per packet, no bounds, alignment or arena checks
+        // (the context's address and layout are fixed at construction)
+        long c = ctxAddress;
+        MEM.set(ValueLayout.JAVA_LONG_UNALIGNED, c + XdpLayout.CTX_DATA, data);
+        MEM.set(ValueLayout.JAVA_LONG_UNALIGNED, c + XdpLayout.CTX_DATA_END, data + linear);
+        MEM.set(ValueLayout.JAVA_LONG_UNALIGNED, c + XdpLayout.CTX_DATA_META, data);
+        MEM.set(ValueLayout.JAVA_INT_UNALIGNED, c + XdpLayout.CTX_INGRESS_IFINDEX, XdpLayout.TEST_RUN_IFINDEX);
+        MEM.set(ValueLayout.JAVA_INT_UNALIGNED, c + XdpLayout.CTX_RX_QUEUE_INDEX, 0);
+        MEM.set(ValueLayout.JAVA_INT_UNALIGNED, c + XdpLayout.CTX_EGRESS_IFINDEX, 0);
     }
 
-    /** Called before each run of the program: drops last run's map-value regions, re-points the packet. */
+    /**
+     * Called before each run of the program: clears the last run's redirect, tail-call count, stop
+     * request and pending tail call, drops its map-value regions, re-points the packet. The clearing
+     * is {@link #clearRun()}: every write of that state marks it changed
+     * ({@link #runStateChanged()}), so a run that neither redirected nor tail called costs one load
+     * here instead of nine stores (in the interpreter's checked mode every run lays out its regions
+     * here).
+     */
     void beginRun() {
-        clearRedirect();
-        tailCalls = 0;
-        MemoryRegions r = runRegions;
-        if (r != null) {
-            r.truncate(mark);
-            updatePacketRegion();
-        }
+        clearRun();
     }
 
     long data() {
@@ -408,6 +424,19 @@ final class XdpContext extends CallContext {
         };
     }
 
+    /** The part of {@link #clearRun()} that is XDP's: no redirect, no tail calls counted. */
+    @Override
+    protected void clearRunState() {
+        clearRedirect();
+        tailCalls = 0;
+        MemoryRegions r = runRegions;
+        if (r != null) {
+            r.truncate(mark);
+            updatePacketRegion();
+            runStateChanged(); // checked mode: the regions are per run, so every run starts here
+        }
+    }
+
     private void clearRedirect() {
         redirectKind = REDIRECT_NONE;
         redirectTarget = 0;
@@ -420,6 +449,7 @@ final class XdpContext extends CallContext {
         if (flags != 0) {
             return XDP_ABORTED;
         }
+        runStateChanged();
         redirectKind = REDIRECT_IFINDEX;
         redirectTarget = ifindex & 0xffff_ffffL;
         redirectMap = -1;
@@ -466,6 +496,7 @@ final class XdpContext extends CallContext {
             clearRedirect();
             return flags & XDP_ACTION_MASK;
         }
+        runStateChanged();
         redirectKind = kind;
         redirectTarget = (flags & BPF_F_BROADCAST) != 0 ? key : target;
         redirectMap = mapIndex(handle);
@@ -539,7 +570,7 @@ final class XdpContext extends CallContext {
             throw new HelperFault("bpf_tail_call: program id " + id + " is not a program of this object"
                     + " that jxdp linked" + why);
         }
-        tailCalls++;
+        tailCalls++; // tailCall(entry, r1) marks the run state changed
         tailCall(entry, r1);
         return 0;
     }
@@ -847,6 +878,7 @@ final class XdpContext extends CallContext {
         }
         ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_META, meta + off);
         ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA, newData);
+        headroomDirty |= Math.min(newData, meta + off) < hardStart + XdpLayout.HEADROOM;
         updatePacketRegion();
         return 0;
     }
@@ -867,6 +899,7 @@ final class XdpContext extends CallContext {
             return -Errno.EACCES;
         }
         ctx.set(ValueLayout.JAVA_LONG, XdpLayout.CTX_DATA_META, meta);
+        headroomDirty |= meta < hardStart + XdpLayout.HEADROOM;
         updatePacketRegion();
         return 0;
     }

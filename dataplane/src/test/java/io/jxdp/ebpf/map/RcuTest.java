@@ -50,6 +50,41 @@ class RcuTest {
     }
 
     @Test
+    void aWorkerThatRemembersItsReportStoresOnlyWhenTheEpochMoved() {
+        Rcu rcu = new Rcu(2);
+        rcu.register(0);
+        rcu.register(1);
+        long reported = rcu.quiescent(0, 0);
+        rcu.quiescent(1);
+        assertEquals(reported, rcu.minObservedEpoch(), "the first report stores the epoch");
+        assertEquals(reported, rcu.quiescent(0, reported), "epoch unchanged: the same value, nothing to store");
+        long tag = rcu.retire();
+        assertFalse(rcu.isGracePeriodOver(tag));
+        rcu.quiescent(1);
+        assertFalse(rcu.isGracePeriodOver(tag), "worker 0 has not reported since the retirement");
+        long now = rcu.quiescent(0, reported);
+        assertEquals(tag, now, "the report returns the moved epoch");
+        assertTrue(rcu.isGracePeriodOver(tag), "and stored it");
+        assertEquals(now, rcu.quiescent(0, now));
+        assertTrue(rcu.isGracePeriodOver(tag), "a skipped store leaves the slot as it was");
+
+        rcu.advance();
+        long moved = rcu.quiescent(0, now);
+        assertEquals(now + 1, moved, "advance moves the epoch without anything to free");
+        rcu.quiescent(1);
+        assertTrue(rcu.isGracePeriodOver(moved));
+
+        // offline/online between reports (InnerMaps.reclaim): online stores an epoch at least as new
+        rcu.offline(0);
+        long tag2 = rcu.retire();
+        rcu.online(0);
+        rcu.quiescent(1);
+        assertTrue(rcu.isGracePeriodOver(tag2));
+        assertEquals(tag2, rcu.quiescent(0, moved));
+        assertTrue(rcu.isGracePeriodOver(tag2));
+    }
+
+    @Test
     void synchronizeReturnsOnceAWorkerThreadReportsQuiescence() throws Exception {
         Rcu rcu = new Rcu(2);
         rcu.register(1);
