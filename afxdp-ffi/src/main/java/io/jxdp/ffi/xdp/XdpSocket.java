@@ -276,6 +276,18 @@ public final class XdpSocket implements PacketPort {
         }
     }
 
+    /**
+     * A socket over rings in ordinary memory whose kernel side {@link MemoryKernel} plays (fd -1,
+     * need-wakeup on, copy mode): the data path runs exactly as on a real socket, no syscall is made
+     * while the kernel side leaves the need-wakeup flags clear.
+     */
+    static XdpSocket overMemory(Umem umem, String name, Config config, MemorySegment[] maps, ProducerRing fill,
+            ConsumerRing completion, ConsumerRing rx, ProducerRing tx) {
+        int firstFrame = umem.claim(config.frames());
+        return new XdpSocket(umem, name, 0, 0, -1, false, true, Arena.ofShared(), maps, fill, completion, rx, tx,
+                firstFrame, config.frames());
+    }
+
     private static NativeException bindError(NativeException e, String where, int flags) {
         String why = switch (e.errno()) {
             case Errno.EBUSY -> " (queue already has an AF_XDP socket, or another UMEM is bound to it)";
