@@ -38,8 +38,12 @@ public final class MemoryKernel implements AutoCloseable {
     private int rxProd;
     private int txCons;
     private long transmittedBytes;
+    /** Ownership checking: which frames the kernel holds now (null: not checking). */
+    private final boolean[] held;
+    private int rxSeen;
+    private int completionSeen;
 
-    private MemoryKernel(Umem umem, XdpSocket.Config config) {
+    private MemoryKernel(Umem umem, XdpSocket.Config config, boolean checkOwnership) {
         if (!config.needWakeup()) {
             throw new IllegalArgumentException("MemoryKernel needs a need-wakeup socket (it never kicks: fd -1)");
         }
@@ -52,6 +56,7 @@ public final class MemoryKernel implements AutoCloseable {
         this.completionMask = config.completionSize() - 1;
         this.ringMask = config.ringSize() - 1;
         this.rxOffset = IfXdp.XDP_PACKET_HEADROOM + umem.headroom();
+        this.held = checkOwnership ? new boolean[umem.frameCount()] : null;
         MemorySegment[] maps = {fillMem, completionMem, rxMem, txMem};
         this.socket = XdpSocket.overMemory(umem, "memory", config, maps,
                 new ProducerRing(fillMem, PROD, CONS, FLAGS, DESC, FillRingDescriptor.ENTRY_SIZE, config.fillSize()),
@@ -66,7 +71,39 @@ public final class MemoryKernel implements AutoCloseable {
      * kernel side serves; ring sizes and frames from {@code config}, need-wakeup must be on.
      */
     public static MemoryKernel open(Umem umem, XdpSocket.Config config) {
-        return new MemoryKernel(umem, config);
+        return new MemoryKernel(umem, config, false);
+    }
+
+    /**
+     * As {@link #open}, and checks frame ownership as it goes: a frame is the kernel's from the
+     * moment it takes it off the fill ring (or the TX ring) until user space releases its RX entry
+     * (or its completion entry); a frame handed to the kernel while it holds it already (a frame
+     * twice on the rings, or a stale ring slot published) throws IllegalStateException naming it.
+     */
+    public static MemoryKernel openChecked(Umem umem, XdpSocket.Config config) {
+        return new MemoryKernel(umem, config, true);
+    }
+
+    /** Ownership: frames whose RX or completion entries user space released are no longer held. */
+    private void reclaim() {
+        int rxReleased = (int) INT.getAcquire(rxMem, CONS);
+        for (; rxSeen != rxReleased; rxSeen++) {
+            held[umem.frameIndex(rxMem.get(ValueLayout.JAVA_LONG, DESC + (long) (rxSeen & ringMask) * 16))] = false;
+        }
+        int completionReleased = (int) INT.getAcquire(completionMem, CONS);
+        for (; completionSeen != completionReleased; completionSeen++) {
+            held[umem.frameIndex(completionMem.get(ValueLayout.JAVA_LONG,
+                    DESC + (long) (completionSeen & completionMask) * 8))] = false;
+        }
+    }
+
+    private void take(long addr, String ring, int index) {
+        int frame = umem.frameIndex(addr);
+        if (held[frame]) {
+            throw new IllegalStateException("frame " + frame + " (UMEM " + addr + ") on the " + ring + " ring at index "
+                    + index + " while the kernel holds it already");
+        }
+        held[frame] = true;
     }
 
     private static MemorySegment map(int entries, int entrySize) {
@@ -85,11 +122,17 @@ public final class MemoryKernel implements AutoCloseable {
      * how many it received.
      */
     public int receive(int n, int length) {
+        if (held != null) {
+            reclaim();
+        }
         int filled = (int) INT.getAcquire(fillMem, PROD) - fillCons;
         int rxFree = ringMask + 1 - (rxProd - (int) INT.getAcquire(rxMem, CONS));
         int m = Math.min(n, Math.min(filled, rxFree));
         for (int i = 0; i < m; i++) {
             long addr = fillMem.get(ValueLayout.JAVA_LONG, DESC + (long) ((fillCons + i) & fillMask) * 8);
+            if (held != null) {
+                take(addr, "fill", fillCons + i);
+            }
             long at = DESC + (long) ((rxProd + i) & ringMask) * 16;
             rxMem.set(ValueLayout.JAVA_LONG, at, umem.frameBase(addr) + rxOffset);
             rxMem.set(ValueLayout.JAVA_INT, at + 8, length);
@@ -112,12 +155,18 @@ public final class MemoryKernel implements AutoCloseable {
      * on the completion ring. Returns how many; their lengths add to {@link #transmittedBytes()}.
      */
     public int transmit() {
+        if (held != null) {
+            reclaim();
+        }
         int queued = (int) INT.getAcquire(txMem, PROD) - txCons;
         int completionFree = completionMask + 1 - (completionProd - (int) INT.getAcquire(completionMem, CONS));
         int m = Math.min(queued, completionFree);
         for (int i = 0; i < m; i++) {
             long at = DESC + (long) ((txCons + i) & ringMask) * 16;
             transmittedBytes += txMem.get(ValueLayout.JAVA_INT, at + 8);
+            if (held != null) {
+                take(txMem.get(ValueLayout.JAVA_LONG, at), "TX", txCons + i);
+            }
             completionMem.set(ValueLayout.JAVA_LONG, DESC + (long) ((completionProd + i) & completionMask) * 8,
                     txMem.get(ValueLayout.JAVA_LONG, at));
         }

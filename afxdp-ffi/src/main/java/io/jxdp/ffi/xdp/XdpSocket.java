@@ -468,9 +468,11 @@ public final class XdpSocket implements PacketPort {
 
     /**
      * Hands up to {@code limit} received frames to {@code handler}; each is free again when the
-     * handler returns and goes straight back to the fill ring while that is below its target (as
-     * the C reference's rxdrop: RX address → fill ring, no free-stack round trip), else to the free
-     * stack. Frames the handler did not get to because it threw are returned the same way.
+     * handler returns. After the batch the frames go straight back to the fill ring while that is
+     * below its target (as the C reference's rxdrop: RX address → fill ring, no free-stack round
+     * trip), the rest to the free stack. Frames the handler did not get to because it threw are
+     * returned the same way. No ring slot is held reserved while a handler runs, so a handler may
+     * {@link #send} (which may {@link #reap()} into the fill ring) on this socket.
      */
     @Override
     public int receive(FrameHandler handler, int limit) {
@@ -481,11 +483,25 @@ public final class XdpSocket implements PacketPort {
             wakeRxIfAsked();
             return 0;
         }
-        // The n frames leave "fill" (RX ring) now; fill slots for as many as the target allows.
-        fillOutstanding -= n;
-        int fillStart = fill.nextIndex();
-        int toFill = fill.reserve(Math.min(n, fillTarget - fillOutstanding));
-        // Ring geometry in locals: the loop's raw-memory stores would make the JIT reload fields.
+        // Ring geometry in locals: the loop's raw-memory accesses would make the JIT reload fields.
+        MemorySegment rxMemory = rx.memory;
+        long rxDesc = rx.descOffset;
+        int rxMask = rx.mask;
+        try {
+            for (int i = 0; i < n; i++) {
+                long at = rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT);
+                handler.onFrame(umemMemory, rxMemory.get(U64, at), rxMemory.get(U32, at + RxRingDescriptor.DESC_LEN));
+            }
+        } finally {
+            // Also when a handler throws: the rest of the batch is dropped, and no frame leaks.
+            recycleReceived(start, n);
+        }
+        refill();
+        return n;
+    }
+
+    /** The {@code n} RX entries from ring index {@code start}: frames to the fill ring up to its target, else free. */
+    private void recycleReceived(int start, int n) {
         MemorySegment rxMemory = rx.memory;
         long rxDesc = rx.descOffset;
         int rxMask = rx.mask;
@@ -493,37 +509,22 @@ public final class XdpSocket implements PacketPort {
         long fillDesc = fill.descOffset;
         int fillMask = fill.mask;
         long frameMask = this.frameMask;
-        int done = 0;
-        try {
-            while (done < n) {
-                long at = rxDesc + ((long) ((start + done) & rxMask) << RX_SHIFT);
-                long addr = rxMemory.get(U64, at);
-                handler.onFrame(umemMemory, addr, rxMemory.get(U32, at + RxRingDescriptor.DESC_LEN));
-                if (done < toFill) {
-                    fillMemory.set(U64, fillDesc + ((long) ((fillStart + done) & fillMask) << ADDR_SHIFT), addr & frameMask);
-                } else {
-                    freeStack[freeTop++] = addr & frameMask;
-                }
-                done++;
-            }
-        } finally {
-            // A handler that throws drops the rest of the batch (and its own frame); none must leak.
-            for (; done < n; done++) {
-                long addr = rxMemory.get(U64, rx.slot(start + done));
-                if (done < toFill) {
-                    fillMemory.set(U64, fill.slot(fillStart + done), addr & frameMask);
-                } else {
-                    freeStack[freeTop++] = addr & frameMask;
-                }
-            }
-            rx.release(n);
-            if (toFill > 0) {
-                fill.submit(toFill);
-                fillOutstanding += toFill;
-            }
+        fillOutstanding -= n;
+        int fillStart = fill.nextIndex();
+        int toFill = fill.reserve(Math.max(0, Math.min(n, fillTarget - fillOutstanding)));
+        int i = 0;
+        for (; i < toFill; i++) {
+            long addr = rxMemory.get(U64, rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT));
+            fillMemory.set(U64, fillDesc + ((long) ((fillStart + i) & fillMask) << ADDR_SHIFT), addr & frameMask);
         }
-        refill();
-        return n;
+        for (; i < n; i++) {
+            freeStack[freeTop++] = rxMemory.get(U64, rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT)) & frameMask;
+        }
+        rx.release(n);
+        if (toFill > 0) {
+            fill.submit(toFill);
+            fillOutstanding += toFill;
+        }
     }
 
     /**

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * XdpSocket's data path against {@link MemoryKernel}, the in-memory kernel side: frames go round
  * fill → RX → (forward) TX → completion → fill many times over with ring sizes that make the
- * batches cross the ring ends, and every frame is accounted for.
+ * batches cross the ring ends, and every frame is accounted for; the kernel side checks that no
+ * frame is handed to it while it holds it ({@link MemoryKernel#openChecked}).
  */
 class MemoryKernelTest {
     private static final int FRAMES = 128;
@@ -35,7 +36,7 @@ class MemoryKernelTest {
 
     @Test
     void forwardedFramesGoRoundTheRingsInPlaceNoneLost() {
-        try (Umem umem = Umem.allocate(FRAMES, 2048, 0); MemoryKernel k = MemoryKernel.open(umem, config(32))) {
+        try (Umem umem = Umem.allocate(FRAMES, 2048, 0); MemoryKernel k = MemoryKernel.openChecked(umem, config(32))) {
             XdpSocket s = k.socket();
             MemorySegment mem = umem.memory();
             long received = 0;
@@ -83,7 +84,7 @@ class MemoryKernelTest {
 
     @Test
     void forwardedBytesAreTheHandlersRewriteAtTheRxAddress() {
-        try (Umem umem = Umem.allocate(FRAMES, 2048, 64); MemoryKernel k = MemoryKernel.open(umem, config(16))) {
+        try (Umem umem = Umem.allocate(FRAMES, 2048, 64); MemoryKernel k = MemoryKernel.openChecked(umem, config(16))) {
             XdpSocket s = k.socket();
             MemorySegment mem = umem.memory();
             assertEquals(1, k.receive(1, 64));
@@ -105,7 +106,7 @@ class MemoryKernelTest {
 
     @Test
     void rxdropReturnsEveryFrameToTheFillRing() {
-        try (Umem umem = Umem.allocate(FRAMES, 2048, 0); MemoryKernel k = MemoryKernel.open(umem, config(64))) {
+        try (Umem umem = Umem.allocate(FRAMES, 2048, 0); MemoryKernel k = MemoryKernel.openChecked(umem, config(64))) {
             XdpSocket s = k.socket();
             long[] bytes = new long[1];
             FrameHandler count = (m, off, len) -> bytes[0] += len;
@@ -131,7 +132,7 @@ class MemoryKernelTest {
      */
     @Test
     void aThrowingHandlerLeaksNoFrame() {
-        try (Umem umem = Umem.allocate(FRAMES, 2048, 0); MemoryKernel k = MemoryKernel.open(umem, config(32))) {
+        try (Umem umem = Umem.allocate(FRAMES, 2048, 0); MemoryKernel k = MemoryKernel.openChecked(umem, config(32))) {
             XdpSocket s = k.socket();
             int[] seen = new int[1];
             FrameHandler third = (m, off, len) -> {
@@ -173,6 +174,53 @@ class MemoryKernelTest {
             }
             assertTrue(thrown > 1_000, "throws: " + thrown);
             assertEquals(0, s.accounting().tx() + s.accounting().held(), s.accounting().toString());
+        }
+    }
+
+    /**
+     * A receive handler that reaps completions (into the fill ring, in the middle of the batch) and
+     * sends a reply on the same socket. Every frame stays in exactly one
+     * place: the accounting adds up, the kernel side is never handed a frame it holds, and the fill
+     * ring never carries one frame twice.
+     */
+    @Test
+    void aReceiveHandlerMayReapIntoTheFillRingAndSend() {
+        // fill ring (128) larger than the fill target (FRAMES / 2 = 64): the ring has room for the reap
+        XdpSocket.Config config = new XdpSocket.Config(64, 128, 64, FRAMES, XdpSocket.Mode.COPY, true);
+        try (Umem umem = Umem.allocate(FRAMES, 2048, 0); MemoryKernel k = MemoryKernel.openChecked(umem, config)) {
+            XdpSocket s = k.socket();
+            MemorySegment reply = java.lang.foreign.Arena.global().allocate(60);
+            int[] sent = new int[1];
+            int[] reaped = new int[1];
+            FrameHandler reflect = (m, off, len) -> {
+                reaped[0] += s.reap(); // completions go to the fill ring while it is below its target
+                if (s.send(reply, 0, 60)) {
+                    sent[0]++;
+                }
+            };
+            for (int round = 0; round < 2_000; round++) {
+                for (int i = 0; i < 8 && s.send(reply, 0, 60); i++) {
+                    sent[0]++;
+                }
+                s.flush();
+                k.transmit(); // completions wait to be reaped
+                int got = k.receive(8, 60);
+                assertEquals(got, s.receive(reflect, 64));
+                s.flush();
+                assertEquals(FRAMES, s.accounting().total(), s.accounting().toString());
+            }
+            k.transmit();
+            s.flush();
+            assertTrue(sent[0] > 1_000 && reaped[0] > 1_000, "sent: " + sent[0] + ", reaped in handlers: " + reaped[0]);
+            // what the fill ring carries: distinct frames, as many as the accounting says
+            java.util.Set<Long> frames = new java.util.HashSet<>();
+            int fill = s.accounting().fill();
+            int got = k.receive(64, 60); // the RX ring is empty: the fill ring holds all "fill" frames
+            assertEquals(fill, got, s.accounting().toString());
+            for (int b = got; b >= 1; b--) {
+                assertTrue(frames.add(umem.frameBase(k.receivedAddress(b))), "a frame given twice to the fill ring");
+            }
+            assertTrue(fill > 0, s.accounting().toString());
         }
     }
 }
