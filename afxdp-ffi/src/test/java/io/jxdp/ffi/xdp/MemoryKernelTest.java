@@ -179,7 +179,10 @@ class MemoryKernelTest {
 
     /**
      * A receive handler that reaps completions (into the fill ring, in the middle of the batch) and
-     * sends a reply on the same socket. Every frame stays in exactly one
+     * sends a reply on the same socket. (Had receive held fill slots reserved across its handlers,
+     * the reap would publish them unwritten; a kernel running concurrently could take stale
+     * addresses. This single-threaded kernel side writes nothing in between, so it checks the
+     * outcome, not that window.) Every frame stays in exactly one
      * place: the accounting adds up, the kernel side is never handed a frame it holds, and the fill
      * ring never carries one frame twice.
      */
