@@ -60,13 +60,14 @@ public final class XskBench {
         }
     }
 
-    private static final FrameHandler DROP = (memory, offset, length) -> { };
+    /** rxdrop's handler: nothing (the frame goes back to the fill ring). */
+    public static final FrameHandler DROP = (memory, offset, length) -> { };
 
     /**
      * Swaps the MACs in the RX frame and forwards it as it is (the xdpsock l2fwd swap: two loads,
      * two stores, no byte loop). Frames shorter than an Ethernet header are dropped.
      */
-    private static final ForwardHandler SWAP_MACS = (m, off, len) -> {
+    public static final ForwardHandler SWAP_MACS = (m, off, len) -> {
         if (len < 14) {
             return ForwardHandler.DROP;
         }

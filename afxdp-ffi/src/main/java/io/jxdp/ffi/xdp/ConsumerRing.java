@@ -16,14 +16,18 @@ import java.lang.invoke.VarHandle;
 final class ConsumerRing {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
-    private final MemorySegment memory;
+    /** The mapping; the data path reads/writes entries at {@link #slot} offsets in it directly. */
+    final MemorySegment memory;
     private final long producerOffset;
     private final long consumerOffset;
     private final long flagsOffset;
-    private final long descOffset;
+    /** Where entry 0 starts in {@link #memory}. */
+    final long descOffset;
     private final int entrySize;
     private final int size;
-    private final int mask;
+    /** size - 1: ring index {@code i} is entry {@code i & mask}. */
+    final int mask;
+    private final int shift;
     private int cachedProducer;
     /** Next index to peek. */
     private int cachedConsumer;
@@ -40,9 +44,18 @@ final class ConsumerRing {
         this.entrySize = entrySize;
         this.size = size;
         this.mask = size - 1;
+        if (Integer.bitCount(entrySize) != 1) {
+            throw new IllegalArgumentException("ring entry size must be a power of two: " + entrySize);
+        }
+        this.shift = Integer.numberOfTrailingZeros(entrySize);
         this.released = (int) INT.getAcquire(memory, consumerOffset);
         this.cachedConsumer = released;
         this.cachedProducer = (int) INT.getAcquire(memory, producerOffset);
+    }
+
+    /** Byte offset in {@link #memory} of the entry at (free-running) ring index {@code index}. */
+    long slot(int index) {
+        return descOffset + ((long) (index & mask) << shift);
     }
 
     int size() {

@@ -17,14 +17,18 @@ import java.lang.invoke.VarHandle;
 final class ProducerRing {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
-    private final MemorySegment memory;
+    /** The mapping; the data path reads/writes entries at {@link #slot} offsets in it directly. */
+    final MemorySegment memory;
     private final long producerOffset;
     private final long consumerOffset;
     private final long flagsOffset;
-    private final long descOffset;
+    /** Where entry 0 starts in {@link #memory}. */
+    final long descOffset;
     private final int entrySize;
     private final int size;
-    private final int mask;
+    /** size - 1: ring index {@code i} is entry {@code i & mask}. */
+    final int mask;
+    private final int shift;
     /** Next slot to reserve (ahead of the published producer by the reserved-but-unsubmitted count). */
     private int cachedProducer;
     /** Cached consumer index plus size: {@code cachedConsumer - cachedProducer} free slots. */
@@ -42,9 +46,18 @@ final class ProducerRing {
         this.entrySize = entrySize;
         this.size = size;
         this.mask = size - 1;
+        if (Integer.bitCount(entrySize) != 1) {
+            throw new IllegalArgumentException("ring entry size must be a power of two: " + entrySize);
+        }
+        this.shift = Integer.numberOfTrailingZeros(entrySize);
         this.published = (int) INT.getAcquire(memory, producerOffset);
         this.cachedProducer = published;
         this.cachedConsumer = (int) INT.getAcquire(memory, consumerOffset) + size;
+    }
+
+    /** Byte offset in {@link #memory} of the entry at (free-running) ring index {@code index}. */
+    long slot(int index) {
+        return descOffset + ((long) (index & mask) << shift);
     }
 
     int size() {

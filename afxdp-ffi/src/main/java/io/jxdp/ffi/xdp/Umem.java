@@ -124,7 +124,7 @@ public final class Umem implements AutoCloseable {
     /** Socket close: the frames stay with the UMEM, unusable until the UMEM is closed. */
     synchronized void released(int fd) {
         openSockets--;
-        if (fd == ownerFd) {
+        if (fd >= 0 && fd == ownerFd) { // fd -1: a MemoryKernel socket, never the owner
             ownerFd = -2; // the registration died with its socket; no more sockets may share it
         }
     }

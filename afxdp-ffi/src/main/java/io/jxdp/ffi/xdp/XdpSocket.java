@@ -41,6 +41,17 @@ import java.lang.foreign.ValueLayout;
  */
 public final class XdpSocket implements PacketPort {
     private static final System.Logger LOG = System.getLogger(XdpSocket.class.getName());
+    // Ring entries are read and written through these directly on the data path. Unaligned
+    // layouts: the kernel's ring entries are 8-aligned anyway, and these skip the per-access
+    // alignment check of the aligned ones (the bounds check stays).
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+    /** xdp_desc.len and .options (0) as one 8-byte store in native byte order. */
+    /** log2 of the RX/TX entry size (struct xdp_desc, 16) and of the fill/completion one (u64, 8);
+     *  TX and completion entries are the same as RX and fill ones. */
+    private static final int RX_SHIFT = Integer.numberOfTrailingZeros(RxRingDescriptor.ENTRY_SIZE);
+    private static final int ADDR_SHIFT = Integer.numberOfTrailingZeros(FillRingDescriptor.ENTRY_SIZE);
+    private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
 
     /** How to ask the driver for zero copy. */
     public enum Mode {
@@ -123,6 +134,8 @@ public final class XdpSocket implements PacketPort {
     private final int headroom;
     private final int maxFrameLength;
     private final int frameSize;
+    /** {@code address & frameMask}: the start of the address's frame (Umem.frameBase). */
+    private final long frameMask;
     private final int frameCount;
     private final int fillTarget;
     private final long[] freeStack;
@@ -162,6 +175,7 @@ public final class XdpSocket implements PacketPort {
         // TX frames start at the headroom; the kernel keeps XDP_PACKET_HEADROOM + headroom on RX.
         this.maxFrameLength = umem.frameSize() - umem.headroom();
         this.frameSize = umem.frameSize();
+        this.frameMask = ~((long) frameSize - 1);
         this.frameCount = frames;
         this.fillTarget = Math.min(fill.size(), frames / 2);
         this.freeStack = new long[frames];
@@ -274,6 +288,18 @@ public final class XdpSocket implements PacketPort {
             FileDescriptors.close(fd);
             throw e;
         }
+    }
+
+    /**
+     * A socket over rings in ordinary memory whose kernel side {@link MemoryKernel} plays (fd -1,
+     * need-wakeup on, copy mode): the data path runs exactly as on a real socket, no syscall is made
+     * while the kernel side leaves the need-wakeup flags clear.
+     */
+    static XdpSocket overMemory(Umem umem, String name, Config config, MemorySegment[] maps, ProducerRing fill,
+            ConsumerRing completion, ConsumerRing rx, ProducerRing tx) {
+        int firstFrame = umem.claim(config.frames());
+        return new XdpSocket(umem, name, 0, 0, -1, false, true, Arena.ofShared(), maps, fill, completion, rx, tx,
+                firstFrame, config.frames());
     }
 
     private static NativeException bindError(NativeException e, String where, int flags) {
@@ -429,8 +455,9 @@ public final class XdpSocket implements PacketPort {
         }
         int start = fill.nextIndex();
         int n = fill.reserve(want);
+        MemorySegment fillMemory = fill.memory;
         for (int i = 0; i < n; i++) {
-            fill.putAddress(start + i, freeStack[--freeTop]);
+            fillMemory.set(U64, fill.slot(start + i), freeStack[--freeTop]);
         }
         if (n > 0) {
             fill.submit(n);
@@ -439,38 +466,78 @@ public final class XdpSocket implements PacketPort {
         return n;
     }
 
+    /**
+     * Hands up to {@code limit} received frames to {@code handler}; each is free again when the
+     * handler returns. After the batch the frames go straight back to the fill ring while that is
+     * below its target (as the C reference's rxdrop: RX address → fill ring, no free-stack round
+     * trip), the rest to the free stack. Frames the handler did not get to because it threw are
+     * returned the same way. No ring slot is held reserved while a handler runs, so a handler may
+     * {@link #send} (which may {@link #reap()} into the fill ring) on this socket.
+     */
     @Override
     public int receive(FrameHandler handler, int limit) {
         int start = rx.nextIndex();
         int n = rx.peek(limit);
-        int i = 0;
+        if (n == 0) {
+            refill();
+            wakeRxIfAsked();
+            return 0;
+        }
+        // Ring geometry in locals: the loop's raw-memory accesses would make the JIT reload fields.
+        MemorySegment rxMemory = rx.memory;
+        long rxDesc = rx.descOffset;
+        int rxMask = rx.mask;
         try {
-            for (; i < n; i++) {
-                long addr = rx.address(start + i);
-                int len = rx.length(start + i);
-                try {
-                    handler.onFrame(umemMemory, addr, len);
-                } finally {
-                    freeStack[freeTop++] = umem.frameBase(addr);
-                }
+            for (int i = 0; i < n; i++) {
+                long at = rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT);
+                handler.onFrame(umemMemory, rxMemory.get(U64, at), rxMemory.get(U32, at + RxRingDescriptor.DESC_LEN));
             }
         } finally {
-            // A handler that throws drops the rest of the batch; their frames must not leak.
-            for (int j = i + 1; j < n; j++) {
-                freeStack[freeTop++] = umem.frameBase(rx.address(start + j));
-            }
-            if (n > 0) {
-                rx.release(n);
-                fillOutstanding -= n;
-            }
+            // Also when a handler throws: the rest of the batch is dropped, and no frame leaks.
+            recycleReceived(start, n);
         }
         refill();
-        // The kernel flags the fill ring when it found it empty and stopped; a recvfrom restarts it.
+        return n;
+    }
+
+    /** The {@code n} RX entries from ring index {@code start}: frames to the fill ring up to its target, else free. */
+    private void recycleReceived(int start, int n) {
+        MemorySegment rxMemory = rx.memory;
+        long rxDesc = rx.descOffset;
+        int rxMask = rx.mask;
+        MemorySegment fillMemory = fill.memory;
+        long fillDesc = fill.descOffset;
+        int fillMask = fill.mask;
+        long frameMask = this.frameMask;
+        fillOutstanding -= n;
+        int fillStart = fill.nextIndex();
+        int toFill = fill.reserve(Math.max(0, Math.min(n, fillTarget - fillOutstanding)));
+        int i = 0;
+        for (; i < toFill; i++) {
+            long addr = rxMemory.get(U64, rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT));
+            fillMemory.set(U64, fillDesc + ((long) ((fillStart + i) & fillMask) << ADDR_SHIFT), addr & frameMask);
+        }
+        for (; i < n; i++) {
+            freeStack[freeTop++] = rxMemory.get(U64, rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT)) & frameMask;
+        }
+        rx.release(n);
+        if (toFill > 0) {
+            fill.submit(toFill);
+            fillOutstanding += toFill;
+        }
+    }
+
+    /**
+     * The kernel flags the fill ring when it found it empty and stopped; a recvfrom restarts it.
+     * Checked only when the RX ring is empty (as libxdp's xdpsock and the C reference do): a kernel
+     * that stopped stops filling the RX ring, so the loop sees it empty and asks again on every
+     * call until the flag shows; a busy RX ring needs no check (nor its store-load fence).
+     */
+    private void wakeRxIfAsked() {
         if (needWakeup && fill.needsWakeup()) {
             rxWakeups++;
             Sockets.recv(fd, MemorySegment.NULL, Sockets.MSG_DONTWAIT, capture);
         }
-        return n;
     }
 
     @Override
@@ -580,21 +647,42 @@ public final class XdpSocket implements PacketPort {
         int room = tx.reserve(limit);
         int start = rx.nextIndex();
         int n = room == 0 ? 0 : rx.peek(room);
-        if (room == 0 && rx.available() > 0) {
-            txFullStalls++;
+        if (n == 0) {
+            if (room == 0 && rx.available() > 0) {
+                txFullStalls++;
+            }
+            tx.cancel(room);
+            refill();
+            wakeRxIfAsked();
+            return 0;
         }
+        // Ring geometry in locals: the loop's raw-memory stores would make the JIT reload fields.
+        MemorySegment rxMemory = rx.memory;
+        long rxDesc = rx.descOffset;
+        int rxMask = rx.mask;
+        MemorySegment txMemory = tx.memory;
+        long txDesc = tx.descOffset;
+        int txMask = tx.mask;
+        MemorySegment umemMemory = this.umemMemory;
+        int frameSize = this.frameSize;
+        long frameOffset = ~frameMask;
         int queued = 0;
+        int dropped = 0;
         int i = 0;
         inForward = true;
         try {
             for (; i < n; i++) {
-                long addr = rx.address(start + i);
-                int out = handler.onFrame(umemMemory, addr, rx.length(start + i));
-                if (out == ForwardHandler.DROP) {
-                    freeStack[freeTop++] = umem.frameBase(addr);
-                    forwardDropped++;
-                } else if (out > 0 && out <= forwardRoom(addr)) {
-                    tx.putDescriptor(txStart + queued++, addr, out, 0);
+                long at = rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT);
+                long addr = rxMemory.get(U64, at);
+                int out = handler.onFrame(umemMemory, addr, rxMemory.get(U32, at + RxRingDescriptor.DESC_LEN));
+                if (out > 0 && out <= frameSize - (int) (addr & frameOffset)) {
+                    long t = txDesc + ((long) ((txStart + queued++) & txMask) << RX_SHIFT);
+                    txMemory.set(U64, t + TxRingDescriptor.DESC_ADDR, addr);
+                    // len, options = 0
+                    txMemory.set(U64, t + TxRingDescriptor.DESC_LEN, LITTLE_ENDIAN ? out : (long) out << 32);
+                } else if (out == ForwardHandler.DROP) {
+                    freeStack[freeTop++] = addr & frameMask;
+                    dropped++;
                 } else {
                     throw new IllegalArgumentException("forward handler returned length " + out + " for the frame at UMEM "
                             + addr + "; must be 0 (drop) or 1.." + forwardRoom(addr) + " on \"" + ifname + "\" queue "
@@ -604,22 +692,17 @@ public final class XdpSocket implements PacketPort {
         } finally {
             // A handler that throws (or a bad length) drops the rest of the batch; their frames must not leak.
             for (int j = i; j < n; j++) {
-                freeStack[freeTop++] = umem.frameBase(rx.address(start + j));
+                freeStack[freeTop++] = rxMemory.get(U64, rx.slot(start + j)) & frameMask;
             }
-            if (n > 0) {
-                rx.release(n);
-                fillOutstanding -= n;
-            }
+            rx.release(n);
+            fillOutstanding -= n;
             tx.cancel(room - queued);
             txQueued += queued;
             forwarded += queued;
+            forwardDropped += dropped;
             inForward = false;
         }
         refill();
-        if (needWakeup && fill.needsWakeup()) {
-            rxWakeups++;
-            Sockets.recv(fd, MemorySegment.NULL, Sockets.MSG_DONTWAIT, capture);
-        }
         return n;
     }
 
@@ -671,8 +754,16 @@ public final class XdpSocket implements PacketPort {
         if (want > 0) {
             int fillStart = fill.nextIndex();
             int m = fill.reserve(want);
+            MemorySegment completionMemory = completion.memory;
+            long completionDesc = completion.descOffset;
+            int completionMask = completion.mask;
+            MemorySegment fillMemory = fill.memory;
+            long fillDesc = fill.descOffset;
+            int fillMask = fill.mask;
+            long frameMask = this.frameMask;
             for (; i < m; i++) {
-                fill.putAddress(fillStart + i, umem.frameBase(completion.address(start + i)));
+                long addr = completionMemory.get(U64, completionDesc + ((long) ((start + i) & completionMask) << ADDR_SHIFT));
+                fillMemory.set(U64, fillDesc + ((long) ((fillStart + i) & fillMask) << ADDR_SHIFT), addr & frameMask);
             }
             if (m > 0) {
                 fill.submit(m);
@@ -680,7 +771,7 @@ public final class XdpSocket implements PacketPort {
             }
         }
         for (; i < n; i++) {
-            freeStack[freeTop++] = umem.frameBase(completion.address(start + i));
+            freeStack[freeTop++] = completion.memory.get(U64, completion.slot(start + i)) & frameMask;
         }
         completion.release(n);
         txOutstanding -= n;
