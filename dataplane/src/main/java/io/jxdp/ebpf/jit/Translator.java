@@ -161,7 +161,19 @@ final class Translator {
                 clb.withMethodBody(e.getValue(), HashLookups.MTD, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
                         cb -> HashLookups.emit(cb, h));
             }
+            for (Map.Entry<BpfMap, String> e : lpmMethods.entrySet()) {
+                BpfMap.LpmLookup l = e.getKey().lpmLookup();
+                clb.withMethodBody(e.getValue(), LpmLookups.MTD, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
+                        cb -> LpmLookups.emit(cb, l));
+            }
         });
+    }
+
+    /** Per known LPM_TRIE looked up somewhere: the name of its specialised lookup method ({@link LpmLookups}). */
+    private final Map<BpfMap, String> lpmMethods = new IdentityHashMap<>();
+
+    private String lpmMethod(BpfMap m, BpfMap.LpmLookup l) {
+        return lpmMethods.computeIfAbsent(m, x -> "lpm" + lpmMethods.size() + "_" + l.dataSize());
     }
 
     /** Per known hash map looked up somewhere: the name of its specialised lookup method ({@link HashLookups}). */
@@ -1026,6 +1038,13 @@ final class Translator {
                 cb.aload(CTX);
                 cb.invokevirtual(CD_CallContext, "cpu", MethodTypeDesc.of(CD_int));
                 cb.invokestatic(thisClass, hashMethod(m, h), HashLookups.MTD);
+                st(0);
+                return;
+            }
+            BpfMap.LpmLookup l = id == Decoded.MAP_LOOKUP ? m.lpmLookup() : null;
+            if (l != null && LpmLookups.supports(l)) {
+                ld(2);
+                cb.invokestatic(thisClass, lpmMethod(m, l), LpmLookups.MTD);
                 st(0);
                 return;
             }
