@@ -22,26 +22,51 @@ import java.lang.constant.MethodTypeDesc;
 final class LpmLookups {
     static final MethodTypeDesc MTD = MethodTypeDesc.of(CD_long, CD_long);
 
-    private static final int KEY = 0;
-    private static final int KPLEN = 2;
-    /** 4 data bytes: the key's address as a big-endian int; 16: the high long (and LO the low one). */
-    private static final int K = 3;
-    private static final int LO = 5;
-    private static final int FOUND = 7;
-    private static final int NODE = 9;
-    private static final int PLEN = 11;
-    private static final int TMP = 12;
+    private static final int L_KEY = 0;
+    private static final int L_KPLEN = 2;
+    /** 4 data bytes: the key's address as a big-endian int; 16: the high long (and L_LO the low one). */
+    private static final int L_K = 3;
+    private static final int L_LO = 5;
+    private static final int L_FOUND = 7;
+    private static final int L_NODE = 9;
+    private static final int L_PLEN = 11;
+    private static final int L_TMP = 12;
+    private static final int L_FLAGS = 15;
 
     private static final ClassDesc CD_Integer = ClassDesc.of("java.lang.Integer");
     private static final ClassDesc CD_Long = ClassDesc.of("java.lang.Long");
     private static final ClassDesc CD_Math = ClassDesc.of("java.lang.Math");
 
+    /** Locals the inline form uses from its base on. */
+    static final int LOCALS = L_FLAGS + 1;
+
     private final CodeBuilder cb;
     private final LpmLookup l;
+    /** Where a hit or miss goes with the value address on the stack; null: return it (the method form). */
+    private final Label end;
+    private final int keySlot;
+    private final int kplenSlot;
+    private final int kSlot;
+    private final int loSlot;
+    private final int foundSlot;
+    private final int nodeSlot;
+    private final int plenSlot;
+    private final int tmpSlot;
+    private final int flagsSlot;
 
-    private LpmLookups(CodeBuilder cb, LpmLookup l) {
+    private LpmLookups(CodeBuilder cb, LpmLookup l, int base, Label end) {
         this.cb = cb;
         this.l = l;
+        this.end = end;
+        this.keySlot = base + L_KEY;
+        this.kplenSlot = base + L_KPLEN;
+        this.kSlot = base + L_K;
+        this.loSlot = base + L_LO;
+        this.foundSlot = base + L_FOUND;
+        this.nodeSlot = base + L_NODE;
+        this.plenSlot = base + L_PLEN;
+        this.tmpSlot = base + L_TMP;
+        this.flagsSlot = base + L_FLAGS;
     }
 
     /** Whether {@link #emit} handles this trie's data size. */
@@ -49,11 +74,39 @@ final class LpmLookups {
         return l.dataSize() == 4 || l.dataSize() == 16;
     }
 
+    static {
+        if (LpmLookup.FLAGS != LpmLookup.PREFIXLEN + 4) {
+            throw new ExceptionInInitializerError("LpmLookups reads a node's prefixlen and flags as one u64");
+        }
+    }
+
     static void emit(CodeBuilder cb, LpmLookup l) {
         if (!supports(l)) {
             throw new IllegalArgumentException("no specialised LPM lookup for " + l.dataSize() + " data bytes");
         }
-        new LpmLookups(cb, l).body();
+        new LpmLookups(cb, l, 0, null).body();
+    }
+
+    /**
+     * The inline form, in a method whose locals from {@code base} to {@code base +} {@link #LOCALS}
+     * are free: consumes the key address (a long) from the stack and leaves the value address or 0
+     * there, at {@code end}, which the caller binds right after.
+     */
+    static void emitInline(CodeBuilder cb, LpmLookup l, int base, Label end) {
+        if (!supports(l)) {
+            throw new IllegalArgumentException("no specialised LPM lookup for " + l.dataSize() + " data bytes");
+        }
+        LpmLookups g = new LpmLookups(cb, l, base, end);
+        cb.lstore(g.keySlot);
+        g.body();
+    }
+
+    private void ret() {
+        if (end == null) {
+            cb.lreturn();
+        } else {
+            cb.goto_(end);
+        }
     }
 
     private void body() {
@@ -63,51 +116,58 @@ final class LpmLookups {
         Label loop = cb.newLabel();
         Label done = cb.newLabel();
         // keyPlen = u32 at key; above the data's bits: no match
-        loadInt(KEY, 0);
-        cb.istore(KPLEN);
-        cb.iload(KPLEN);
+        loadInt(keySlot, 0);
+        cb.istore(kplenSlot);
+        cb.iload(kplenSlot);
         cb.loadConstant(bits);
         cb.invokestatic(CD_Integer, "compareUnsigned", MethodTypeDesc.of(CD_int, CD_int, CD_int));
         cb.ifgt(miss);
         if (v4) {
-            loadInt(KEY, 4);
+            loadInt(keySlot, 4);
             reverseInt();
-            cb.istore(K);
+            cb.istore(kSlot);
         } else {
-            loadLong(KEY, 4);
+            loadLong(keySlot, 4);
             reverseLong();
-            cb.lstore(K);
-            loadLong(KEY, 12);
+            cb.lstore(kSlot);
+            loadLong(keySlot, 12);
             reverseLong();
-            cb.lstore(LO);
+            cb.lstore(loSlot);
         }
         cb.lconst_0();
-        cb.lstore(FOUND);
+        cb.lstore(foundSlot);
         cb.loadConstant(l.rootSlot());
         acquire64();
-        cb.lstore(NODE);
+        cb.lstore(nodeSlot);
         cb.labelBinding(loop);
-        cb.lload(NODE);
+        cb.lload(nodeSlot);
         cb.lconst_0();
         cb.lcmp();
         cb.ifeq(done);
-        loadInt(NODE, LpmLookup.PREFIXLEN);
-        cb.istore(PLEN);
-        // matchlen = min(min(plen, keyPlen), same), left on the stack as TMP (an int)
-        cb.iload(PLEN);
-        cb.iload(KPLEN);
+        // prefixlen and flags in one load: the u64 at +16 (little-endian: prefixlen low, flags high)
+        loadLong(nodeSlot, LpmLookup.PREFIXLEN);
+        cb.dup2();
+        cb.l2i();
+        cb.istore(plenSlot);
+        cb.loadConstant(32);
+        cb.lushr();
+        cb.l2i();
+        cb.istore(flagsSlot);
+        // matchlen = min(min(plen, keyPlen), same), kept in TMP (an int)
+        cb.iload(plenSlot);
+        cb.iload(kplenSlot);
         min();
         if (v4) {
-            cb.iload(K);
-            loadInt(NODE, LpmLookup.DATA);
+            cb.iload(kSlot);
+            loadInt(nodeSlot, LpmLookup.DATA);
             reverseInt();
             cb.ixor();
             cb.invokestatic(CD_Integer, "numberOfLeadingZeros", MethodTypeDesc.of(CD_int, CD_int));
         } else {
             Label high = cb.newLabel();
             Label same = cb.newLabel();
-            cb.lload(K);
-            loadLong(NODE, LpmLookup.DATA);
+            cb.lload(kSlot);
+            loadLong(nodeSlot, LpmLookup.DATA);
             reverseLong();
             cb.lxor();
             cb.dup2();
@@ -115,8 +175,8 @@ final class LpmLookups {
             cb.lcmp();
             cb.ifne(high);
             cb.pop2();
-            cb.lload(LO);
-            loadLong(NODE, LpmLookup.DATA + 8);
+            cb.lload(loSlot);
+            loadLong(nodeSlot, LpmLookup.DATA + 8);
             reverseLong();
             cb.lxor();
             cb.invokestatic(CD_Long, "numberOfLeadingZeros", MethodTypeDesc.of(CD_int, CD_long));
@@ -128,34 +188,34 @@ final class LpmLookups {
             cb.labelBinding(same);
         }
         min();
-        cb.istore(TMP);
+        cb.istore(tmpSlot);
         // the whole data matched: this node (never intermediate: its prefixlen is the data's bits)
         Label partial = cb.newLabel();
-        cb.iload(TMP);
+        cb.iload(tmpSlot);
         cb.loadConstant(bits);
         cb.if_icmpne(partial);
-        cb.lload(NODE);
+        cb.lload(nodeSlot);
         cb.loadConstant(l.valueOffset());
         cb.ladd();
-        cb.lreturn();
+        ret();
         cb.labelBinding(partial);
-        cb.iload(TMP);
-        cb.iload(PLEN);
+        cb.iload(tmpSlot);
+        cb.iload(plenSlot);
         cb.if_icmplt(done);
         Label im = cb.newLabel();
-        loadInt(NODE, LpmLookup.FLAGS);
+        cb.iload(flagsSlot);
         cb.loadConstant(LpmLookup.FLAG_IM);
         cb.iand();
         cb.ifne(im);
-        cb.lload(NODE);
-        cb.lstore(FOUND);
+        cb.lload(nodeSlot);
+        cb.lstore(foundSlot);
         cb.labelBinding(im);
         // node = child[bit plen of the key, most significant first] (plen < bits here), 8 bytes each
-        cb.lload(NODE);
+        cb.lload(nodeSlot);
         if (v4) {
-            cb.iload(K);
+            cb.iload(kSlot);
             cb.loadConstant(31);
-            cb.iload(PLEN);
+            cb.iload(plenSlot);
             cb.isub();
             cb.iushr();
             cb.iconst_1();
@@ -164,19 +224,19 @@ final class LpmLookups {
         } else {
             Label low = cb.newLabel();
             Label bit = cb.newLabel();
-            cb.iload(PLEN);
+            cb.iload(plenSlot);
             cb.loadConstant(64);
             cb.if_icmpge(low);
-            cb.lload(K);
+            cb.lload(kSlot);
             cb.loadConstant(63);
-            cb.iload(PLEN);
+            cb.iload(plenSlot);
             cb.isub();
             cb.lushr();
             cb.goto_(bit);
             cb.labelBinding(low);
-            cb.lload(LO);
+            cb.lload(loSlot);
             cb.loadConstant(127);
-            cb.iload(PLEN);
+            cb.iload(plenSlot);
             cb.isub();
             cb.lushr();
             cb.labelBinding(bit);
@@ -187,21 +247,21 @@ final class LpmLookups {
         cb.lshl();
         cb.ladd();
         acquire64();
-        cb.lstore(NODE);
+        cb.lstore(nodeSlot);
         cb.goto_(loop);
         // the longest value node on the way, if any
         cb.labelBinding(done);
-        cb.lload(FOUND);
+        cb.lload(foundSlot);
         cb.lconst_0();
         cb.lcmp();
         cb.ifeq(miss);
-        cb.lload(FOUND);
+        cb.lload(foundSlot);
         cb.loadConstant(l.valueOffset());
         cb.ladd();
-        cb.lreturn();
+        ret();
         cb.labelBinding(miss);
         cb.lconst_0();
-        cb.lreturn();
+        ret();
     }
 
     private void min() {
@@ -242,10 +302,10 @@ final class LpmLookups {
 
     /** Replaces the address on the stack by the u64 there, loaded with acquire (JitRuntime.ATOMIC64, 8-aligned). */
     private void acquire64() {
-        cb.lstore(TMP + 1);
+        cb.lstore(tmpSlot + 1);
         cb.getstatic(Translator.CD_JitRuntime, "ATOMIC64", Translator.CD_VarHandle);
         cb.getstatic(Translator.CD_JitRuntime, "MEM", Translator.CD_MemorySegment);
-        cb.lload(TMP + 1);
+        cb.lload(tmpSlot + 1);
         cb.invokevirtual(Translator.CD_VarHandle, "getAcquire", MethodTypeDesc.of(CD_long, Translator.CD_MemorySegment, CD_long));
     }
 }

@@ -540,6 +540,20 @@ final class Translator {
         private static final int CTX = 0;
         private static final int SPILL = 1;
         private static final int DEPTH = 2;
+        /**
+         * The first locals free in every body (a whole subprogram's registers end at 24, a region's at
+         * 27): where the inline hash and LPM lookups keep theirs.
+         */
+        private static final int INLINE_BASE = 28;
+        /**
+         * Hash and LPM lookups emitted inline per method, the rest as calls of the map's generated
+         * lookup method: C2 stops inlining calls in a method once its node count passes a cutoff
+         * (NodeCountInliningCutoff), which the FFM accesses of a program such as xdp_firewall reach
+         * before its LRU lookup; inline code is compiled regardless. Bounded so that a program with
+         * many lookups does not grow one method's graph without limit.
+         */
+        private static final int INLINE_LOOKUPS = 4;
+        private int inlineLookups;
 
         private final CodeBuilder cb;
         private final int k;
@@ -1035,16 +1049,34 @@ final class Translator {
             BpfMap.HashLookup h = id == Decoded.MAP_LOOKUP ? m.hashLookup() : null;
             if (h != null && h.indexMask() <= Integer.MAX_VALUE) {
                 ld(2);
-                cb.aload(CTX);
-                cb.invokevirtual(CD_CallContext, "cpu", MethodTypeDesc.of(CD_int));
-                cb.invokestatic(thisClass, hashMethod(m, h), HashLookups.MTD);
+                if (h.perCpu()) {
+                    cb.aload(CTX);
+                    cb.invokevirtual(CD_CallContext, "cpu", MethodTypeDesc.of(CD_int));
+                } else {
+                    cb.iconst_0(); // unused
+                }
+                if (inlineLookups < INLINE_LOOKUPS) {
+                    inlineLookups++;
+                    Label end = cb.newLabel();
+                    HashLookups.emitInline(cb, h, INLINE_BASE, end);
+                    cb.labelBinding(end);
+                } else {
+                    cb.invokestatic(thisClass, hashMethod(m, h), HashLookups.MTD);
+                }
                 st(0);
                 return;
             }
             BpfMap.LpmLookup l = id == Decoded.MAP_LOOKUP ? m.lpmLookup() : null;
             if (l != null && LpmLookups.supports(l)) {
                 ld(2);
-                cb.invokestatic(thisClass, lpmMethod(m, l), LpmLookups.MTD);
+                if (inlineLookups < INLINE_LOOKUPS) {
+                    inlineLookups++;
+                    Label end = cb.newLabel();
+                    LpmLookups.emitInline(cb, l, INLINE_BASE, end);
+                    cb.labelBinding(end);
+                } else {
+                    cb.invokestatic(thisClass, lpmMethod(m, l), LpmLookups.MTD);
+                }
                 st(0);
                 return;
             }
