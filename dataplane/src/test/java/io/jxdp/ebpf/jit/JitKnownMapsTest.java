@@ -240,6 +240,12 @@ class JitKnownMapsTest {
             CompiledProgram jit = JitCompiler.compile(lookupFiveTimes(HASH), new int[0], helpers, JitOptions.defaults().withVerify(true), one);
             boolean specialised = JitCompiler.methodSizes(jit.classBytes()).keySet().stream().anyMatch(n -> n.startsWith("lpm"));
             assertEquals(dataSize == 4 || dataSize == 16, specialised, "a specialised LPM lookup method for the fifth lookup");
+            // split into regions (registers in the spill file between them): the inline form there too
+            // (with 8 data bytes, calls of the map's lookup only, the program fits the budget whole)
+            CompiledProgram split = JitCompiler.compile(lookupFiveTimes(HASH), new int[0], helpers,
+                    JitOptions.defaults().withVerify(true).withMethodBudget(500), one);
+            assertTrue(!specialised || JitCompiler.methodSizes(split.classBytes()).size() > JitCompiler.methodSizes(jit.classBytes()).size(),
+                    "the budget splits the program with its inline lookups");
             // model: prefix (plen + masked data, as hex) -> {plen, data, value}
             java.util.Map<String, Object[]> model = new java.util.HashMap<>();
             byte[][] bases = new byte[4][dataSize];
@@ -279,6 +285,7 @@ class JitKnownMapsTest {
                     String what = "round " + round + ", key " + Integer.toUnsignedString(keyPlen) + "/"
                             + java.util.HexFormat.of().formatHex(data);
                     assertEquals(m.lookup(key.address(), 0), got, what);
+                    assertEquals(got, run(split, ctx, key), what + ", split");
                     Object[] best = null;
                     if (Integer.compareUnsigned(keyPlen, bits) <= 0) {
                         for (Object[] e : model.values()) {
