@@ -21,26 +21,67 @@ import java.lang.constant.MethodTypeDesc;
 final class HashLookups {
     static final MethodTypeDesc MTD = MethodTypeDesc.of(CD_long, CD_long, CD_int);
 
-    private static final int KEY = 0;
-    private static final int CPU = 2;
-    private static final int H = 3;
-    private static final int S = 5;
-    private static final int E = 6;
-    private static final int TMP = 8;
-    /** The key's first pieces, loaded once for the hash and kept for the compares: local 10 + 2 * i. */
-    private static final int PIECES = 10;
+    private static final int L_KEY = 0;
+    private static final int L_CPU = 2;
+    private static final int L_H = 3;
+    private static final int L_S = 5;
+    private static final int L_E = 6;
+    private static final int L_TMP = 8;
+    /** The key's first pieces, loaded once for the hash and kept for the compares: local base + 10 + 2 * i. */
+    private static final int L_PIECES = 10;
     private static final int KEPT = 16;
+
+    /** Locals the inline form uses from its base on: the key pieces' last slot, plus one. */
+    static final int LOCALS = L_PIECES + 2 * KEPT;
 
     private final CodeBuilder cb;
     private final HashLookup h;
+    /** Where a hit or miss goes with the value address on the stack; null: return it (the method form). */
+    private final Label end;
+    private final int keySlot;
+    private final int cpuSlot;
+    private final int hSlot;
+    private final int sSlot;
+    private final int eSlot;
+    private final int tmpSlot;
+    private final int piecesSlot;
 
-    private HashLookups(CodeBuilder cb, HashLookup h) {
+    private HashLookups(CodeBuilder cb, HashLookup h, int base, Label end) {
         this.cb = cb;
         this.h = h;
+        this.end = end;
+        this.keySlot = base + L_KEY;
+        this.cpuSlot = base + L_CPU;
+        this.hSlot = base + L_H;
+        this.sSlot = base + L_S;
+        this.eSlot = base + L_E;
+        this.tmpSlot = base + L_TMP;
+        this.piecesSlot = base + L_PIECES;
     }
 
+    /** The method form: {@link #MTD}, the key and cpu in locals 0 and 2. */
     static void emit(CodeBuilder cb, HashLookup h) {
-        new HashLookups(cb, h).body();
+        new HashLookups(cb, h, 0, null).body();
+    }
+
+    /**
+     * The inline form, in a method whose locals from {@code base} to {@code base +} {@link #LOCALS}
+     * are free: consumes the key address (a long) and the cpu (an int) from the stack and leaves the
+     * value address or 0 there, at {@code end}, which the caller binds right after.
+     */
+    static void emitInline(CodeBuilder cb, HashLookup h, int base, Label end) {
+        HashLookups g = new HashLookups(cb, h, base, end);
+        cb.istore(g.cpuSlot);
+        cb.lstore(g.keySlot);
+        g.body();
+    }
+
+    private void ret() {
+        if (end == null) {
+            cb.lreturn();
+        } else {
+            cb.goto_(end);
+        }
     }
 
     /** Size of each piece of the key, in order: 8-byte words, then a 4-, 2-, 1-byte tail. */
@@ -60,23 +101,23 @@ final class HashLookups {
         int[] pieces = pieces(h.keySize());
         // h = sum of (piece + salt[i]) * mult[i]
         cb.lconst_0();
-        cb.lstore(H);
+        cb.lstore(hSlot);
         for (int i = 0, at = 0; i < pieces.length; at += pieces[i], i++) {
-            cb.lload(H);
-            load(KEY, at, pieces[i]);
+            cb.lload(hSlot);
+            load(keySlot, at, pieces[i]);
             if (i < KEPT) {
                 cb.dup2();
-                cb.lstore(PIECES + 2 * i);
+                cb.lstore(piecesSlot + 2 * i);
             }
             cb.loadConstant(h.salt()[i]);
             cb.ladd();
             cb.loadConstant(h.mult()[i]);
             cb.lmul();
             cb.ladd();
-            cb.lstore(H);
+            cb.lstore(hSlot);
         }
         // s = head, acquire
-        cb.lload(H);
+        cb.lload(hSlot);
         cb.loadConstant(32);
         cb.lushr();
         cb.l2i();
@@ -88,71 +129,71 @@ final class HashLookups {
         cb.loadConstant(h.heads());
         cb.ladd();
         acquire32();
-        cb.istore(S);
+        cb.istore(sSlot);
         Label loop = cb.newLabel();
         Label next = cb.newLabel();
         Label miss = cb.newLabel();
         cb.labelBinding(loop);
-        cb.iload(S);
+        cb.iload(sSlot);
         cb.ifeq(miss);
         // e = elems + s * elemSize
-        cb.iload(S);
+        cb.iload(sSlot);
         cb.i2l();
         cb.loadConstant(h.elemSize());
         cb.lmul();
         cb.loadConstant(h.elems());
         cb.ladd();
-        cb.lstore(E);
+        cb.lstore(eSlot);
         for (int i = 0, at = 0; i < pieces.length; at += pieces[i], i++) {
-            load(E, HashLookup.KEY + at, pieces[i]);
+            load(eSlot, HashLookup.KEY + at, pieces[i]);
             if (i < KEPT) {
-                cb.lload(PIECES + 2 * i);
+                cb.lload(piecesSlot + 2 * i);
             } else {
-                load(KEY, at, pieces[i]);
+                load(keySlot, at, pieces[i]);
             }
             cb.lcmp();
             cb.ifne(next);
         }
         if (h.lru()) {
             Label referenced = cb.newLabel();
-            load(E, HashLookup.REF, 1);
+            load(eSlot, HashLookup.REF, 1);
             cb.lconst_0();
             cb.lcmp();
             cb.ifne(referenced);
             cb.getstatic(Translator.CD_JitRuntime, "MEM", Translator.CD_MemorySegment);
             cb.getstatic(Translator.CD_JitRuntime, "U8", Translator.CD_OfByte);
-            address(E, HashLookup.REF);
+            address(eSlot, HashLookup.REF);
             cb.iconst_1();
             cb.invokeinterface(Translator.CD_MemorySegment, "set",
                     MethodTypeDesc.of(java.lang.constant.ConstantDescs.CD_void, Translator.CD_OfByte, CD_long,
                             java.lang.constant.ConstantDescs.CD_byte));
             cb.labelBinding(referenced);
         }
-        cb.lload(E);
+        cb.lload(eSlot);
         cb.loadConstant(h.valueOffset());
         cb.ladd();
         if (h.perCpu()) {
-            cb.iload(CPU);
+            cb.iload(cpuSlot);
             cb.i2l();
             cb.loadConstant(h.valueStride());
             cb.lmul();
             cb.ladd();
         }
-        cb.lreturn();
+        ret();
         cb.labelBinding(next);
         // s = the u32 at links + s * 4, acquire
-        cb.iload(S);
+        cb.iload(sSlot);
         cb.i2l();
         cb.loadConstant(2);
         cb.lshl();
         cb.loadConstant(h.links());
         cb.ladd();
         acquire32();
-        cb.istore(S);
+        cb.istore(sSlot);
         cb.goto_(loop);
         cb.labelBinding(miss);
         cb.lconst_0();
-        cb.lreturn();
+        ret();
     }
 
     /** Pushes base (a long local) + off. */
@@ -196,10 +237,10 @@ final class HashLookups {
 
     /** Replaces the address on the stack by the u32 there, loaded with acquire (JitRuntime.ATOMIC32, 4-aligned). */
     private void acquire32() {
-        cb.lstore(TMP);
+        cb.lstore(tmpSlot);
         cb.getstatic(Translator.CD_JitRuntime, "ATOMIC32", Translator.CD_VarHandle);
         cb.getstatic(Translator.CD_JitRuntime, "MEM", Translator.CD_MemorySegment);
-        cb.lload(TMP);
+        cb.lload(tmpSlot);
         cb.invokevirtual(Translator.CD_VarHandle, "getAcquire", MethodTypeDesc.of(CD_int, Translator.CD_MemorySegment, CD_long));
     }
 }

@@ -161,7 +161,19 @@ final class Translator {
                 clb.withMethodBody(e.getValue(), HashLookups.MTD, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
                         cb -> HashLookups.emit(cb, h));
             }
+            for (Map.Entry<BpfMap, String> e : lpmMethods.entrySet()) {
+                BpfMap.LpmLookup l = e.getKey().lpmLookup();
+                clb.withMethodBody(e.getValue(), LpmLookups.MTD, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
+                        cb -> LpmLookups.emit(cb, l));
+            }
         });
+    }
+
+    /** Per known LPM_TRIE looked up somewhere: the name of its specialised lookup method ({@link LpmLookups}). */
+    private final Map<BpfMap, String> lpmMethods = new IdentityHashMap<>();
+
+    private String lpmMethod(BpfMap m, BpfMap.LpmLookup l) {
+        return lpmMethods.computeIfAbsent(m, x -> "lpm" + lpmMethods.size() + "_" + l.dataSize());
     }
 
     /** Per known hash map looked up somewhere: the name of its specialised lookup method ({@link HashLookups}). */
@@ -568,6 +580,20 @@ final class Translator {
         private static final int CTX = 0;
         private static final int SPILL = 1;
         private static final int DEPTH = 2;
+        /**
+         * The first locals free in every body (a whole subprogram's registers end at 24, a region's at
+         * 27): where the inline hash and LPM lookups keep theirs.
+         */
+        private static final int INLINE_BASE = 28;
+        /**
+         * Hash and LPM lookups emitted inline per method, the rest as calls of the map's generated
+         * lookup method: C2 stops inlining calls in a method once its node count passes a cutoff
+         * (NodeCountInliningCutoff), which the FFM accesses of a program such as xdp_firewall reach
+         * before its LRU lookup; inline code is compiled regardless. Bounded so that a program with
+         * many lookups does not grow one method's graph without limit.
+         */
+        private static final int INLINE_LOOKUPS = 4;
+        private int inlineLookups;
 
         private final CodeBuilder cb;
         private final int k;
@@ -1063,9 +1089,34 @@ final class Translator {
             BpfMap.HashLookup h = id == Decoded.MAP_LOOKUP ? m.hashLookup() : null;
             if (h != null && h.indexMask() <= Integer.MAX_VALUE) {
                 ld(2);
-                cb.aload(CTX);
-                cb.invokevirtual(CD_CallContext, "cpu", MethodTypeDesc.of(CD_int));
-                cb.invokestatic(thisClass, hashMethod(m, h), HashLookups.MTD);
+                if (h.perCpu()) {
+                    cb.aload(CTX);
+                    cb.invokevirtual(CD_CallContext, "cpu", MethodTypeDesc.of(CD_int));
+                } else {
+                    cb.iconst_0(); // unused
+                }
+                if (inlineLookups < INLINE_LOOKUPS) {
+                    inlineLookups++;
+                    Label end = cb.newLabel();
+                    HashLookups.emitInline(cb, h, INLINE_BASE, end);
+                    cb.labelBinding(end);
+                } else {
+                    cb.invokestatic(thisClass, hashMethod(m, h), HashLookups.MTD);
+                }
+                st(0);
+                return;
+            }
+            BpfMap.LpmLookup l = id == Decoded.MAP_LOOKUP ? m.lpmLookup() : null;
+            if (l != null && LpmLookups.supports(l)) {
+                ld(2);
+                if (inlineLookups < INLINE_LOOKUPS) {
+                    inlineLookups++;
+                    Label end = cb.newLabel();
+                    LpmLookups.emitInline(cb, l, INLINE_BASE, end);
+                    cb.labelBinding(end);
+                } else {
+                    cb.invokestatic(thisClass, lpmMethod(m, l), LpmLookups.MTD);
+                }
                 st(0);
                 return;
             }

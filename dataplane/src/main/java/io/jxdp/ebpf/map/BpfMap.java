@@ -181,6 +181,32 @@ public abstract class BpfMap implements AutoCloseable {
         public static final int KEY = 16;
     }
 
+    /**
+     * For a JIT that compiles {@link #lookup} of an LPM_TRIE with its layout as constants: the trie's
+     * root slot and node layout; null for every other map.
+     */
+    public LpmLookup lpmLookup() {
+        return null;
+    }
+
+    /**
+     * An LPM_TRIE's program-side lookup as data ({@code LpmTrie}): the root node's address is the
+     * u64 at {@code rootSlot} (acquire), 0 = empty; a node holds its children's addresses at
+     * {@code +} {@value #CHILD0} and {@code +} {@value #CHILD1} (u64, acquire, 0 = none), its
+     * prefixlen at {@code +} {@value #PREFIXLEN} (u32), its flags at {@code +} {@value #FLAGS} (bit
+     * {@value #FLAG_IM}: intermediate, no value), its {@code dataSize} data bytes (network order) at
+     * {@code +} {@value #DATA} and its value at {@code +valueOffset}. The kernel's
+     * {@code trie_lookup_elem} walk over these nodes is exactly {@code LpmTrie.lookup}.
+     */
+    public record LpmLookup(long rootSlot, int dataSize, long valueOffset) {
+        public static final int CHILD0 = 0;
+        public static final int CHILD1 = 8;
+        public static final int PREFIXLEN = 16;
+        public static final int FLAGS = 20;
+        public static final int DATA = 24;
+        public static final int FLAG_IM = 1;
+    }
+
     /** {@code bpf_map_update_elem}: 0 or -errno (EINVAL flags, EEXIST, ENOENT, E2BIG, EPERM read-only). */
     public abstract int update(long keyAddr, long valueAddr, long flags, int cpu);
 

@@ -44,12 +44,12 @@ import java.lang.foreign.MemorySegment;
  * may be the old value.
  */
 final class LpmTrie extends BpfMap {
-    private static final long N_CHILD0 = 0;
-    private static final long N_CHILD1 = 8;
-    private static final long N_PREFIXLEN = 16;
-    private static final long N_FLAGS = 20;
-    private static final long N_DATA = 24;
-    private static final int FLAG_IM = 1;
+    private static final long N_CHILD0 = LpmLookup.CHILD0;
+    private static final long N_CHILD1 = LpmLookup.CHILD1;
+    private static final long N_PREFIXLEN = LpmLookup.PREFIXLEN;
+    private static final long N_FLAGS = LpmLookup.FLAGS;
+    private static final long N_DATA = LpmLookup.DATA;
+    private static final int FLAG_IM = LpmLookup.FLAG_IM;
     private static final int FLAG_LIVE = 2;
     private static final long H_ROOT = 0;
     private static final long H_LOCK = 8;
@@ -326,6 +326,11 @@ final class LpmTrie extends BpfMap {
     public long lookup(long keyAddr, int cpu) {
         long node = longestMatch(keyAddr);
         return node == 0 ? 0 : node + valueOffset;
+    }
+
+    @Override
+    public LpmLookup lpmLookup() {
+        return new LpmLookup(root, dataSize, valueOffset);
     }
 
     @Override

@@ -86,6 +86,25 @@ class JitKnownMapsTest {
                 """.replace("MAP", "0x" + Long.toHexString(map)));
     }
 
+    /**
+     * r0 = lookup(map, key at r1) five times: the first four emitted inline, the fifth a call of the
+     * map's generated lookup method (Translator's INLINE_LOOKUPS); 1 (never a value address) when
+     * the fifth disagrees with the first.
+     */
+    private static Program lookupFiveTimes(long map) {
+        String one = """
+                mov %r2, %r6
+                lddw %r1, MAP
+                call 1
+                """;
+        return Assembler.assemble(("mov %r6, %r1\n" + one + "mov %r7, %r0\n" + one.repeat(4) + """
+                jeq %r0, %r7, same
+                mov %r0, 1
+                same:
+                exit
+                """).replace("MAP", "0x" + Long.toHexString(map)));
+    }
+
     private long run(CompiledProgram p, CallContext ctx, MemorySegment arg) {
         return p.run(ctx, arg.address(), 0, 0, 0, 0);
     }
@@ -171,9 +190,9 @@ class JitKnownMapsTest {
                 }
             }
             KnownMaps one = v -> v == HASH ? m : null;
-            CompiledProgram jit = JitCompiler.compile(lookup(HASH), new int[0], helpers, JitOptions.defaults().withVerify(true), one);
+            CompiledProgram jit = JitCompiler.compile(lookupFiveTimes(HASH), new int[0], helpers, JitOptions.defaults().withVerify(true), one);
             assertTrue(JitCompiler.methodSizes(jit.classBytes()).keySet().stream().anyMatch(n -> n.startsWith("lookup")),
-                    "a specialised lookup method");
+                    "a specialised lookup method for the fifth lookup");
             CallContext ctx = new CallContext();
             ctx.cpu(1);
             MemorySegment key = arena.allocate(Math.max(8, keySize), 8);
@@ -199,6 +218,130 @@ class JitKnownMapsTest {
             }
         }
         return out.stream();
+    }
+
+    /**
+     * The specialised LPM_TRIE lookups (IPv4 and IPv6 data sizes; 8 data bytes keeps the map's own
+     * lookup) find what the trie finds and what a brute-force longest-prefix model says, seeded:
+     * rounds of random inserts and deletes of prefixes clustered around a few bases (deep tries,
+     * intermediate nodes, nodes turned intermediate by deletes), each followed by lookups of random
+     * keys, keys inside stored prefixes, and key prefixlens from 0 to past the data's bits.
+     */
+    @ParameterizedTest(name = "{0} data bytes, seed {1}")
+    @MethodSource("lpmCases")
+    void specialisedLpmLookupsFindTheLongestPrefix(int dataSize, long seed) {
+        java.util.Random rnd = new java.util.Random(seed);
+        int bits = 8 * dataSize;
+        int keySize = 4 + dataSize;
+        BpfMap m = Maps.create(new MapDefinition("lpm" + dataSize, MapType.LPM_TRIE, keySize, 4, 256,
+                MapFlags.BPF_F_NO_PREALLOC), 1);
+        try {
+            KnownMaps one = v -> v == HASH ? m : null;
+            CompiledProgram jit = JitCompiler.compile(lookupFiveTimes(HASH), new int[0], helpers, JitOptions.defaults().withVerify(true), one);
+            boolean specialised = JitCompiler.methodSizes(jit.classBytes()).keySet().stream().anyMatch(n -> n.startsWith("lpm"));
+            assertEquals(dataSize == 4 || dataSize == 16, specialised, "a specialised LPM lookup method for the fifth lookup");
+            // split into regions (registers in the spill file between them): the inline form there too
+            // (with 8 data bytes, calls of the map's lookup only, the program fits the budget whole)
+            CompiledProgram split = JitCompiler.compile(lookupFiveTimes(HASH), new int[0], helpers,
+                    JitOptions.defaults().withVerify(true).withMethodBudget(500), one);
+            assertTrue(!specialised || JitCompiler.methodSizes(split.classBytes()).size() > JitCompiler.methodSizes(jit.classBytes()).size(),
+                    "the budget splits the program with its inline lookups");
+            // model: prefix (plen + masked data, as hex) -> {plen, data, value}
+            java.util.Map<String, Object[]> model = new java.util.HashMap<>();
+            byte[][] bases = new byte[4][dataSize];
+            for (byte[] b : bases) {
+                rnd.nextBytes(b);
+            }
+            MemorySegment key = arena.allocate(keySize, 8);
+            CallContext ctx = new CallContext();
+            int hits = 0;
+            int checks = 0;
+            for (int round = 0; round < 40; round++) {
+                for (int op = 0; op < 12; op++) {
+                    int plen = rnd.nextInt(4) == 0 ? bits : rnd.nextInt(bits + 1);
+                    byte[] data = mask(near(bases, rnd, bits), plen);
+                    String id = plen + "/" + java.util.HexFormat.of().formatHex(data);
+                    byte[] k = lpmKey(plen, data);
+                    if (rnd.nextInt(3) == 0 && !model.isEmpty()) {
+                        Object[] victim = model.values().stream().skip(rnd.nextInt(model.size())).findFirst().orElseThrow();
+                        m.delete(lpmKey((Integer) victim[0], (byte[]) victim[1]));
+                        model.remove(victim[0] + "/" + java.util.HexFormat.of().formatHex((byte[]) victim[1]));
+                    } else if (model.size() < 256 || model.containsKey(id)) {
+                        int value = rnd.nextInt();
+                        m.update(k, le32(value), MapFlags.BPF_ANY);
+                        model.put(id, new Object[] {plen, data, value});
+                    }
+                }
+                for (int q = 0; q < 64; q++) {
+                    int keyPlen = switch (rnd.nextInt(6)) {
+                        case 0 -> rnd.nextInt(bits + 1);
+                        case 1 -> bits + 1 + rnd.nextInt(3);
+                        case 2 -> rnd.nextInt() | 0x8000_0000;
+                        default -> bits;
+                    };
+                    byte[] data = near(bases, rnd, bits);
+                    MemorySegment.copy(lpmKey(keyPlen, data), 0, key, ValueLayout.JAVA_BYTE, 0, keySize);
+                    long got = run(jit, ctx, key);
+                    String what = "round " + round + ", key " + Integer.toUnsignedString(keyPlen) + "/"
+                            + java.util.HexFormat.of().formatHex(data);
+                    assertEquals(m.lookup(key.address(), 0), got, what);
+                    assertEquals(got, run(split, ctx, key), what + ", split");
+                    Object[] best = null;
+                    if (Integer.compareUnsigned(keyPlen, bits) <= 0) {
+                        for (Object[] e : model.values()) {
+                            int plen = (Integer) e[0];
+                            if (plen <= keyPlen && java.util.Arrays.equals(mask(data, plen), (byte[]) e[1])
+                                    && (best == null || plen > (Integer) best[0])) {
+                                best = e;
+                            }
+                        }
+                    }
+                    if (best == null) {
+                        assertEquals(0, got, what);
+                    } else {
+                        assertTrue(got != 0, what);
+                        assertEquals((int) (Integer) best[2], MemorySegment.NULL.reinterpret(Long.MAX_VALUE)
+                                .get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), got), what);
+                        hits++;
+                    }
+                    checks++;
+                }
+            }
+            assertTrue(hits > checks / 4 && hits < checks, "hits and misses both exercised: " + hits + " of " + checks);
+            assertEquals(0, helperCalls.get());
+        } finally {
+            m.close();
+        }
+    }
+
+    static java.util.stream.Stream<Arguments> lpmCases() {
+        return java.util.stream.Stream.of(Arguments.of(4, 1L), Arguments.of(4, 2L), Arguments.of(4, 3L),
+                Arguments.of(16, 4L), Arguments.of(16, 5L), Arguments.of(16, 6L), Arguments.of(8, 7L));
+    }
+
+    /** One of the bases with its bits past a random point (mostly near the end) randomised. */
+    private static byte[] near(byte[][] bases, java.util.Random rnd, int bits) {
+        byte[] d = bases[rnd.nextInt(bases.length)].clone();
+        int from = rnd.nextInt(3) == 0 ? rnd.nextInt(bits) : bits - 1 - rnd.nextInt(Math.min(bits, 12));
+        for (int b = from; b < bits; b++) {
+            if (rnd.nextBoolean()) {
+                d[b >>> 3] ^= (byte) (0x80 >>> (b & 7));
+            }
+        }
+        return d;
+    }
+
+    /** data with every bit from plen on cleared (a copy). */
+    private static byte[] mask(byte[] data, int plen) {
+        byte[] out = data.clone();
+        for (int b = plen; b < 8 * out.length; b++) {
+            out[b >>> 3] &= (byte) ~(0x80 >>> (b & 7));
+        }
+        return out;
+    }
+
+    private static byte[] lpmKey(int plen, byte[] data) {
+        return ByteBuffer.allocate(4 + data.length).order(ByteOrder.LITTLE_ENDIAN).putInt(plen).put(data).array();
     }
 
     /** update then delete on the hash map: the maps' return codes, sign-extended as the helpers return them. */
