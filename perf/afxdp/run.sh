@@ -20,9 +20,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 secs="${1:-5}"
 rounds="${2:-2}"
-warm=2
+warm="${JXDP_PERF_WARMUP:-2}"   # seconds before measuring, for C and jxdp alike
 (( secs >= 1 && secs <= 120 )) || { echo "SECONDS must be 1..120" >&2; exit 2; }
 (( rounds >= 1 && rounds <= 10 )) || { echo "ROUNDS must be 1..10" >&2; exit 2; }
+(( warm >= 1 && warm <= 60 )) || { echo "JXDP_PERF_WARMUP must be 1..60" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "run.sh: needs root (namespaces, XDP, AF_XDP)" >&2; exit 1; }
 
 tag=$(printf '%04x' $((RANDOM)))
