@@ -1,7 +1,6 @@
 package io.jxdp.perf;
 
 import io.jxdp.ebpf.engine.XdpEngine;
-import io.jxdp.ebpf.engine.XdpResult;
 import io.jxdp.ebpf.loader.BpfObject;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
 import io.jxdp.ebpf.loader.MapSpec;
@@ -59,8 +58,7 @@ public class LpmBenchmark {
 
     private XdpEngine xdp;
     private byte[][] frames;
-    private long kernelDurationSum;
-    private long kernelCalls;
+    private final KernelDuration kernelDuration = new KernelDuration();
 
     @Setup(Level.Trial)
     public void load() throws Exception {
@@ -134,20 +132,14 @@ public class LpmBenchmark {
     public long run() {
         long a = 0;
         for (byte[] f : frames) {
-            XdpResult r = xdp.run(f, REPEAT);
-            kernelDurationSum += r.nsPerRun();
-            kernelCalls++;
-            a += r.action();
+            a += kernelDuration.add(xdp.run(f, REPEAT));
         }
         return a;
     }
 
     @TearDown(Level.Trial)
     public void close() {
-        if ("kernel".equals(engine) && kernelCalls > 0) {
-            System.out.printf("kernel-duration xdp_firewall/%d %.1f ns/run (BPF_PROG_TEST_RUN duration, mean of %d calls)%n",
-                    prefixes, (double) kernelDurationSum / kernelCalls, kernelCalls);
-        }
+        kernelDuration.print(engine, "xdp_firewall/" + prefixes);
         xdp.close();
     }
 }

@@ -2,7 +2,6 @@ package io.jxdp.perf;
 
 import io.jxdp.ebpf.engine.MapsYaml;
 import io.jxdp.ebpf.engine.XdpEngine;
-import io.jxdp.ebpf.engine.XdpResult;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
 import io.jxdp.ebpf.xdp.Engines;
 import io.jxdp.ebpf.xdp.JitXdpEngine;
@@ -44,8 +43,7 @@ public class LruBenchmark {
 
     private XdpEngine xdp;
     private byte[][] frames;
-    private long kernelDurationSum;
-    private long kernelCalls;
+    private final KernelDuration kernelDuration = new KernelDuration();
 
     @Setup(Level.Trial)
     public void load() throws Exception {
@@ -71,20 +69,14 @@ public class LruBenchmark {
     public long insertWithEviction() {
         long a = 0;
         for (byte[] f : frames) {
-            XdpResult r = xdp.run(f, 1);
-            kernelDurationSum += r.nsPerRun();
-            kernelCalls++;
-            a += r.action();
+            a += kernelDuration.add(xdp.run(f, 1));
         }
         return a;
     }
 
     @TearDown(Level.Trial)
     public void close() {
-        if ("kernel".equals(engine) && kernelCalls > 0) {
-            System.out.printf("kernel-duration xdp_firewall lru-insert %.1f ns/run (BPF_PROG_TEST_RUN duration, mean of %d calls)%n",
-                    (double) kernelDurationSum / kernelCalls, kernelCalls);
-        }
+        kernelDuration.print(engine, "xdp_firewall lru-insert");
         xdp.close();
     }
 }

@@ -2,7 +2,6 @@ package io.jxdp.perf;
 
 import io.jxdp.ebpf.engine.MapsYaml;
 import io.jxdp.ebpf.engine.XdpEngine;
-import io.jxdp.ebpf.engine.XdpResult;
 import io.jxdp.ebpf.loader.BpfObjectLoader;
 import io.jxdp.ebpf.xdp.Engines;
 import io.jxdp.ebpf.xdp.LinkedXdpEngine;
@@ -68,8 +67,7 @@ public class XdpEngineBenchmark {
 
     private XdpEngine xdp;
     private byte[] packet;
-    private long kernelDurationSum;
-    private long kernelCalls;
+    private final KernelDuration kernelDuration = new KernelDuration();
 
     @Setup(Level.Trial)
     public void load() throws Exception {
@@ -92,18 +90,12 @@ public class XdpEngineBenchmark {
     @Benchmark
     @OperationsPerInvocation(REPEAT)
     public long run() {
-        XdpResult r = xdp.run(packet, REPEAT);
-        kernelDurationSum += r.nsPerRun();
-        kernelCalls++;
-        return r.action();
+        return kernelDuration.add(xdp.run(packet, REPEAT));
     }
 
     @TearDown(Level.Trial)
     public void close() {
-        if ("kernel".equals(engine) && kernelCalls > 0) {
-            System.out.printf("kernel-duration %s %.1f ns/run (BPF_PROG_TEST_RUN duration, mean of %d calls)%n",
-                    program, (double) kernelDurationSum / kernelCalls, kernelCalls);
-        }
+        kernelDuration.print(engine, program);
         xdp.close();
     }
 

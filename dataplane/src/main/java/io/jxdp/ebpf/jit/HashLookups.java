@@ -18,7 +18,7 @@ import java.lang.constant.MethodTypeDesc;
  * {@code HashTab.lookup}; the generic code loops over the key size and reads the layout from fields
  * at every call.
  */
-final class HashLookups {
+final class HashLookups extends LookupEmitter {
     static final MethodTypeDesc MTD = MethodTypeDesc.of(CD_long, CD_long, CD_int);
 
     private static final int L_KEY = 0;
@@ -34,10 +34,7 @@ final class HashLookups {
     /** Locals the inline form uses from its base on: the key pieces' last slot, plus one. */
     static final int LOCALS = L_PIECES + 2 * KEPT;
 
-    private final CodeBuilder cb;
     private final HashLookup h;
-    /** Where a hit or miss goes with the value address on the stack; null: return it (the method form). */
-    private final Label end;
     private final int keySlot;
     private final int cpuSlot;
     private final int hSlot;
@@ -47,9 +44,8 @@ final class HashLookups {
     private final int piecesSlot;
 
     private HashLookups(CodeBuilder cb, HashLookup h, int base, Label end) {
-        this.cb = cb;
+        super(cb, end);
         this.h = h;
-        this.end = end;
         this.keySlot = base + L_KEY;
         this.cpuSlot = base + L_CPU;
         this.hSlot = base + L_H;
@@ -74,14 +70,6 @@ final class HashLookups {
         cb.istore(g.cpuSlot);
         cb.lstore(g.keySlot);
         g.body();
-    }
-
-    private void ret() {
-        if (end == null) {
-            cb.lreturn();
-        } else {
-            cb.goto_(end);
-        }
     }
 
     /** Size of each piece of the key, in order: 8-byte words, then a 4-, 2-, 1-byte tail. */

@@ -19,7 +19,7 @@ import java.lang.constant.MethodTypeDesc;
  * loaded with acquire, as {@code LpmTrie}'s readers do, so the walk is safe against concurrent
  * writers under the same RCU scheme. Other data sizes keep the map's own {@code lookup}.
  */
-final class LpmLookups {
+final class LpmLookups extends LookupEmitter {
     static final MethodTypeDesc MTD = MethodTypeDesc.of(CD_long, CD_long);
 
     private static final int L_KEY = 0;
@@ -40,10 +40,7 @@ final class LpmLookups {
     /** Locals the inline form uses from its base on. */
     static final int LOCALS = L_FLAGS + 1;
 
-    private final CodeBuilder cb;
     private final LpmLookup l;
-    /** Where a hit or miss goes with the value address on the stack; null: return it (the method form). */
-    private final Label end;
     private final int keySlot;
     private final int kplenSlot;
     private final int kSlot;
@@ -55,9 +52,8 @@ final class LpmLookups {
     private final int flagsSlot;
 
     private LpmLookups(CodeBuilder cb, LpmLookup l, int base, Label end) {
-        this.cb = cb;
+        super(cb, end);
         this.l = l;
-        this.end = end;
         this.keySlot = base + L_KEY;
         this.kplenSlot = base + L_KPLEN;
         this.kSlot = base + L_K;
@@ -80,10 +76,14 @@ final class LpmLookups {
         }
     }
 
-    static void emit(CodeBuilder cb, LpmLookup l) {
+    private static void requireSupported(LpmLookup l) {
         if (!supports(l)) {
             throw new IllegalArgumentException("no specialised LPM lookup for " + l.dataSize() + " data bytes");
         }
+    }
+
+    static void emit(CodeBuilder cb, LpmLookup l) {
+        requireSupported(l);
         new LpmLookups(cb, l, 0, null).body();
     }
 
@@ -93,20 +93,10 @@ final class LpmLookups {
      * there, at {@code end}, which the caller binds right after.
      */
     static void emitInline(CodeBuilder cb, LpmLookup l, int base, Label end) {
-        if (!supports(l)) {
-            throw new IllegalArgumentException("no specialised LPM lookup for " + l.dataSize() + " data bytes");
-        }
+        requireSupported(l);
         LpmLookups g = new LpmLookups(cb, l, base, end);
         cb.lstore(g.keySlot);
         g.body();
-    }
-
-    private void ret() {
-        if (end == null) {
-            cb.lreturn();
-        } else {
-            cb.goto_(end);
-        }
     }
 
     private void body() {

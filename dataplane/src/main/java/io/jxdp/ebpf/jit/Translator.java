@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Translates decoded programs into one class file with {@code java.lang.classfile}.
@@ -1095,29 +1096,15 @@ final class Translator {
                 } else {
                     cb.iconst_0(); // unused
                 }
-                if (inlineLookups < INLINE_LOOKUPS) {
-                    inlineLookups++;
-                    Label end = cb.newLabel();
-                    HashLookups.emitInline(cb, h, INLINE_BASE, end);
-                    cb.labelBinding(end);
-                } else {
-                    cb.invokestatic(thisClass, hashMethod(m, h), HashLookups.MTD);
-                }
-                st(0);
+                specialisedLookup(end -> HashLookups.emitInline(cb, h, INLINE_BASE, end),
+                        () -> cb.invokestatic(thisClass, hashMethod(m, h), HashLookups.MTD));
                 return;
             }
             BpfMap.LpmLookup l = id == Decoded.MAP_LOOKUP ? m.lpmLookup() : null;
             if (l != null && LpmLookups.supports(l)) {
                 ld(2);
-                if (inlineLookups < INLINE_LOOKUPS) {
-                    inlineLookups++;
-                    Label end = cb.newLabel();
-                    LpmLookups.emitInline(cb, l, INLINE_BASE, end);
-                    cb.labelBinding(end);
-                } else {
-                    cb.invokestatic(thisClass, lpmMethod(m, l), LpmLookups.MTD);
-                }
-                st(0);
+                specialisedLookup(end -> LpmLookups.emitInline(cb, l, INLINE_BASE, end),
+                        () -> cb.invokestatic(thisClass, lpmMethod(m, l), LpmLookups.MTD));
                 return;
             }
             cb.ldc(constant(m, CD_BpfMap));
@@ -1146,6 +1133,23 @@ final class Translator {
          * r0 = the value address of the u32 key at r2 in an ARRAY or PERCPU_ARRAY, or 0 past
          * max_entries: BpfMap.ArrayLookup's arithmetic with the map's addresses as constants.
          */
+        /**
+         * A lookup on a map the JIT specialises (value address or 0 into r0): the first
+         * {@link #INLINE_LOOKUPS} of a method are emitted {@code inline}, ending at the label it is
+         * given; later ones {@code call} the map's generated method.
+         */
+        private void specialisedLookup(Consumer<Label> inline, Runnable call) {
+            if (inlineLookups < INLINE_LOOKUPS) {
+                inlineLookups++;
+                Label end = cb.newLabel();
+                inline.accept(end);
+                cb.labelBinding(end);
+            } else {
+                call.run();
+            }
+            st(0);
+        }
+
         private void arrayLookup(BpfMap.ArrayLookup a) {
             Label miss = cb.newLabel();
             Label done = cb.newLabel();
