@@ -13,6 +13,7 @@ import io.jxdp.ebpf.isa.Program;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongBinaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -150,27 +151,19 @@ class TailCallFromSubprogramTest {
         }
     }
 
-    /** One engine over the program, with its own slots. */
-    interface Engine {
-        long run(long slot, long twice);
-
-        Slots slots();
+    /** One engine over the program ({@code body}: the program's r1, r2 to its r0), with its own slots. */
+    record Engine(Slots slots, LongBinaryOperator body) {
+        long run(long slot, long twice) {
+            slots.calls = 0;
+            return body.applyAsLong(slot, twice);
+        }
     }
 
     static Engine interpreter(Interpreter.Mode mode) {
         Slots s = new Slots();
         Interpreter vm = new Interpreter(Assembler.assemble(SRC), registry(s), mode);
         CallContext ctx = new CallContext();
-        return new Engine() {
-            public long run(long slot, long twice) {
-                s.calls = 0;
-                return vm.run(ctx, slot, twice, 0, 0, 0);
-            }
-
-            public Slots slots() {
-                return s;
-            }
-        };
+        return new Engine(s, (slot, twice) -> vm.run(ctx, slot, twice, 0, 0, 0));
     }
 
     static Engine jit(int budget) {
@@ -181,16 +174,7 @@ class TailCallFromSubprogramTest {
         CompiledProgram cp = JitCompiler.compile(p, entries, registry(s),
                 JitOptions.defaults().withMethodBudget(budget).withVerify(true));
         CallContext ctx = new CallContext();
-        return new Engine() {
-            public long run(long slot, long twice) {
-                s.calls = 0;
-                return cp.run(ctx, slot, twice, 0, 0, 0);
-            }
-
-            public Slots slots() {
-                return s;
-            }
-        };
+        return new Engine(s, (slot, twice) -> cp.run(ctx, slot, twice, 0, 0, 0));
     }
 
     static HelperRegistry registry(Slots s) {
