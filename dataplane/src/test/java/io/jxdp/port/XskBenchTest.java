@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jxdp.ebpf.map.AllocationCounter;
 import io.jxdp.ffi.net.Link;
 import io.jxdp.ffi.net.NetNs;
 import io.jxdp.ffi.packet.PacketRingSocket;
@@ -84,17 +85,6 @@ class XskBenchTest {
         }
     }
 
-    /** Bytes allocated by thread {@code id} (com.sun.management.ThreadMXBean, reflectively: see ZeroAllocationTest). */
-    static long allocatedBytes(long id) {
-        try {
-            Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-            Class<?> itf = Class.forName("com.sun.management.ThreadMXBean");
-            return (long) itf.getMethod("getThreadAllocatedBytes", long.class).invoke(bean, id);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("no thread allocation counter in this JVM", e);
-        }
-    }
-
     /**
      * The receive loops allocate nothing per frame: the benchmark thread's allocation counter,
      * read from outside while thousands of frames flow, stays flat after the warm-up.
@@ -126,6 +116,7 @@ class XskBenchTest {
             // every window. So the quietest window that saw enough frames counts.
             int readings = 13;
             long[] bytes = new long[readings];
+            AllocationCounter allocations = new AllocationCounter();
             long[] sentAt = new long[readings];
             try (NetNs.Scope ignored = NetNs.enter(t.nsA);
                  PacketRingSocket port = PacketRingSocket.open(t.ifA, PacketRingSocket.Config.defaults());
@@ -138,7 +129,7 @@ class XskBenchTest {
                 while (next < readings) {
                     long elapsed = System.nanoTime() - begin;
                     if (elapsed > 2_000_000_000L + next * 500_000_000L) {
-                        bytes[next] = allocatedBytes(bench.threadId());
+                        bytes[next] = allocations.allocatedBytes(bench.threadId());
                         sentAt[next] = sent;
                         next++;
                     }

@@ -8,6 +8,7 @@ import io.jxdp.ebpf.asm.Assembler;
 import io.jxdp.ebpf.helper.HelperRegistry;
 import io.jxdp.ebpf.isa.Op;
 import io.jxdp.ebpf.isa.Program;
+import io.jxdp.ebpf.map.AllocationCounter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -284,9 +285,7 @@ class InterpreterTest {
                 + "f:\nldxdw %r0, [%r10+504]\nadd %r0, 1\nexit";
         Interpreter vm = new Interpreter(Assembler.assemble(asm), helpers(), mode);
         // reflection: the test is compiled in the dataplane module, which does not read jdk.management
-        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-        java.lang.reflect.Method allocatedBytes = Class.forName("com.sun.management.ThreadMXBean")
-                .getMethod("getThreadAllocatedBytes", long.class);
+        AllocationCounter mx = new AllocationCounter();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate(8, 8);
             seg.set(ValueLayout.JAVA_BYTE, 0, (byte) 3);
@@ -295,16 +294,15 @@ class InterpreterTest {
             for (int i = 0; i < 20_000; i++) {
                 warm += vm.run(seg.address(), 8);
             }
-            long tid = Thread.currentThread().threadId();
             // the best of five windows: JIT recompilation (deoptimisation) may allocate once in a window,
             // per-run allocation would show in every window
             long allocated = Long.MAX_VALUE;
             for (int w = 0; w < 5; w++) {
-                long before = (long) allocatedBytes.invoke(mx, tid);
+                long before = mx.allocatedBytes();
                 for (int i = 0; i < 2_000; i++) {
                     warm += vm.run(seg.address(), 8);
                 }
-                allocated = Math.min(allocated, (long) allocatedBytes.invoke(mx, tid) - before);
+                allocated = Math.min(allocated, mx.allocatedBytes() - before);
             }
             assertTrue(warm > 0);
             // a few hundred bytes of slack for the MXBean call itself; per-run allocation would be >= 2000 x 16 bytes

@@ -294,7 +294,7 @@ class LpmTrieTest {
 
     @Test
     void programSideAllocatesNothing() {
-        ZeroAllocationTest.AllocationCounter mx = new ZeroAllocationTest.AllocationCounter();
+        AllocationCounter mx = new AllocationCounter();
         Rcu rcu = new Rcu(1);
         int w = rcu.register();
         try (Arena a = Arena.ofConfined();

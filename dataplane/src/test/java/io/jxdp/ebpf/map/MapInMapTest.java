@@ -178,7 +178,7 @@ class MapInMapTest {
         assertSame(m, MapHandles.map(h));
         assertNull(MapHandles.map(h + 1));
         assertNull(MapHandles.map(0));
-        ZeroAllocationTest.AllocationCounter mx = new ZeroAllocationTest.AllocationCounter();
+        AllocationCounter mx = new AllocationCounter();
         long sum = 0;
         for (int round = 0; round < 2; round++) {
             long before = mx.allocatedBytes();

@@ -159,7 +159,7 @@ class QueueStackTest {
     @ParameterizedTest
     @EnumSource(value = MapType.class, names = {"QUEUE", "STACK"})
     void programSideAllocatesNothing(MapType type) {
-        ZeroAllocationTest.AllocationCounter mx = new ZeroAllocationTest.AllocationCounter();
+        AllocationCounter mx = new AllocationCounter();
         try (Arena a = Arena.ofConfined(); BpfMap m = Maps.create(MapDefinition.of("qs_za", type, 0, 16, 64), 1)) {
             MemorySegment v = a.allocate(16, 8);
             long sum = 0;

@@ -228,7 +228,7 @@ class RingBufTest {
 
     @Test
     void producerAndConsumerAllocateNothing() {
-        ZeroAllocationTest.AllocationCounter mx = new ZeroAllocationTest.AllocationCounter();
+        AllocationCounter mx = new AllocationCounter();
         long[] sum = new long[1];
         RingBuf.RecordHandler h = (addr, len) -> sum[0] += Native.getLong(addr) + len;
         try (Arena a = Arena.ofConfined(); RingBuf rb = (RingBuf) Maps.create(MapDefinition.of("rb_za", MapType.RINGBUF, 0, 0, PAGE), 1)) {

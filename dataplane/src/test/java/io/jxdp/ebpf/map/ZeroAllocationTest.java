@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.reflect.Method;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -107,35 +106,5 @@ class ZeroAllocationTest {
             }
         }
         return sum;
-    }
-
-    /**
-     * com.sun.management.ThreadMXBean.getThreadAllocatedBytes, reached reflectively: the test is
-     * compiled inside module io.jxdp.dataplane, which does not read jdk.management, and runs on the
-     * class path, where it is accessible.
-     */
-    static final class AllocationCounter {
-        private final Object bean;
-        private final Method allocated;
-
-        AllocationCounter() {
-            try {
-                bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-                Class<?> itf = Class.forName("com.sun.management.ThreadMXBean");
-                assertTrue((boolean) itf.getMethod("isThreadAllocatedMemorySupported").invoke(bean));
-                itf.getMethod("setThreadAllocatedMemoryEnabled", boolean.class).invoke(bean, true);
-                allocated = itf.getMethod("getThreadAllocatedBytes", long.class);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("no thread allocation counter in this JVM", e);
-            }
-        }
-
-        long allocatedBytes() {
-            try {
-                return (long) allocated.invoke(bean, Thread.currentThread().threadId());
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
     }
 }

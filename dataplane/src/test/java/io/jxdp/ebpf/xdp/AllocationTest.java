@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jxdp.ebpf.loader.BpfObjectLoader;
-import java.lang.reflect.Method;
+import io.jxdp.ebpf.map.AllocationCounter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -29,10 +29,7 @@ class AllocationTest {
         List<byte[]> packets = PacketFiles.read(parser.pcap()).stream().filter(p -> p.length >= 14).toList();
         byte[][] ps = packets.toArray(new byte[0][]);
         // Reflection: the test is compiled inside the dataplane module, which does not read jdk.management.
-        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-        Method allocatedBytes = Class.forName("com.sun.management.ThreadMXBean")
-                .getMethod("getThreadAllocatedBytes", long.class);
-        long tid = Thread.currentThread().threadId();
+        AllocationCounter mx = new AllocationCounter();
         try (InterpreterXdpEngine e = InterpreterXdpEngine.create(BpfObjectLoader.load(parser.object()), "xdp_parser")) {
             long[] action = new long[ps.length];
             for (int k = 0; k < ps.length; k++) {
@@ -52,11 +49,11 @@ class AllocationTest {
             int windows = 0;
             for (; windows < 10 && allocated >= ALLOWED_BYTES; windows++) {
                 long sum = 0;
-                long before = (long) allocatedBytes.invoke(mx, tid);
+                long before = mx.allocatedBytes();
                 for (int i = 0; i < RUNS; i++) {
                     sum += e.runInPlace(ps[i % ps.length], ps[i % ps.length].length);
                 }
-                allocated = Math.min(allocated, (long) allocatedBytes.invoke(mx, tid) - before);
+                allocated = Math.min(allocated, mx.allocatedBytes() - before);
                 assertEquals(want, sum, "every run gave its packet's verdict");
             }
             assertTrue(allocated < ALLOWED_BYTES, allocated + " bytes allocated over " + RUNS + " runs");
@@ -69,10 +66,7 @@ class AllocationTest {
      */
     @Test
     void forEachOverAHashMapRunsWithoutAllocating() throws Exception {
-        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-        Method allocatedBytes = Class.forName("com.sun.management.ThreadMXBean")
-                .getMethod("getThreadAllocatedBytes", long.class);
-        long tid = Thread.currentThread().threadId();
+        AllocationCounter mx = new AllocationCounter();
         byte[][] ps = new byte[4][];
         for (int k = 0; k < ps.length; k++) {
             ps[k] = JitTailCallCallbackTest.frame(0, 0, 0, 0, 2 + k, 9, k, 1 + k); // p[7]: hash key 1..4
@@ -85,11 +79,11 @@ class AllocationTest {
             assertEquals(4, hashWalked(e.map("out")), "the walk visited the four keys");
             long allocated = Long.MAX_VALUE;
             for (int window = 0; window < 10 && allocated >= ALLOWED_BYTES; window++) {
-                long before = (long) allocatedBytes.invoke(mx, tid);
+                long before = mx.allocatedBytes();
                 for (int i = 0; i < RUNS; i++) {
                     e.runInPlace(ps[i % ps.length], ps[i % ps.length].length);
                 }
-                allocated = Math.min(allocated, (long) allocatedBytes.invoke(mx, tid) - before);
+                allocated = Math.min(allocated, mx.allocatedBytes() - before);
             }
             assertTrue(allocated < ALLOWED_BYTES, allocated + " bytes allocated over " + RUNS + " runs");
             assertEquals(4, countKeys(e.map("hash")), "keys 1..4 in the hash");

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jxdp.ebpf.loader.BpfObjectLoader;
+import io.jxdp.ebpf.map.AllocationCounter;
 import io.jxdp.ffi.bpf.Bpf;
-import java.lang.reflect.Method;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,10 +23,7 @@ class JitAllocationTest {
         List<byte[]> packets = PacketFiles.read(entry.pcap()).stream().filter(p -> p.length >= 14).toList();
         byte[][] ps = packets.toArray(new byte[0][]);
         // Reflection: the test is compiled inside the dataplane module, which does not read jdk.management.
-        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-        Method allocatedBytes = Class.forName("com.sun.management.ThreadMXBean")
-                .getMethod("getThreadAllocatedBytes", long.class);
-        long tid = Thread.currentThread().threadId();
+        AllocationCounter mx = new AllocationCounter();
         try (JitXdpEngine e = JitXdpEngine.create(BpfObjectLoader.load(entry.object()), entry.program(),
                 Bpf.numPossibleCpus(), 500)) {
             e.traceSink(TraceSink.discard());
@@ -42,11 +39,11 @@ class JitAllocationTest {
                 want += action[i % ps.length];
             }
             long sum = 0;
-            long before = (long) allocatedBytes.invoke(mx, tid);
+            long before = mx.allocatedBytes();
             for (int i = 0; i < RUNS; i++) {
                 sum += e.runInPlace(ps[i % ps.length], ps[i % ps.length].length);
             }
-            long allocated = (long) allocatedBytes.invoke(mx, tid) - before;
+            long allocated = mx.allocatedBytes() - before;
             assertTrue(allocated < ALLOWED_BYTES, allocated + " bytes allocated over " + RUNS + " runs");
             assertEquals(want, sum, "every run gave its packet's verdict");
         }
@@ -59,10 +56,7 @@ class JitAllocationTest {
      */
     @org.junit.jupiter.api.Test
     void aRunWithATailCallAndCallbacksAllocatesNothing() throws Exception {
-        Object mx = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-        Method allocatedBytes = Class.forName("com.sun.management.ThreadMXBean")
-                .getMethod("getThreadAllocatedBytes", long.class);
-        long tid = Thread.currentThread().threadId();
+        AllocationCounter mx = new AllocationCounter();
         byte[][] ps = new byte[4][];
         for (int k = 0; k < ps.length; k++) {
             // p[0] = 0: tail call to slot 0; p[4] loops, p[5] early stop, p[6] array stop key, p[7] hash key
@@ -88,11 +82,11 @@ class JitAllocationTest {
             long sum = 0;
             for (int window = 0; window < 3 && best >= ALLOWED_BYTES; window++) {
                 sum = 0;
-                long before = (long) allocatedBytes.invoke(mx, tid);
+                long before = mx.allocatedBytes();
                 for (int i = 0; i < RUNS; i++) {
                     sum += e.runInPlace(ps[i % ps.length], ps[i % ps.length].length);
                 }
-                best = Math.min(best, (long) allocatedBytes.invoke(mx, tid) - before);
+                best = Math.min(best, mx.allocatedBytes() - before);
             }
             assertTrue(best < ALLOWED_BYTES, best + " bytes allocated over " + RUNS + " runs");
             assertEquals(want, sum, "every run gave its frame's verdict");
