@@ -50,6 +50,7 @@ public final class XdpSocket implements PacketPort {
     /** log2 of the RX/TX entry size (struct xdp_desc, 16) and of the fill/completion one (u64, 8);
      *  TX and completion entries are the same as RX and fill ones. */
     private static final int RX_SHIFT = Integer.numberOfTrailingZeros(RxRingDescriptor.ENTRY_SIZE);
+    private static final int TX_SHIFT = Integer.numberOfTrailingZeros(TxRingDescriptor.ENTRY_SIZE);
     private static final int ADDR_SHIFT = Integer.numberOfTrailingZeros(FillRingDescriptor.ENTRY_SIZE);
     private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
 
@@ -676,7 +677,7 @@ public final class XdpSocket implements PacketPort {
                 long addr = rxMemory.get(U64, at);
                 int out = handler.onFrame(umemMemory, addr, rxMemory.get(U32, at + RxRingDescriptor.DESC_LEN));
                 if (out > 0 && out <= frameSize - (int) (addr & frameOffset)) {
-                    long t = txDesc + ((long) ((txStart + queued++) & txMask) << RX_SHIFT);
+                    long t = txDesc + ((long) ((txStart + queued++) & txMask) << TX_SHIFT);
                     txMemory.set(U64, t + TxRingDescriptor.DESC_ADDR, addr);
                     // len, options = 0
                     txMemory.set(U64, t + TxRingDescriptor.DESC_LEN, LITTLE_ENDIAN ? out : (long) out << 32);
