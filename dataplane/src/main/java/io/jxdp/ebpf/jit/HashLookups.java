@@ -191,6 +191,7 @@ final class HashLookups extends LookupEmitter {
             cb.loadConstant((long) off);
             cb.ladd();
         }
+        maskAddress(cb);
     }
 
     /** Pushes the zero-extended little-endian value of size bytes (1, 2, 4 or 8) at base + off, as a long. */
@@ -229,6 +230,7 @@ final class HashLookups extends LookupEmitter {
         cb.getstatic(Translator.CD_JitRuntime, "ATOMIC32", Translator.CD_VarHandle);
         cb.getstatic(Translator.CD_JitRuntime, "MEM", Translator.CD_MemorySegment);
         cb.lload(tmpSlot);
+        maskAddress(cb);
         cb.invokevirtual(Translator.CD_VarHandle, "getAcquire", MethodTypeDesc.of(CD_int, Translator.CD_MemorySegment, CD_long));
     }
 }

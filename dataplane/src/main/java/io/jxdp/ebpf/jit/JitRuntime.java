@@ -33,6 +33,15 @@ final class JitRuntime {
      */
     static final VarHandle ATOMIC32 = ValueLayout.JAVA_INT.varHandle();
     static final VarHandle ATOMIC64 = ValueLayout.JAVA_LONG.varHandle();
+    /**
+     * What generated code ANDs every address with before it accesses MEM: the low 56 bits, all a
+     * user-space address on x86-64 or arm64 can have (even with 5-level paging), so it never changes
+     * an address a verified program forms. It gives C2 the address's range [0, 2^56), which is inside
+     * MEM, so the segment's bounds check folds away (one AND instead of a compare and a branch per
+     * access). Safety comes from the verifier, as in the kernel; an address outside that range (which
+     * no verified program forms) is no longer an IndexOutOfBoundsException but an access elsewhere.
+     */
+    static final long ADDRESS_MASK = (1L << 56) - 1;
 
     private JitRuntime() {
     }

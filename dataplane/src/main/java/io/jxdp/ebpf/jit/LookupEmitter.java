@@ -18,6 +18,12 @@ abstract sealed class LookupEmitter permits HashLookups, LpmLookups {
         this.end = end;
     }
 
+    /** Replaces the address (a long) on the stack by itself masked with {@link JitRuntime#ADDRESS_MASK}. */
+    static void maskAddress(CodeBuilder cb) {
+        cb.loadConstant(JitRuntime.ADDRESS_MASK);
+        cb.land();
+    }
+
     /** Ends the lookup with the value address (or 0) on the stack. */
     final void ret() {
         if (end == null) {

@@ -288,6 +288,7 @@ final class LpmLookups extends LookupEmitter {
             cb.loadConstant((long) off);
             cb.ladd();
         }
+        maskAddress(cb);
     }
 
     /** Replaces the address on the stack by the u64 there, loaded with acquire (JitRuntime.ATOMIC64, 8-aligned). */
@@ -296,6 +297,7 @@ final class LpmLookups extends LookupEmitter {
         cb.getstatic(Translator.CD_JitRuntime, "ATOMIC64", Translator.CD_VarHandle);
         cb.getstatic(Translator.CD_JitRuntime, "MEM", Translator.CD_MemorySegment);
         cb.lload(tmpSlot + 1);
+        maskAddress(cb);
         cb.invokevirtual(Translator.CD_VarHandle, "getAcquire", MethodTypeDesc.of(CD_long, Translator.CD_MemorySegment, CD_long));
     }
 }

@@ -897,7 +897,7 @@ final class Translator {
             cb.branch(branch, target(d.off[pc]));
         }
 
-        /** Pushes MEM, the layout, and the address reg + off. */
+        /** Pushes MEM, the layout, and the address reg + off (masked: JitRuntime.ADDRESS_MASK). */
         private void access(int reg, int off, ClassDesc layoutType, String layout) {
             cb.getstatic(CD_JitRuntime, "MEM", CD_MemorySegment);
             cb.getstatic(CD_JitRuntime, layout, layoutType);
@@ -906,6 +906,7 @@ final class Translator {
                 pushLong((long) off);
                 cb.ladd();
             }
+            LookupEmitter.maskAddress(cb);
         }
 
         private void load(int pc, int size, boolean signed) {
@@ -1026,6 +1027,7 @@ final class Translator {
                 pushLong((long) d.off[pc]);
                 cb.ladd();
             }
+            LookupEmitter.maskAddress(cb);
             boolean cmpxchg = fn == 241;
             if (cmpxchg) {
                 ld(0);
