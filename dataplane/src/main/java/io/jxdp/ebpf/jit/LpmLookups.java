@@ -4,9 +4,11 @@ import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
 
 import io.jxdp.ebpf.map.BpfMap.LpmLookup;
+import io.jxdp.ebpf.map.LpmPrefixList;
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDesc;
 import java.lang.constant.MethodTypeDesc;
 
 /**
@@ -17,7 +19,9 @@ import java.lang.constant.MethodTypeDesc;
  * per node, the matching leading bits are numberOfLeadingZeros of the XOR with the node's data,
  * capped by both prefixlens, and the branch bit is a shift of the key. Child and root links are
  * loaded with acquire, as {@code LpmTrie}'s readers do, so the walk is safe against concurrent
- * writers under the same RCU scheme. Other data sizes keep the map's own {@code lookup}.
+ * writers under the same RCU scheme. Other data sizes keep the map's own {@code lookup}. An IPv4
+ * trie's {@link LpmPrefixList} (few prefixes, longest first, scanned from one array) is asked
+ * first, as {@code LpmTrie.lookup} does; the walk runs only when it answers {@code WALK}.
  */
 final class LpmLookups extends LookupEmitter {
     static final MethodTypeDesc MTD = MethodTypeDesc.of(CD_long, CD_long);
@@ -36,11 +40,14 @@ final class LpmLookups extends LookupEmitter {
     private static final ClassDesc CD_Integer = ClassDesc.of("java.lang.Integer");
     private static final ClassDesc CD_Long = ClassDesc.of("java.lang.Long");
     private static final ClassDesc CD_Math = ClassDesc.of("java.lang.Math");
+    static final ClassDesc CD_LpmPrefixList = ClassDesc.of("io.jxdp.ebpf.map.LpmPrefixList");
 
     /** Locals the inline form uses from its base on. */
     static final int LOCALS = L_FLAGS + 1;
 
     private final LpmLookup l;
+    /** The trie's LpmPrefixList as a loadable constant, or null: walk only. */
+    private final ConstantDesc prefixes;
     private final int keySlot;
     private final int kplenSlot;
     private final int kSlot;
@@ -51,9 +58,10 @@ final class LpmLookups extends LookupEmitter {
     private final int tmpSlot;
     private final int flagsSlot;
 
-    private LpmLookups(CodeBuilder cb, LpmLookup l, int base, Label end) {
+    private LpmLookups(CodeBuilder cb, LpmLookup l, ConstantDesc prefixes, int base, Label end) {
         super(cb, end);
         this.l = l;
+        this.prefixes = prefixes;
         this.keySlot = base + L_KEY;
         this.kplenSlot = base + L_KPLEN;
         this.kSlot = base + L_K;
@@ -82,9 +90,14 @@ final class LpmLookups extends LookupEmitter {
         }
     }
 
-    static void emit(CodeBuilder cb, LpmLookup l) {
+    /**
+     * The method form, the key in local 0. {@code prefixes}: {@code l.prefixes()} as a constant the
+     * class can load (null when it is null), asked first ({@link LpmPrefixList#find}, inlined by C2);
+     * the walk runs when it answers {@link LpmPrefixList#WALK}.
+     */
+    static void emit(CodeBuilder cb, LpmLookup l, ConstantDesc prefixes) {
         requireSupported(l);
-        new LpmLookups(cb, l, 0, null).body();
+        new LpmLookups(cb, l, prefixes, 0, null).body();
     }
 
     /**
@@ -92,9 +105,9 @@ final class LpmLookups extends LookupEmitter {
      * are free: consumes the key address (a long) from the stack and leaves the value address or 0
      * there, at {@code end}, which the caller binds right after.
      */
-    static void emitInline(CodeBuilder cb, LpmLookup l, int base, Label end) {
+    static void emitInline(CodeBuilder cb, LpmLookup l, ConstantDesc prefixes, int base, Label end) {
         requireSupported(l);
-        LpmLookups g = new LpmLookups(cb, l, base, end);
+        LpmLookups g = new LpmLookups(cb, l, prefixes, base, end);
         cb.lstore(g.keySlot);
         g.body();
     }
@@ -105,6 +118,20 @@ final class LpmLookups extends LookupEmitter {
         Label miss = cb.newLabel();
         Label loop = cb.newLabel();
         Label done = cb.newLabel();
+        if (prefixes != null) {
+            // the prefix list's answer unless it is WALK
+            Label walk = cb.newLabel();
+            cb.ldc(prefixes);
+            cb.lload(keySlot);
+            cb.invokevirtual(CD_LpmPrefixList, "find", MethodTypeDesc.of(CD_long, CD_long));
+            cb.dup2();
+            cb.loadConstant(LpmPrefixList.WALK);
+            cb.lcmp();
+            cb.ifeq(walk);
+            ret();
+            cb.labelBinding(walk);
+            cb.pop2();
+        }
         // keyPlen = u32 at key; above the data's bits: no match
         loadInt(keySlot, 0);
         cb.istore(kplenSlot);

@@ -165,9 +165,14 @@ final class Translator {
             for (Map.Entry<BpfMap, String> e : lpmMethods.entrySet()) {
                 BpfMap.LpmLookup l = e.getKey().lpmLookup();
                 clb.withMethodBody(e.getValue(), LpmLookups.MTD, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC,
-                        cb -> LpmLookups.emit(cb, l));
+                        cb -> LpmLookups.emit(cb, l, prefixesConstant(l)));
             }
         });
+    }
+
+    /** The trie's prefix list as a class-data constant, or null when it has none. */
+    private DynamicConstantDesc<Object> prefixesConstant(BpfMap.LpmLookup l) {
+        return l.prefixes() == null ? null : constant(l.prefixes(), LpmLookups.CD_LpmPrefixList);
     }
 
     /** Per known LPM_TRIE looked up somewhere: the name of its specialised lookup method ({@link LpmLookups}). */
@@ -1105,7 +1110,7 @@ final class Translator {
             BpfMap.LpmLookup l = id == Decoded.MAP_LOOKUP ? m.lpmLookup() : null;
             if (l != null && LpmLookups.supports(l)) {
                 ld(2);
-                specialisedLookup(end -> LpmLookups.emitInline(cb, l, INLINE_BASE, end),
+                specialisedLookup(end -> LpmLookups.emitInline(cb, l, prefixesConstant(l), INLINE_BASE, end),
                         () -> cb.invokestatic(thisClass, lpmMethod(m, l), LpmLookups.MTD));
                 return;
             }

@@ -196,9 +196,11 @@ public abstract class BpfMap implements AutoCloseable {
      * prefixlen at {@code +} {@value #PREFIXLEN} (u32), its flags at {@code +} {@value #FLAGS} (bit
      * {@value #FLAG_IM}: intermediate, no value), its {@code dataSize} data bytes (network order) at
      * {@code +} {@value #DATA} and its value at {@code +valueOffset}. The kernel's
-     * {@code trie_lookup_elem} walk over these nodes is exactly {@code LpmTrie.lookup}.
+     * {@code trie_lookup_elem} walk over these nodes is exactly {@code LpmTrie.lookup}, which first
+     * asks {@code prefixes} (IPv4 tries; null for others) and walks only when it answers
+     * {@link LpmPrefixList#WALK}.
      */
-    public record LpmLookup(long rootSlot, int dataSize, long valueOffset) {
+    public record LpmLookup(long rootSlot, int dataSize, long valueOffset, LpmPrefixList prefixes) {
         public static final int CHILD0 = 0;
         public static final int CHILD1 = 8;
         public static final int PREFIXLEN = 16;

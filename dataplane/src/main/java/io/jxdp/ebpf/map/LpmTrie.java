@@ -76,6 +76,10 @@ final class LpmTrie extends BpfMap {
     private long retireTail;
     private long entries;
     private final Backing backing;
+    /** IPv4 tries: the prefixes as a list while there are few (LpmPrefixList); else null. */
+    private final LpmPrefixList prefixList;
+    /** rebuildPrefixList's walk stack (trie lock held): a trie of MAX prefixes has at most 2 * MAX - 1 nodes. */
+    private final long[] listWalk = new long[2 * LpmPrefixList.MAX];
 
     LpmTrie(MapDefinition def, int nCpus, Rcu rcu, Backing backing) {
         super(def, nCpus, rcu);
@@ -107,6 +111,7 @@ final class LpmTrie extends BpfMap {
         this.nodes = nodeMem.address();
         this.freeStack = bookMem.address();
         this.retireRing = freeStack + poolSize * 8;
+        this.prefixList = dataSize == 4 ? new LpmPrefixList() : null;
         if (backing.reopened()) {
             try {
                 relink();
@@ -324,13 +329,19 @@ final class LpmTrie extends BpfMap {
 
     @Override
     public long lookup(long keyAddr, int cpu) {
+        if (prefixList != null) {
+            long v = prefixList.find(keyAddr);
+            if (v != LpmPrefixList.WALK) {
+                return v;
+            }
+        }
         long node = longestMatch(keyAddr);
         return node == 0 ? 0 : node + valueOffset;
     }
 
     @Override
     public LpmLookup lpmLookup() {
-        return new LpmLookup(root, dataSize, valueOffset);
+        return new LpmLookup(root, dataSize, valueOffset, prefixList);
     }
 
     @Override
@@ -354,82 +365,139 @@ final class LpmTrie extends BpfMap {
         }
         Native.lock(lock);
         try {
-            long slot = root;
-            long node;
-            int matchlen = 0;
-            while ((node = Native.getLong(slot)) != 0) {
-                matchlen = match(node, keyAddr);
-                int plen = Native.getInt(node + N_PREFIXLEN);
-                if (plen != matchlen || plen == keyPlen) {
-                    break;
-                }
-                slot = node + (bit(keyAddr + 4, plen) == 0 ? N_CHILD0 : N_CHILD1);
+            if (prefixList != null) {
+                prefixList.begin(); // before any node is retired: lookups walk from here on
             }
-            if (node == 0) {
-                int rc = checkAdd(flags);
-                if (rc != 0) {
-                    return rc;
-                }
-                return link(slot, newNode(keyAddr, valueAddr));
+            try {
+                return updateLocked(keyAddr, valueAddr, flags, keyPlen);
+            } finally {
+                rebuildPrefixList();
             }
-            if (Native.getInt(node + N_PREFIXLEN) == matchlen) { // the prefix exists: replace the node
-                if (!intermediate(node)) {
-                    if (flags == MapFlags.BPF_NOEXIST) {
-                        return -Errno.EEXIST;
-                    }
-                } else {
-                    int rc = checkAdd(flags);
-                    if (rc != 0) {
-                        return rc;
-                    }
-                }
-                long n = newNode(keyAddr, valueAddr);
-                if (n == 0) {
-                    if (intermediate(node)) {
-                        entries--;
-                    }
-                    return -Errno.ENOMEM;
-                }
-                Native.putLong(n + N_CHILD0, Native.getLong(node + N_CHILD0));
-                Native.putLong(n + N_CHILD1, Native.getLong(node + N_CHILD1));
-                Native.putLongRelease(slot, n);
-                live(n);
-                retire(node);
-                return 0;
+        } finally {
+            Native.unlock(lock);
+        }
+    }
+
+    /** The change itself, trie lock held. */
+    private int updateLocked(long keyAddr, long valueAddr, long flags, int keyPlen) {
+        long slot = root;
+        long node;
+        int matchlen = 0;
+        while ((node = Native.getLong(slot)) != 0) {
+            matchlen = match(node, keyAddr);
+            int plen = Native.getInt(node + N_PREFIXLEN);
+            if (plen != matchlen || plen == keyPlen) {
+                break;
             }
+            slot = node + (bit(keyAddr + 4, plen) == 0 ? N_CHILD0 : N_CHILD1);
+        }
+        if (node == 0) {
             int rc = checkAdd(flags);
             if (rc != 0) {
                 return rc;
             }
+            return link(slot, newNode(keyAddr, valueAddr));
+        }
+        if (Native.getInt(node + N_PREFIXLEN) == matchlen) { // the prefix exists: replace the node
+            if (!intermediate(node)) {
+                if (flags == MapFlags.BPF_NOEXIST) {
+                    return -Errno.EEXIST;
+                }
+            } else {
+                int rc = checkAdd(flags);
+                if (rc != 0) {
+                    return rc;
+                }
+            }
             long n = newNode(keyAddr, valueAddr);
             if (n == 0) {
-                entries--;
+                if (intermediate(node)) {
+                    entries--;
+                }
                 return -Errno.ENOMEM;
             }
-            if (matchlen == keyPlen) { // the new prefix is an ancestor of node
-                Native.putLong(n + (bit(node + N_DATA, matchlen) == 0 ? N_CHILD0 : N_CHILD1), node);
-                Native.putLongRelease(slot, n);
-                live(n);
-                return 0;
-            }
-            long im = alloc();
-            if (im == 0) {
-                entries--;
-                free(n);
-                return -Errno.ENOMEM;
-            }
-            Native.putInt(im + N_PREFIXLEN, matchlen);
-            Native.putInt(im + N_FLAGS, FLAG_IM);
-            Native.copy(node + N_DATA, im + N_DATA, dataSize);
-            boolean right = bit(keyAddr + 4, matchlen) == 1;
-            Native.putLong(im + N_CHILD0, right ? node : n);
-            Native.putLong(im + N_CHILD1, right ? n : node);
-            Native.putLongRelease(slot, im);
+            Native.putLong(n + N_CHILD0, Native.getLong(node + N_CHILD0));
+            Native.putLong(n + N_CHILD1, Native.getLong(node + N_CHILD1));
+            Native.putLongRelease(slot, n);
+            live(n);
+            retire(node);
+            return 0;
+        }
+        int rc = checkAdd(flags);
+        if (rc != 0) {
+            return rc;
+        }
+        long n = newNode(keyAddr, valueAddr);
+        if (n == 0) {
+            entries--;
+            return -Errno.ENOMEM;
+        }
+        if (matchlen == keyPlen) { // the new prefix is an ancestor of node
+            Native.putLong(n + (bit(node + N_DATA, matchlen) == 0 ? N_CHILD0 : N_CHILD1), node);
+            Native.putLongRelease(slot, n);
             live(n);
             return 0;
-        } finally {
-            Native.unlock(lock);
         }
+        long im = alloc();
+        if (im == 0) {
+            entries--;
+            free(n);
+            return -Errno.ENOMEM;
+        }
+        Native.putInt(im + N_PREFIXLEN, matchlen);
+        Native.putInt(im + N_FLAGS, FLAG_IM);
+        Native.copy(node + N_DATA, im + N_DATA, dataSize);
+        boolean right = bit(keyAddr + 4, matchlen) == 1;
+        Native.putLong(im + N_CHILD0, right ? node : n);
+        Native.putLong(im + N_CHILD1, right ? n : node);
+        Native.putLongRelease(slot, im);
+        live(n);
+        return 0;
+    }
+
+    /**
+     * Rewrites the prefix list from the trie (trie lock held, after a change): the value nodes of a
+     * trie of at most LpmPrefixList.MAX prefixes, else no list. Allocates nothing.
+     */
+    private void rebuildPrefixList() {
+        if (prefixList == null) {
+            return;
+        }
+        prefixList.begin();
+        if (entries > LpmPrefixList.MAX) {
+            prefixList.end(false);
+            return;
+        }
+        int top = 0;
+        long r = Native.getLong(root);
+        if (r != 0) {
+            listWalk[top++] = r;
+        }
+        boolean ok = true;
+        while (top > 0 && ok) {
+            long n = listWalk[--top];
+            long c0 = Native.getLong(n + N_CHILD0);
+            long c1 = Native.getLong(n + N_CHILD1);
+            if (top + 2 > listWalk.length) {
+                ok = false;
+                break;
+            }
+            if (c0 != 0) {
+                listWalk[top++] = c0;
+            }
+            if (c1 != 0) {
+                listWalk[top++] = c1;
+            }
+            if (!intermediate(n)) {
+                ok = prefixList.add(Native.getInt(n + N_PREFIXLEN), Native.getInt(n + N_DATA), n + valueOffset);
+            }
+        }
+        prefixList.end(ok);
+    }
+
+    /** Whether lookups scan the prefix list now (LpmPrefixList), for tests. */
+    boolean prefixListActive() {
+        return prefixList != null && prefixList.active();
     }
 
     /** trie_check_add_elem(): a new prefix needs room and no BPF_EXIST. */
@@ -482,47 +550,59 @@ final class LpmTrie extends BpfMap {
         }
         Native.lock(lock);
         try {
-            long trim = root;
-            long trim2 = trim;
-            long parent = 0;
-            long node;
-            int matchlen = 0;
-            while ((node = Native.getLong(trim)) != 0) {
-                matchlen = match(node, keyAddr);
-                int plen = Native.getInt(node + N_PREFIXLEN);
-                if (plen != matchlen || plen == keyPlen) {
-                    break;
-                }
-                parent = node;
-                trim2 = trim;
-                trim = node + (bit(keyAddr + 4, plen) == 0 ? N_CHILD0 : N_CHILD1);
+            if (prefixList != null) {
+                prefixList.begin(); // before any node is retired: lookups walk from here on
             }
-            if (node == 0 || Native.getInt(node + N_PREFIXLEN) != keyPlen
-                    || Native.getInt(node + N_PREFIXLEN) != matchlen || intermediate(node)) {
-                return -Errno.ENOENT;
+            try {
+                return deleteLocked(keyAddr, keyPlen);
+            } finally {
+                rebuildPrefixList();
             }
-            entries--;
-            long c0 = Native.getLong(node + N_CHILD0);
-            long c1 = Native.getLong(node + N_CHILD1);
-            if (c0 != 0 && c1 != 0) { // two children: the node becomes intermediate
-                Native.putIntRelease(node + N_FLAGS, (Native.getInt(node + N_FLAGS) | FLAG_IM) & ~FLAG_LIVE);
-                return 0;
-            }
-            if (parent != 0 && intermediate(parent) && c0 == 0 && c1 == 0) {
-                // drop the intermediate parent too and promote the sibling: intermediate nodes keep two children
-                long sibling = Native.getLong(parent + N_CHILD0) == node ? Native.getLong(parent + N_CHILD1)
-                        : Native.getLong(parent + N_CHILD0);
-                Native.putLongRelease(trim2, sibling);
-                retire(parent);
-                retire(node);
-                return 0;
-            }
-            Native.putLongRelease(trim, c0 != 0 ? c0 : c1);
-            retire(node);
-            return 0;
         } finally {
             Native.unlock(lock);
         }
+    }
+
+    /** The change itself, trie lock held. */
+    private int deleteLocked(long keyAddr, int keyPlen) {
+        long trim = root;
+        long trim2 = trim;
+        long parent = 0;
+        long node;
+        int matchlen = 0;
+        while ((node = Native.getLong(trim)) != 0) {
+            matchlen = match(node, keyAddr);
+            int plen = Native.getInt(node + N_PREFIXLEN);
+            if (plen != matchlen || plen == keyPlen) {
+                break;
+            }
+            parent = node;
+            trim2 = trim;
+            trim = node + (bit(keyAddr + 4, plen) == 0 ? N_CHILD0 : N_CHILD1);
+        }
+        if (node == 0 || Native.getInt(node + N_PREFIXLEN) != keyPlen
+                || Native.getInt(node + N_PREFIXLEN) != matchlen || intermediate(node)) {
+            return -Errno.ENOENT;
+        }
+        entries--;
+        long c0 = Native.getLong(node + N_CHILD0);
+        long c1 = Native.getLong(node + N_CHILD1);
+        if (c0 != 0 && c1 != 0) { // two children: the node becomes intermediate
+            Native.putIntRelease(node + N_FLAGS, (Native.getInt(node + N_FLAGS) | FLAG_IM) & ~FLAG_LIVE);
+            return 0;
+        }
+        if (parent != 0 && intermediate(parent) && c0 == 0 && c1 == 0) {
+            // drop the intermediate parent too and promote the sibling: intermediate nodes keep two children
+            long sibling = Native.getLong(parent + N_CHILD0) == node ? Native.getLong(parent + N_CHILD1)
+                    : Native.getLong(parent + N_CHILD0);
+            Native.putLongRelease(trim2, sibling);
+            retire(parent);
+            retire(node);
+            return 0;
+        }
+        Native.putLongRelease(trim, c0 != 0 ? c0 : c1);
+        retire(node);
+        return 0;
     }
 
     // ------------------------------------------------------------------ node pool (trie lock held)

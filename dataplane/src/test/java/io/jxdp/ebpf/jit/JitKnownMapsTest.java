@@ -225,11 +225,12 @@ class JitKnownMapsTest {
      * lookup) find what the trie finds and what a brute-force longest-prefix model says, seeded:
      * rounds of random inserts and deletes of prefixes clustered around a few bases (deep tries,
      * intermediate nodes, nodes turned intermediate by deletes), each followed by lookups of random
-     * keys, keys inside stored prefixes, and key prefixlens from 0 to past the data's bits.
+     * keys, keys inside stored prefixes, and key prefixlens from 0 to past the data's bits. IPv4
+     * tries kept at most LpmPrefixList.MAX prefixes take the prefix list's scan, bigger ones the walk.
      */
-    @ParameterizedTest(name = "{0} data bytes, seed {1}")
+    @ParameterizedTest(name = "{0} data bytes, seed {1}, at most {2} prefixes")
     @MethodSource("lpmCases")
-    void specialisedLpmLookupsFindTheLongestPrefix(int dataSize, long seed) {
+    void specialisedLpmLookupsFindTheLongestPrefix(int dataSize, long seed, int maxPrefixes) {
         java.util.Random rnd = new java.util.Random(seed);
         int bits = 8 * dataSize;
         int keySize = 4 + dataSize;
@@ -266,7 +267,7 @@ class JitKnownMapsTest {
                         Object[] victim = model.values().stream().skip(rnd.nextInt(model.size())).findFirst().orElseThrow();
                         m.delete(lpmKey((Integer) victim[0], (byte[]) victim[1]));
                         model.remove(victim[0] + "/" + java.util.HexFormat.of().formatHex((byte[]) victim[1]));
-                    } else if (model.size() < 256 || model.containsKey(id)) {
+                    } else if (model.size() < maxPrefixes || model.containsKey(id)) {
                         int value = rnd.nextInt();
                         m.update(k, le32(value), MapFlags.BPF_ANY);
                         model.put(id, new Object[] {plen, data, value});
@@ -315,8 +316,12 @@ class JitKnownMapsTest {
     }
 
     static java.util.stream.Stream<Arguments> lpmCases() {
-        return java.util.stream.Stream.of(Arguments.of(4, 1L), Arguments.of(4, 2L), Arguments.of(4, 3L),
-                Arguments.of(16, 4L), Arguments.of(16, 5L), Arguments.of(16, 6L), Arguments.of(8, 7L));
+        // IPv4 tries of at most LpmPrefixList.MAX prefixes: the generated lookup asks the prefix list
+        // (and walks only while a change is being written); bigger ones: the walk
+        int small = io.jxdp.ebpf.map.LpmPrefixList.MAX;
+        return java.util.stream.Stream.of(Arguments.of(4, 1L, 256), Arguments.of(4, 2L, 256), Arguments.of(4, 3L, 256),
+                Arguments.of(4, 8L, small), Arguments.of(4, 9L, small / 2),
+                Arguments.of(16, 4L, 256), Arguments.of(16, 5L, 256), Arguments.of(16, 6L, 256), Arguments.of(8, 7L, 256));
     }
 
     /** One of the bases with its bits past a random point (mostly near the end) randomised. */

@@ -292,6 +292,117 @@ class LpmTrieTest {
         }
     }
 
+    /**
+     * An IPv4 trie's prefix list (LpmPrefixList, which {@code lookup} asks before walking) gives the
+     * general walk's node for every query, over a seeded random sequence of updates (every flag,
+     * failures included) and deletes that keeps the trie around LpmPrefixList.MAX prefixes, so the
+     * list is dropped and rebuilt many times; queries of every prefixlen, out-of-range ones too,
+     * and /0 prefixes. The list is checked to be in use (and out of use) for a good share of them.
+     */
+    @Test
+    void prefixListFindsTheGeneralWalksNode() {
+        Random rnd = new Random(77);
+        try (Arena a = Arena.ofConfined();
+                BpfMap m = Maps.create(new MapDefinition("lpm_list", MapType.LPM_TRIE, 8, 8, 64, NO_PREALLOC), 1)) {
+            LpmTrie t = (LpmTrie) m;
+            MemorySegment q = a.allocate(8, 8);
+            MemorySegment v = a.allocate(8, 8);
+            List<byte[]> stored = new ArrayList<>();
+            int listed = 0;
+            int walked = 0;
+            long hits = 0;
+            for (int round = 0; round < 3000; round++) {
+                byte[] key = randomKey(rnd, 4);
+                MemorySegment.copy(key, 0, q, ValueLayout.JAVA_BYTE, 0, 8);
+                // grow up to ~1.5 MAX prefixes, then shrink below MAX, and again
+                boolean grow = (round / 300) % 2 == 0;
+                if (rnd.nextInt(4) < (grow ? 3 : 1)) {
+                    v.set(ValueLayout.JAVA_LONG, 0, round);
+                    if (t.entries() < LpmPrefixList.MAX * 3 / 2) {
+                        long flags = rnd.nextInt(3);
+                        if (m.update(q.address(), v.address(), flags, 0) == 0) {
+                            stored.removeIf(s -> samePrefix(s, key));
+                            stored.add(key);
+                        }
+                    }
+                } else if (!stored.isEmpty() && rnd.nextInt(4) > 0) {
+                    byte[] victim = stored.remove(rnd.nextInt(stored.size()));
+                    MemorySegment.copy(victim, 0, q, ValueLayout.JAVA_BYTE, 0, 8);
+                    assertEquals(0, m.delete(q.address(), 0), "round " + round + " delete " + show(victim));
+                } else {
+                    m.delete(q.address(), 0); // mostly ENOENT
+                    stored.removeIf(s -> samePrefix(s, key));
+                }
+                for (int i = 0; i < 20; i++) {
+                    int plen = switch (rnd.nextInt(5)) {
+                        case 0, 1 -> 32;
+                        case 2 -> 33 + rnd.nextInt(40);
+                        default -> rnd.nextInt(33);
+                    };
+                    byte[] k = randomKey(rnd, 4);
+                    ByteBuffer.wrap(k).order(ByteOrder.nativeOrder()).putInt(0, plen);
+                    MemorySegment.copy(k, 0, q, ValueLayout.JAVA_BYTE, 0, 8);
+                    long general = t.longestMatchBytes(q.address());
+                    long value = m.lookup(q.address(), 0);
+                    assertEquals(general, value == 0 ? 0 : value - t.valueOffset(),
+                            "round " + round + " query " + show(k) + " list " + t.prefixListActive());
+                    if (t.prefixListActive()) {
+                        listed++;
+                    } else {
+                        walked++;
+                    }
+                    hits += general != 0 ? 1 : 0;
+                }
+                assertEquals(t.entries() <= LpmPrefixList.MAX, t.prefixListActive(), "round " + round);
+            }
+            assertTrue(listed > 10_000 && walked > 10_000, "queries on the list " + listed + ", walked " + walked);
+            assertTrue(hits > 5_000, "queries that matched a prefix: " + hits);
+        }
+    }
+
+    /** Program-side updates, deletes and lookups of a small IPv4 trie (its prefix list rewritten in place) allocate nothing. */
+    @Test
+    void smallIpv4TrieAllocatesNothing() {
+        AllocationCounter mx = new AllocationCounter();
+        Rcu rcu = new Rcu(1);
+        int w = rcu.register();
+        try (Arena a = Arena.ofConfined();
+                BpfMap m = Maps.create(new MapDefinition("lpm_za4", MapType.LPM_TRIE, 8, 8, 16, NO_PREALLOC), 1, rcu)) {
+            MemorySegment key = a.allocate(8, 8);
+            MemorySegment val = a.allocate(8, 8);
+            ValueLayout.OfInt be32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+            long sum = 0;
+            for (int round = 0; round < 2; round++) {
+                long before = mx.allocatedBytes();
+                for (int i = 0; i < 200_000; i++) {
+                    int addr = 0xc6120000 | ((i >> 3) & 15) << 8;
+                    key.set(be32, 4, addr);
+                    if ((i & 7) == 0) {
+                        key.set(ValueLayout.JAVA_INT, 0, 24);
+                        val.set(ValueLayout.JAVA_LONG, 0, i);
+                        m.update(key.address(), val.address(), MapFlags.BPF_ANY, 0);
+                    } else if ((i & 7) == 1 && ((i >> 3) & 1) == 0) {
+                        key.set(ValueLayout.JAVA_INT, 0, 24);
+                        m.delete(key.address(), 0);
+                    } else {
+                        key.set(ValueLayout.JAVA_INT, 0, 32);
+                        long v = m.lookup(key.address(), 0);
+                        sum += v == 0 ? 0 : Native.getLong(v) + 1;
+                    }
+                    if ((i & 15) == 0) {
+                        rcu.quiescent(w);
+                    }
+                }
+                long grew = mx.allocatedBytes() - before;
+                if (round == 1) {
+                    assertTrue(grew < 4096, "200000 LPM operations allocated " + grew + " bytes");
+                }
+            }
+            assertTrue(sum > 0);
+            assertTrue(((LpmTrie) m).prefixListActive());
+        }
+    }
+
     @Test
     void programSideAllocatesNothing() {
         AllocationCounter mx = new AllocationCounter();
