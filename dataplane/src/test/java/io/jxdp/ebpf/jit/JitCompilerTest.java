@@ -68,6 +68,32 @@ class JitCompilerTest {
         assertEquals(5, jit.run(5, 0), "the instance is usable after a fault");
     }
 
+    /**
+     * Generated code ANDs every address with JitRuntime.ADDRESS_MASK so that C2 drops MEM's bounds
+     * checks; that must change no address a program can reach: every mapping of this process (heap,
+     * mmap, thread stacks, the vdso at the top of user space, per /proc/self/maps) ends below 2^56.
+     */
+    @Test
+    void addressMaskKeepsEveryUserSpaceAddress() throws Exception {
+        long highest = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+            String range = line.substring(0, line.indexOf(' '));
+            long end = Long.parseUnsignedLong(range.substring(range.indexOf('-') + 1), 16);
+            if (end - 1 > highest && !line.contains("[vsyscall]")) { // x86-64's legacy vsyscall page is kernel space
+                highest = end - 1;
+            }
+        }
+        assertTrue(highest > 0);
+        assertEquals(highest, highest & JitRuntime.ADDRESS_MASK, "top of user space " + Long.toHexString(highest));
+        try (Arena a = Arena.ofConfined()) {
+            for (long size : new long[] {8, 4096, 8 << 20}) {
+                long at = a.allocate(size, 8).address();
+                assertEquals(at, at & JitRuntime.ADDRESS_MASK);
+                assertEquals(at + size - 1, (at + size - 1) & JitRuntime.ADDRESS_MASK);
+            }
+        }
+    }
+
     @Test
     void eachFrameIsFiveHundredTwelveBytesBelowItsCaller() {
         Program p = Assembler.assemble("""
