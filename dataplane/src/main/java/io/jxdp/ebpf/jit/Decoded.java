@@ -218,6 +218,78 @@ final class Decoded {
         }
     }
 
+    /**
+     * Where the key of the map call at pc lies on its function's stack, as an offset from r10, or
+     * {@code Integer.MIN_VALUE} when that is not known: walking back from pc in a straight line (as
+     * {@link #r1Lddw}), r2 must be set by {@code r2 = r10} followed only by {@code r2 += imm}.
+     */
+    int keyOnStack(int pc) {
+        int s = Arrays.binarySearch(subStarts, pc);
+        int from = subStarts[s >= 0 ? s : -s - 2];
+        if (jumpTarget[pc]) {
+            return Integer.MIN_VALUE;
+        }
+        long at = 0;
+        for (int q = pc - 1; q >= from; q--) {
+            if (second[q]) {
+                continue;
+            }
+            Op op = ops[q];
+            switch (op.kind) {
+                case CALL, CALLX, CALL_LOCAL, CALL_KFUNC, LD_ABS, LD_IND -> {
+                    return Integer.MIN_VALUE;
+                }
+                default -> { }
+            }
+            if (op.writesDst() && dst[q] == 2) {
+                if (op == Op.ADD64_IMM) {
+                    at += imm[q];
+                } else if (op == Op.MOV64_REG && off[q] == 0 && src[q] == 10) {
+                    return at >= -(1 << 20) && at <= 0 ? (int) at : Integer.MIN_VALUE;
+                } else {
+                    return Integer.MIN_VALUE;
+                }
+            } else if (op.writesSrc() && src[q] == 2) {
+                return Integer.MIN_VALUE;
+            }
+            if (jumpTarget[q]) {
+                return Integer.MIN_VALUE;
+            }
+        }
+        return Integer.MIN_VALUE;
+    }
+
+    /**
+     * For a key of keySize bytes at r10 + at in the function holding pc: cut[i] (0 < i < keySize) is
+     * true where some r10-based store (ST/STX) of that function begins or ends at key byte i. A
+     * heuristic for speed only (any cuts give the same key value): loads of the key that span no cut
+     * are forwarded from the stores that wrote it, where a load spanning two stores waits for them
+     * to reach the cache.
+     */
+    boolean[] keyStoreCuts(int pc, int at, int keySize) {
+        int s = Arrays.binarySearch(subStarts, pc);
+        s = s >= 0 ? s : -s - 2;
+        boolean[] cut = new boolean[keySize + 1];
+        for (int q = subStarts[s]; q < subEnd(s); q++) {
+            Op op = ops[q];
+            if (second[q] || (op.kind != Op.Kind.ST && op.kind != Op.Kind.STX) || dst[q] != 10) {
+                continue;
+            }
+            int lo = off[q] - at;
+            int hi = lo + op.width;
+            if (hi <= 0 || lo >= keySize) {
+                continue;
+            }
+            if (lo > 0) {
+                cut[lo] = true;
+            }
+            if (hi < keySize) {
+                cut[hi] = true;
+            }
+        }
+        return cut;
+    }
+
     /** Helper ids the JIT specialises for a known map (include/uapi/linux/bpf.h BPF_FUNC_map_*). */
     static final int MAP_LOOKUP = 1;
     static final int MAP_UPDATE = 2;

@@ -35,6 +35,8 @@ final class HashLookups extends LookupEmitter {
     static final int LOCALS = L_PIECES + 2 * KEPT;
 
     private final HashLookup h;
+    /** Where the stores that wrote the key begin and end (Decoded.keyStoreCuts), or null: unknown. */
+    private final boolean[] cuts;
     private final int keySlot;
     private final int cpuSlot;
     private final int hSlot;
@@ -43,9 +45,10 @@ final class HashLookups extends LookupEmitter {
     private final int tmpSlot;
     private final int piecesSlot;
 
-    private HashLookups(CodeBuilder cb, HashLookup h, int base, Label end) {
+    private HashLookups(CodeBuilder cb, HashLookup h, boolean[] cuts, int base, Label end) {
         super(cb, end);
         this.h = h;
+        this.cuts = cuts;
         this.keySlot = base + L_KEY;
         this.cpuSlot = base + L_CPU;
         this.hSlot = base + L_H;
@@ -57,16 +60,19 @@ final class HashLookups extends LookupEmitter {
 
     /** The method form: {@link #MTD}, the key and cpu in locals 0 and 2. */
     static void emit(CodeBuilder cb, HashLookup h) {
-        new HashLookups(cb, h, 0, null).body();
+        new HashLookups(cb, h, null, 0, null).body();
     }
 
     /**
      * The inline form, in a method whose locals from {@code base} to {@code base +} {@link #LOCALS}
      * are free: consumes the key address (a long) and the cpu (an int) from the stack and leaves the
-     * value address or 0 there, at {@code end}, which the caller binds right after.
+     * value address or 0 there, at {@code end}, which the caller binds right after. {@code cuts}
+     * (or null): where the stores that wrote the key begin and end ({@link Decoded#keyStoreCuts});
+     * a piece of the key that spans one is read as the sub-pieces between them, combined, so that
+     * each read is forwarded from one store instead of waiting for all of them to reach the cache.
      */
-    static void emitInline(CodeBuilder cb, HashLookup h, int base, Label end) {
-        HashLookups g = new HashLookups(cb, h, base, end);
+    static void emitInline(CodeBuilder cb, HashLookup h, boolean[] cuts, int base, Label end) {
+        HashLookups g = new HashLookups(cb, h, cuts, base, end);
         cb.istore(g.cpuSlot);
         cb.lstore(g.keySlot);
         g.body();
@@ -92,7 +98,7 @@ final class HashLookups extends LookupEmitter {
         cb.lstore(hSlot);
         for (int i = 0, at = 0; i < pieces.length; at += pieces[i], i++) {
             cb.lload(hSlot);
-            load(keySlot, at, pieces[i]);
+            loadKeyPiece(at, pieces[i]);
             if (i < KEPT) {
                 cb.dup2();
                 cb.lstore(piecesSlot + 2 * i);
@@ -182,6 +188,43 @@ final class HashLookups extends LookupEmitter {
         cb.labelBinding(miss);
         cb.lconst_0();
         ret();
+    }
+
+    /**
+     * Pushes the key's piece of size bytes at at, as {@link #load}; where a cut lies inside it, as
+     * the OR of its sub-pieces between the cuts (each 4, 2 or 1 bytes), shifted into place.
+     */
+    private void loadKeyPiece(int at, int size) {
+        boolean split = false;
+        for (int i = at + 1; cuts != null && i < at + size; i++) {
+            split |= cuts[i];
+        }
+        if (!split) {
+            load(keySlot, at, size);
+            return;
+        }
+        boolean first = true;
+        for (int c = at; c < at + size; ) {
+            int next = c + 1;
+            while (next < at + size && !cuts[next]) {
+                next++;
+            }
+            for (int p = c; p < next; ) {
+                int left = next - p;
+                int n = left >= 4 ? 4 : left >= 2 ? 2 : 1;
+                load(keySlot, p, n);
+                if (p > at) {
+                    cb.loadConstant(8 * (p - at));
+                    cb.lshl();
+                }
+                if (!first) {
+                    cb.lor();
+                }
+                first = false;
+                p += n;
+            }
+            c = next;
+        }
     }
 
     /** Pushes base (a long local) + off. */

@@ -1103,7 +1103,9 @@ final class Translator {
                 } else {
                     cb.iconst_0(); // unused
                 }
-                specialisedLookup(end -> HashLookups.emitInline(cb, h, INLINE_BASE, end),
+                int keyAt = d.keyOnStack(pc);
+                boolean[] cuts = keyAt == Integer.MIN_VALUE ? null : d.keyStoreCuts(pc, keyAt, h.keySize());
+                specialisedLookup(end -> HashLookups.emitInline(cb, h, cuts, INLINE_BASE, end),
                         () -> cb.invokestatic(thisClass, hashMethod(m, h), HashLookups.MTD));
                 return;
             }

@@ -210,6 +210,89 @@ class JitKnownMapsTest {
         }
     }
 
+    /**
+     * A hash lookup whose key the program wrote onto its stack in stores of mixed widths (zeroed
+     * with 8-byte stores first, then overwritten in 4-, 2- and 1-byte pieces, as clang builds a
+     * struct key): the generated hash reads the key's pieces split where those stores begin and end
+     * (Decoded.keyStoreCuts) and must find what the map finds, for seeded random keys (half stored)
+     * and every hash type; the key sizes of xdp_firewall's 5-tuple (16), xdp_flow_counter's (40) and
+     * odd ones.
+     */
+    @ParameterizedTest(name = "{0}, key {1}")
+    @MethodSource("stackKeyCases")
+    void hashLookupOfAKeyStoredInMixedWidths(MapType type, int keySize) {
+        java.util.Random rnd = new java.util.Random(keySize * 7L + type.ordinal());
+        BpfMap m = Maps.create(MapDefinition.of("s" + keySize, type, keySize, 8, 64), 2);
+        try {
+            // r6 = the key's bytes (the argument); copy them to r10 - size in widths 4, 2, 1, 1, 4, 2, ...
+            int base = -((keySize + 7) & ~7);
+            StringBuilder asm = new StringBuilder("mov %r6, %r1\nmov %r3, 0\n");
+            for (int o = 0; o < keySize - keySize % 8; o += 8) {
+                asm.append("stxdw [%r10").append(base + o).append("], %r3\n");
+            }
+            int[] widths = {4, 2, 1, 1, 4, 2, 2, 8, 1, 2, 1};
+            for (int o = 0, w = 0; o < keySize; w++) {
+                int width = widths[w % widths.length];
+                while (o + width > keySize) {
+                    width /= 2;
+                }
+                String sfx = switch (width) {
+                    case 1 -> "b";
+                    case 2 -> "h";
+                    case 4 -> "w";
+                    default -> "dw";
+                };
+                asm.append("ldx").append(sfx).append(" %r3, [%r6+").append(o).append("]\n");
+                asm.append("stx").append(sfx).append(" [%r10").append(base + o).append("], %r3\n");
+                o += width;
+            }
+            asm.append("mov %r2, %r10\nadd %r2, ").append(base).append("\nlddw %r1, MAP\ncall 1\nexit\n");
+            Program p = Assembler.assemble(asm.toString().replace("MAP", "0x" + Long.toHexString(HASH)));
+            Decoded d = new Decoded(p, helpers);
+            int call = d.length - 2;
+            assertEquals(base, d.keyOnStack(call), "the key's place on the stack");
+            boolean[] cuts = d.keyStoreCuts(call, base, keySize);
+            int inside = 0;
+            for (int i = 1; i < keySize; i++) {
+                inside += cuts[i] ? 1 : 0;
+            }
+            assertTrue(inside > 0, "the stores' edges inside the key");
+            KnownMaps one = v -> v == HASH ? m : null;
+            CompiledProgram jit = JitCompiler.compile(p, new int[0], helpers, JitOptions.defaults().withVerify(true), one);
+            CallContext ctx = new CallContext();
+            ctx.cpu(1);
+            MemorySegment key = arena.allocate(Math.max(8, keySize), 8);
+            int found = 0;
+            for (int i = 0; i < 48; i++) {
+                byte[] k = new byte[keySize];
+                rnd.nextBytes(k);
+                if (i % 2 == 0) {
+                    byte[] v = new byte[m.userValueSize()];
+                    rnd.nextBytes(v);
+                    m.update(k, v, MapFlags.BPF_ANY);
+                }
+                MemorySegment.copy(k, 0, key, ValueLayout.JAVA_BYTE, 0, keySize);
+                long expected = m.lookup(key.address(), 1);
+                found += expected != 0 ? 1 : 0;
+                assertEquals(expected, run(jit, ctx, key), "key " + java.util.HexFormat.of().formatHex(k));
+            }
+            assertEquals(24, found, "the inserted keys are found, the others not");
+            assertEquals(0, helperCalls.get());
+        } finally {
+            m.close();
+        }
+    }
+
+    static java.util.stream.Stream<Arguments> stackKeyCases() {
+        java.util.List<Arguments> out = new java.util.ArrayList<>();
+        for (MapType t : new MapType[] {MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH}) {
+            for (int size : new int[] {3, 13, 16, 40, 64}) {
+                out.add(Arguments.of(t, size));
+            }
+        }
+        return out.stream();
+    }
+
     static java.util.stream.Stream<Arguments> hashCases() {
         java.util.List<Arguments> out = new java.util.ArrayList<>();
         for (MapType t : new MapType[] {MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH}) {
