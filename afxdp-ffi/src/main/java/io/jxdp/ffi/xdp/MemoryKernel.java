@@ -22,6 +22,7 @@ public final class MemoryKernel implements AutoCloseable {
     private static final long CONS = 64;
     private static final long FLAGS = 128;
     private static final long DESC = 192;
+    private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
 
     private final Umem umem;
     private final XdpSocket socket;
@@ -33,6 +34,13 @@ public final class MemoryKernel implements AutoCloseable {
     private final int completionMask;
     private final int ringMask;
     private final long rxOffset;
+    /** The frame-base mask of the UMEM's addresses ({@link Umem#frameBase}). */
+    private final long frameMask;
+    // Absolute addresses (RawMemory, as the socket's side): the four rings' entries and indices.
+    private final long fillEntries;
+    private final long completionEntries;
+    private final long rxEntries;
+    private final long txEntries;
     private int fillCons;
     private int completionProd;
     private int rxProd;
@@ -56,6 +64,11 @@ public final class MemoryKernel implements AutoCloseable {
         this.completionMask = config.completionSize() - 1;
         this.ringMask = config.ringSize() - 1;
         this.rxOffset = IfXdp.XDP_PACKET_HEADROOM + umem.headroom();
+        this.frameMask = ~((long) umem.frameSize() - 1);
+        this.fillEntries = fillMem.address() + DESC;
+        this.completionEntries = completionMem.address() + DESC;
+        this.rxEntries = rxMem.address() + DESC;
+        this.txEntries = txMem.address() + DESC;
         this.held = checkOwnership ? new boolean[umem.frameCount()] : null;
         MemorySegment[] maps = {fillMem, completionMem, rxMem, txMem};
         this.socket = XdpSocket.overMemory(umem, "memory", config, maps,
@@ -125,23 +138,33 @@ public final class MemoryKernel implements AutoCloseable {
         if (held != null) {
             reclaim();
         }
+        int fillCons = this.fillCons;
+        int rxProd = this.rxProd;
         int filled = (int) INT.getAcquire(fillMem, PROD) - fillCons;
         int rxFree = ringMask + 1 - (rxProd - (int) INT.getAcquire(rxMem, CONS));
         int m = Math.min(n, Math.min(filled, rxFree));
+        // Entries through absolute addresses (masked indices: inside the rings), geometry in locals.
+        long fillEntries = this.fillEntries;
+        long rxEntries = this.rxEntries;
+        int fillMask = this.fillMask;
+        int ringMask = this.ringMask;
+        long frameMask = this.frameMask;
+        long rxOffset = this.rxOffset;
+        // xdp_desc.len and .options (0) as one 8-byte store in native byte order
+        long lenOptions = LITTLE_ENDIAN ? length & 0xffff_ffffL : (long) length << 32;
         for (int i = 0; i < m; i++) {
-            long addr = fillMem.get(ValueLayout.JAVA_LONG, DESC + (long) ((fillCons + i) & fillMask) * 8);
+            long addr = RawMemory.getLong(fillEntries + ((long) ((fillCons + i) & fillMask) << 3));
             if (held != null) {
                 take(addr, "fill", fillCons + i);
             }
-            long at = DESC + (long) ((rxProd + i) & ringMask) * 16;
-            rxMem.set(ValueLayout.JAVA_LONG, at, umem.frameBase(addr) + rxOffset);
-            rxMem.set(ValueLayout.JAVA_INT, at + 8, length);
-            rxMem.set(ValueLayout.JAVA_INT, at + 12, 0);
+            long at = rxEntries + ((long) ((rxProd + i) & ringMask) << 4);
+            RawMemory.putLong(at, (addr & frameMask) + rxOffset);
+            RawMemory.putLong(at + 8, lenOptions);
         }
-        fillCons += m;
-        rxProd += m;
-        INT.setRelease(fillMem, CONS, fillCons);
-        INT.setRelease(rxMem, PROD, rxProd);
+        this.fillCons = fillCons + m;
+        this.rxProd = rxProd + m;
+        INT.setRelease(fillMem, CONS, fillCons + m);
+        INT.setRelease(rxMem, PROD, rxProd + m);
         return m;
     }
 
@@ -158,22 +181,30 @@ public final class MemoryKernel implements AutoCloseable {
         if (held != null) {
             reclaim();
         }
+        int txCons = this.txCons;
+        int completionProd = this.completionProd;
         int queued = (int) INT.getAcquire(txMem, PROD) - txCons;
         int completionFree = completionMask + 1 - (completionProd - (int) INT.getAcquire(completionMem, CONS));
         int m = Math.min(queued, completionFree);
+        long txEntries = this.txEntries;
+        long completionEntries = this.completionEntries;
+        int ringMask = this.ringMask;
+        int completionMask = this.completionMask;
+        long bytes = 0;
         for (int i = 0; i < m; i++) {
-            long at = DESC + (long) ((txCons + i) & ringMask) * 16;
-            transmittedBytes += txMem.get(ValueLayout.JAVA_INT, at + 8);
+            long at = txEntries + ((long) ((txCons + i) & ringMask) << 4);
+            long addr = RawMemory.getLong(at);
+            bytes += RawMemory.getInt(at + 8);
             if (held != null) {
-                take(txMem.get(ValueLayout.JAVA_LONG, at), "TX", txCons + i);
+                take(addr, "TX", txCons + i);
             }
-            completionMem.set(ValueLayout.JAVA_LONG, DESC + (long) ((completionProd + i) & completionMask) * 8,
-                    txMem.get(ValueLayout.JAVA_LONG, at));
+            RawMemory.putLong(completionEntries + ((long) ((completionProd + i) & completionMask) << 3), addr);
         }
-        txCons += m;
-        completionProd += m;
-        INT.setRelease(txMem, CONS, txCons);
-        INT.setRelease(completionMem, PROD, completionProd);
+        transmittedBytes += bytes;
+        this.txCons = txCons + m;
+        this.completionProd = completionProd + m;
+        INT.setRelease(txMem, CONS, txCons + m);
+        INT.setRelease(completionMem, PROD, completionProd + m);
         return m;
     }
 

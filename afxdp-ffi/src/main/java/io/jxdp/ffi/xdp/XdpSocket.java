@@ -41,12 +41,6 @@ import java.lang.foreign.ValueLayout;
  */
 public final class XdpSocket implements PacketPort {
     private static final System.Logger LOG = System.getLogger(XdpSocket.class.getName());
-    // Ring entries are read and written through these directly on the data path. Unaligned
-    // layouts: the kernel's ring entries are 8-aligned anyway, and these skip the per-access
-    // alignment check of the aligned ones (the bounds check stays).
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
-    /** xdp_desc.len and .options (0) as one 8-byte store in native byte order. */
     /** log2 of the RX/TX entry size (struct xdp_desc, 16) and of the fill/completion one (u64, 8);
      *  TX and completion entries are the same as RX and fill ones. */
     private static final int RX_SHIFT = Integer.numberOfTrailingZeros(RxRingDescriptor.ENTRY_SIZE);
@@ -149,6 +143,8 @@ public final class XdpSocket implements PacketPort {
     private long forwardDropped;
     private long txFullStalls;
     private boolean inForward;
+    /** A {@link #receive} handler is running: the fill ring's reserved slots are the batch's. */
+    private boolean inReceive;
     private long txKicks;
     private long rxWakeups;
     private boolean closed;
@@ -454,11 +450,13 @@ public final class XdpSocket implements PacketPort {
         if (want <= 0) {
             return 0;
         }
+        if (inReceive) {
+            return 0; // the batch holds fill slots reserved; receive refills after its handlers
+        }
         int start = fill.nextIndex();
         int n = fill.reserve(want);
-        MemorySegment fillMemory = fill.memory;
         for (int i = 0; i < n; i++) {
-            fillMemory.set(U64, fill.slot(start + i), freeStack[--freeTop]);
+            RawMemory.putLong(fill.slot(start + i), freeStack[--freeTop]);
         }
         if (n > 0) {
             fill.submit(n);
@@ -469,14 +467,19 @@ public final class XdpSocket implements PacketPort {
 
     /**
      * Hands up to {@code limit} received frames to {@code handler}; each is free again when the
-     * handler returns. After the batch the frames go straight back to the fill ring while that is
-     * below its target (as the C reference's rxdrop: RX address → fill ring, no free-stack round
-     * trip), the rest to the free stack. Frames the handler did not get to because it threw are
-     * returned the same way. No ring slot is held reserved while a handler runs, so a handler may
-     * {@link #send} (which may {@link #reap()} into the fill ring) on this socket.
+     * handler returns. One pass over the batch, as the C reference's rxdrop: the batch's fill
+     * slots (up to the fill ring's target) are reserved first, each frame's address goes into its
+     * slot once its handler returned (beyond the target: to the free stack), and the slots are
+     * published after the batch. A handler may {@link #send}, {@link #claimTxFrame} and
+     * {@link #flush} on this socket: while it runs, {@link #reap()} gives completions to the free
+     * stack and {@link #refill()} waits for the batch's end, so nothing else writes the fill ring.
+     * It may not {@link #receive} or {@link #forward} (IllegalStateException: the RX ring's
+     * consumer index is the batch's). A handler that throws drops the rest of the batch; its
+     * frames are recycled the same way, none leaks.
      */
     @Override
     public int receive(FrameHandler handler, int limit) {
+        requireNotInHandler("receive");
         int start = rx.nextIndex();
         int n = rx.peek(limit);
         if (n == 0) {
@@ -485,47 +488,49 @@ public final class XdpSocket implements PacketPort {
             return 0;
         }
         // Ring geometry in locals: the loop's raw-memory accesses would make the JIT reload fields.
-        MemorySegment rxMemory = rx.memory;
-        long rxDesc = rx.descOffset;
+        long rxEntries = rx.entries;
         int rxMask = rx.mask;
+        long fillEntries = fill.entries;
+        int fillMask = fill.mask;
+        long frameMask = this.frameMask;
+        MemorySegment umemMemory = this.umemMemory;
+        int fillStart = fill.nextIndex();
+        // The batch's frames count as "fill" (fill ring + RX ring) until they go back.
+        int toFill = fill.reserve(Math.max(0, Math.min(n, fillTarget - (fillOutstanding - n))));
+        int i = 0;
+        inReceive = true;
         try {
-            for (int i = 0; i < n; i++) {
-                long at = rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT);
-                handler.onFrame(umemMemory, rxMemory.get(U64, at), rxMemory.get(U32, at + RxRingDescriptor.DESC_LEN));
+            for (; i < toFill; i++) {
+                long at = rxEntries + ((long) ((start + i) & rxMask) << RX_SHIFT);
+                long addr = RawMemory.getLong(at);
+                handler.onFrame(umemMemory, addr, RawMemory.getInt(at + RxRingDescriptor.DESC_LEN));
+                RawMemory.putLong(fillEntries + ((long) ((fillStart + i) & fillMask) << ADDR_SHIFT), addr & frameMask);
+            }
+            for (; i < n; i++) {
+                long at = rxEntries + ((long) ((start + i) & rxMask) << RX_SHIFT);
+                long addr = RawMemory.getLong(at);
+                handler.onFrame(umemMemory, addr, RawMemory.getInt(at + RxRingDescriptor.DESC_LEN));
+                freeStack[freeTop++] = addr & frameMask;
             }
         } finally {
-            // Also when a handler throws: the rest of the batch is dropped, and no frame leaks.
-            recycleReceived(start, n);
+            // A handler threw on frame i: it and the frames after it go back as the others did.
+            for (; i < n; i++) {
+                long addr = RawMemory.getLong(rx.slot(start + i)) & frameMask;
+                if (i < toFill) {
+                    RawMemory.putLong(fill.slot(fillStart + i), addr);
+                } else {
+                    freeStack[freeTop++] = addr;
+                }
+            }
+            rx.release(n);
+            if (toFill > 0) {
+                fill.submit(toFill);
+            }
+            fillOutstanding += toFill - n;
+            inReceive = false;
         }
         refill();
         return n;
-    }
-
-    /** The {@code n} RX entries from ring index {@code start}: frames to the fill ring up to its target, else free. */
-    private void recycleReceived(int start, int n) {
-        MemorySegment rxMemory = rx.memory;
-        long rxDesc = rx.descOffset;
-        int rxMask = rx.mask;
-        MemorySegment fillMemory = fill.memory;
-        long fillDesc = fill.descOffset;
-        int fillMask = fill.mask;
-        long frameMask = this.frameMask;
-        fillOutstanding -= n;
-        int fillStart = fill.nextIndex();
-        int toFill = fill.reserve(Math.max(0, Math.min(n, fillTarget - fillOutstanding)));
-        int i = 0;
-        for (; i < toFill; i++) {
-            long addr = rxMemory.get(U64, rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT));
-            fillMemory.set(U64, fillDesc + ((long) ((fillStart + i) & fillMask) << ADDR_SHIFT), addr & frameMask);
-        }
-        for (; i < n; i++) {
-            freeStack[freeTop++] = rxMemory.get(U64, rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT)) & frameMask;
-        }
-        rx.release(n);
-        if (toFill > 0) {
-            fill.submit(toFill);
-            fillOutstanding += toFill;
-        }
     }
 
     /**
@@ -637,7 +642,7 @@ public final class XdpSocket implements PacketPort {
      * outside 1..{@link #forwardRoom(long)} throws IllegalArgumentException the same way.
      */
     public int forward(ForwardHandler handler, int limit) {
-        requireNotForwarding("forward");
+        requireNotInHandler("forward");
         if (limit < 1) {
             throw new IllegalArgumentException("forward limit must be at least 1: " + limit);
         }
@@ -658,11 +663,9 @@ public final class XdpSocket implements PacketPort {
             return 0;
         }
         // Ring geometry in locals: the loop's raw-memory stores would make the JIT reload fields.
-        MemorySegment rxMemory = rx.memory;
-        long rxDesc = rx.descOffset;
+        long rxEntries = rx.entries;
         int rxMask = rx.mask;
-        MemorySegment txMemory = tx.memory;
-        long txDesc = tx.descOffset;
+        long txEntries = tx.entries;
         int txMask = tx.mask;
         MemorySegment umemMemory = this.umemMemory;
         int frameSize = this.frameSize;
@@ -673,14 +676,14 @@ public final class XdpSocket implements PacketPort {
         inForward = true;
         try {
             for (; i < n; i++) {
-                long at = rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT);
-                long addr = rxMemory.get(U64, at);
-                int out = handler.onFrame(umemMemory, addr, rxMemory.get(U32, at + RxRingDescriptor.DESC_LEN));
+                long at = rxEntries + ((long) ((start + i) & rxMask) << RX_SHIFT);
+                long addr = RawMemory.getLong(at);
+                int out = handler.onFrame(umemMemory, addr, RawMemory.getInt(at + RxRingDescriptor.DESC_LEN));
                 if (out > 0 && out <= frameSize - (int) (addr & frameOffset)) {
-                    long t = txDesc + ((long) ((txStart + queued++) & txMask) << TX_SHIFT);
-                    txMemory.set(U64, t + TxRingDescriptor.DESC_ADDR, addr);
-                    // len, options = 0
-                    txMemory.set(U64, t + TxRingDescriptor.DESC_LEN, LITTLE_ENDIAN ? out : (long) out << 32);
+                    long t = txEntries + ((long) ((txStart + queued++) & txMask) << TX_SHIFT);
+                    RawMemory.putLong(t + TxRingDescriptor.DESC_ADDR, addr);
+                    // len, options = 0: one 8-byte store in native byte order
+                    RawMemory.putLong(t + TxRingDescriptor.DESC_LEN, LITTLE_ENDIAN ? out : (long) out << 32);
                 } else if (out == ForwardHandler.DROP) {
                     freeStack[freeTop++] = addr & frameMask;
                     dropped++;
@@ -693,7 +696,7 @@ public final class XdpSocket implements PacketPort {
         } finally {
             // A handler that throws (or a bad length) drops the rest of the batch; their frames must not leak.
             for (int j = i; j < n; j++) {
-                freeStack[freeTop++] = rxMemory.get(U64, rx.slot(start + j)) & frameMask;
+                freeStack[freeTop++] = RawMemory.getLong(rx.slot(start + j)) & frameMask;
             }
             rx.release(n);
             fillOutstanding -= n;
@@ -705,6 +708,17 @@ public final class XdpSocket implements PacketPort {
         }
         refill();
         return n;
+    }
+
+    /**
+     * A handler may not take frames off the RX ring itself (its batch's entries are not yet
+     * released), and a closed socket's rings are unmapped.
+     */
+    private void requireNotInHandler(String what) {
+        if (inForward | inReceive | closed) {
+            throw new IllegalStateException(what + (closed ? " on a closed socket" : " called from a "
+                    + (inForward ? "forward" : "receive") + " handler") + " on \"" + ifname + "\" queue " + queueId);
+        }
     }
 
     /**
@@ -720,6 +734,9 @@ public final class XdpSocket implements PacketPort {
 
     @Override
     public int flush() {
+        if (closed) {
+            throw new IllegalStateException("flush on a closed socket on \"" + ifname + "\" queue " + queueId);
+        }
         int published = txQueued;
         if (published > 0) {
             tx.submit(published);
@@ -751,20 +768,19 @@ public final class XdpSocket implements PacketPort {
             return 0;
         }
         int i = 0;
-        int want = Math.min(n, fillTarget - fillOutstanding);
+        // While a receive handler runs, the fill ring's reserved slots are the batch's: free stack only.
+        int want = inReceive ? 0 : Math.min(n, fillTarget - fillOutstanding);
         if (want > 0) {
             int fillStart = fill.nextIndex();
             int m = fill.reserve(want);
-            MemorySegment completionMemory = completion.memory;
-            long completionDesc = completion.descOffset;
+            long completionEntries = completion.entries;
             int completionMask = completion.mask;
-            MemorySegment fillMemory = fill.memory;
-            long fillDesc = fill.descOffset;
+            long fillEntries = fill.entries;
             int fillMask = fill.mask;
             long frameMask = this.frameMask;
             for (; i < m; i++) {
-                long addr = completionMemory.get(U64, completionDesc + ((long) ((start + i) & completionMask) << ADDR_SHIFT));
-                fillMemory.set(U64, fillDesc + ((long) ((fillStart + i) & fillMask) << ADDR_SHIFT), addr & frameMask);
+                long addr = RawMemory.getLong(completionEntries + ((long) ((start + i) & completionMask) << ADDR_SHIFT));
+                RawMemory.putLong(fillEntries + ((long) ((fillStart + i) & fillMask) << ADDR_SHIFT), addr & frameMask);
             }
             if (m > 0) {
                 fill.submit(m);
@@ -772,7 +788,7 @@ public final class XdpSocket implements PacketPort {
             }
         }
         for (; i < n; i++) {
-            freeStack[freeTop++] = completion.memory.get(U64, completion.slot(start + i)) & frameMask;
+            freeStack[freeTop++] = RawMemory.getLong(completion.slot(start + i)) & frameMask;
         }
         completion.release(n);
         txOutstanding -= n;
