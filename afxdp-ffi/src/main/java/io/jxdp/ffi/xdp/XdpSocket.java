@@ -47,6 +47,15 @@ public final class XdpSocket implements PacketPort {
     private static final int TX_SHIFT = Integer.numberOfTrailingZeros(TxRingDescriptor.ENTRY_SIZE);
     private static final int ADDR_SHIFT = Integer.numberOfTrailingZeros(FillRingDescriptor.ENTRY_SIZE);
     private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+    /**
+     * Checked mode ({@code -Djxdp.afxdp.checked=true}): {@link #receive} and {@link #forward}
+     * handlers get the UMEM's own bounded segment and UMEM addresses, so a handler's access
+     * outside the UMEM throws. By default they get {@link RawMemory#ALL}, the whole address space,
+     * and absolute addresses: the JIT folds that segment to constants and the handler's accesses
+     * are plain loads and stores. Either way the socket first checks that the descriptor's
+     * {@code [address, address + length)} lies inside the UMEM (else {@link #badDescriptor}).
+     */
+    private static final boolean CHECKED = Boolean.getBoolean("jxdp.afxdp.checked");
 
     /** How to ask the driver for zero copy. */
     public enum Mode {
@@ -126,6 +135,9 @@ public final class XdpSocket implements PacketPort {
     private final ConsumerRing rx;
     private final ProducerRing tx;
     private final MemorySegment umemMemory;
+    /** Absolute address of UMEM address 0, and the UMEM's size in bytes. */
+    private final long umemBase;
+    private final long umemSize;
     private final int headroom;
     private final int maxFrameLength;
     private final int frameSize;
@@ -168,6 +180,11 @@ public final class XdpSocket implements PacketPort {
         this.rx = rx;
         this.tx = tx;
         this.umemMemory = umem.memory();
+        this.umemBase = umemMemory.address();
+        this.umemSize = umemMemory.byteSize();
+        if ((umemBase & (umem.frameSize() - 1)) != 0) { // mmap'd: page-aligned; forwardRoom relies on it
+            throw new IllegalArgumentException("UMEM at " + umemBase + " is not aligned to its frame size " + umem.frameSize());
+        }
         this.headroom = umem.headroom();
         // TX frames start at the headroom; the kernel keeps XDP_PACKET_HEADROOM + headroom on RX.
         this.maxFrameLength = umem.frameSize() - umem.headroom();
@@ -390,6 +407,8 @@ public final class XdpSocket implements PacketPort {
     /**
      * Bytes {@link #forward} may transmit from the RX address {@code address}: from there to the
      * end of its frame (the kernel put the data after XDP_PACKET_HEADROOM + the UMEM headroom).
+     * {@code address} may be the UMEM address or the absolute one a handler gets (the UMEM is
+     * aligned to its frame size, so both have the same offset in their frame).
      */
     public int forwardRoom(long address) {
         return frameSize - (int) (address - umem.frameBase(address));
@@ -493,44 +512,75 @@ public final class XdpSocket implements PacketPort {
         long fillEntries = fill.entries;
         int fillMask = fill.mask;
         long frameMask = this.frameMask;
-        MemorySegment umemMemory = this.umemMemory;
+        MemorySegment frames = CHECKED ? umemMemory : RawMemory.ALL;
+        long frameBase = CHECKED ? 0 : umemBase;
+        long umemSize = this.umemSize;
+        int frameSize = this.frameSize;
         int fillStart = fill.nextIndex();
         // The batch's frames count as "fill" (fill ring + RX ring) until they go back.
         int toFill = fill.reserve(Math.max(0, Math.min(n, fillTarget - (fillOutstanding - n))));
         int i = 0;
         inReceive = true;
         try {
-            for (; i < toFill; i++) {
-                long at = rxEntries + ((long) ((start + i) & rxMask) << RX_SHIFT);
-                long addr = RawMemory.getLong(at);
-                handler.onFrame(umemMemory, addr, RawMemory.getInt(at + RxRingDescriptor.DESC_LEN));
-                RawMemory.putLong(fillEntries + ((long) ((fillStart + i) & fillMask) << ADDR_SHIFT), addr & frameMask);
-            }
             for (; i < n; i++) {
                 long at = rxEntries + ((long) ((start + i) & rxMask) << RX_SHIFT);
                 long addr = RawMemory.getLong(at);
-                handler.onFrame(umemMemory, addr, RawMemory.getInt(at + RxRingDescriptor.DESC_LEN));
-                freeStack[freeTop++] = addr & frameMask;
-            }
-        } finally {
-            // A handler threw on frame i: it and the frames after it go back as the others did.
-            for (; i < n; i++) {
-                long addr = RawMemory.getLong(rx.slot(start + i)) & frameMask;
+                int len = RawMemory.getInt(at + RxRingDescriptor.DESC_LEN);
+                if (Long.compareUnsigned(addr, umemSize - len) > 0 | Integer.compareUnsigned(len, frameSize) > 0) {
+                    throw badDescriptor(start + i, addr, len);
+                }
+                handler.onFrame(frames, frameBase + addr, len);
+                // One loop, one inlined copy of the handler; the branch goes one way until the fill target.
                 if (i < toFill) {
-                    RawMemory.putLong(fill.slot(fillStart + i), addr);
+                    RawMemory.putLong(fillEntries + ((long) ((fillStart + i) & fillMask) << ADDR_SHIFT), addr & frameMask);
                 } else {
-                    freeStack[freeTop++] = addr;
+                    freeStack[freeTop++] = addr & frameMask;
                 }
             }
-            rx.release(n);
-            if (toFill > 0) {
-                fill.submit(toFill);
-            }
-            fillOutstanding += toFill - n;
-            inReceive = false;
+        } catch (Throwable t) {
+            // A handler threw on frame i (cold and out of line: a finally would be copied into
+            // both exits and grow what the JIT inlines): it and the frames after it go back too.
+            recycleReceived(start, i, n, fillStart, toFill);
+            endReceive(n, toFill);
+            throw t;
         }
+        endReceive(n, toFill);
         refill();
         return n;
+    }
+
+    /** Frames {@code from..n-1} of a receive batch back as the loop would have put them. */
+    private void recycleReceived(int start, int from, int n, int fillStart, int toFill) {
+        for (int i = from; i < n; i++) {
+            long addr = RawMemory.getLong(rx.slot(start + i)) & frameMask;
+            if (i < toFill) {
+                RawMemory.putLong(fill.slot(fillStart + i), addr);
+            } else {
+                freeStack[freeTop++] = addr;
+            }
+        }
+    }
+
+    /** Releases a receive batch's RX entries and publishes its fill slots. */
+    private void endReceive(int n, int toFill) {
+        rx.release(n);
+        if (toFill > 0) {
+            fill.submit(toFill);
+        }
+        fillOutstanding += toFill - n;
+        inReceive = false;
+    }
+
+    /**
+     * An RX descriptor whose frame is not inside the UMEM (or longer than a frame): the kernel
+     * never writes one, so the ring or the mapping is corrupt. Thrown before any handler sees it;
+     * the batch's frames are recycled as after a throwing handler.
+     */
+    private IllegalStateException badDescriptor(int index, long address, int length) {
+        return new IllegalStateException("RX descriptor at ring index " + Integer.toUnsignedString(index) + " on \""
+                + ifname + "\" queue " + queueId + ": UMEM address " + Long.toUnsignedString(address) + ", length "
+                + Integer.toUnsignedString(length) + " not inside the UMEM (" + umemSize + " bytes, frames of "
+                + frameSize + ")");
     }
 
     /**
@@ -667,7 +717,9 @@ public final class XdpSocket implements PacketPort {
         int rxMask = rx.mask;
         long txEntries = tx.entries;
         int txMask = tx.mask;
-        MemorySegment umemMemory = this.umemMemory;
+        MemorySegment frames = CHECKED ? umemMemory : RawMemory.ALL;
+        long frameBase = CHECKED ? 0 : umemBase;
+        long umemSize = this.umemSize;
         int frameSize = this.frameSize;
         long frameOffset = ~frameMask;
         int queued = 0;
@@ -678,7 +730,11 @@ public final class XdpSocket implements PacketPort {
             for (; i < n; i++) {
                 long at = rxEntries + ((long) ((start + i) & rxMask) << RX_SHIFT);
                 long addr = RawMemory.getLong(at);
-                int out = handler.onFrame(umemMemory, addr, RawMemory.getInt(at + RxRingDescriptor.DESC_LEN));
+                int len = RawMemory.getInt(at + RxRingDescriptor.DESC_LEN);
+                if (Long.compareUnsigned(addr, umemSize - len) > 0 | Integer.compareUnsigned(len, frameSize) > 0) {
+                    throw badDescriptor(start + i, addr, len);
+                }
+                int out = handler.onFrame(frames, frameBase + addr, len);
                 if (out > 0 && out <= frameSize - (int) (addr & frameOffset)) {
                     long t = txEntries + ((long) ((txStart + queued++) & txMask) << TX_SHIFT);
                     RawMemory.putLong(t + TxRingDescriptor.DESC_ADDR, addr);
@@ -693,21 +749,29 @@ public final class XdpSocket implements PacketPort {
                             + queueId);
                 }
             }
-        } finally {
-            // A handler that throws (or a bad length) drops the rest of the batch; their frames must not leak.
+        } catch (Throwable t) {
+            // A handler that throws (or a bad length) drops the rest of the batch; their frames
+            // must not leak. Out of line, as in receive.
             for (int j = i; j < n; j++) {
                 freeStack[freeTop++] = RawMemory.getLong(rx.slot(start + j)) & frameMask;
             }
-            rx.release(n);
-            fillOutstanding -= n;
-            tx.cancel(room - queued);
-            txQueued += queued;
-            forwarded += queued;
-            forwardDropped += dropped;
-            inForward = false;
+            endForward(n, room, queued, dropped);
+            throw t;
         }
+        endForward(n, room, queued, dropped);
         refill();
         return n;
+    }
+
+    /** Releases a forward batch's RX entries and un-reserves the TX slots it did not use. */
+    private void endForward(int n, int room, int queued, int dropped) {
+        rx.release(n);
+        fillOutstanding -= n;
+        tx.cancel(room - queued);
+        txQueued += queued;
+        forwarded += queued;
+        forwardDropped += dropped;
+        inForward = false;
     }
 
     /**
