@@ -152,14 +152,23 @@ public final class MemoryKernel implements AutoCloseable {
         long rxOffset = this.rxOffset;
         // xdp_desc.len and .options (0) as one 8-byte store in native byte order
         long lenOptions = LITTLE_ENDIAN ? length & 0xffff_ffffL : (long) length << 32;
-        for (int i = 0; i < m; i++) {
-            long addr = RawMemory.getLong(fillEntries + ((long) ((fillCons + i) & fillMask) << 3));
-            if (held != null) {
-                take(addr, "fill", fillCons + i);
+        boolean checking = held != null;
+        for (int i = 0; i < m; ) { // runs up to the next wrap of either ring: addresses advance
+            int f = (fillCons + i) & fillMask;
+            int r = (rxProd + i) & ringMask;
+            int end = i + Math.min(m - i, Math.min(fillMask + 1 - f, ringMask + 1 - r));
+            long fillAt = fillEntries + ((long) f << 3);
+            long rxAt = rxEntries + ((long) r << 4);
+            for (; i < end; i++) {
+                long addr = RawMemory.getLong(fillAt);
+                if (checking) {
+                    take(addr, "fill", fillCons + i);
+                }
+                RawMemory.putLong(rxAt, (addr & frameMask) + rxOffset);
+                RawMemory.putLong(rxAt + 8, lenOptions);
+                fillAt += 8;
+                rxAt += 16;
             }
-            long at = rxEntries + ((long) ((rxProd + i) & ringMask) << 4);
-            RawMemory.putLong(at, (addr & frameMask) + rxOffset);
-            RawMemory.putLong(at + 8, lenOptions);
         }
         this.fillCons = fillCons + m;
         this.rxProd = rxProd + m;
@@ -191,14 +200,23 @@ public final class MemoryKernel implements AutoCloseable {
         int ringMask = this.ringMask;
         int completionMask = this.completionMask;
         long bytes = 0;
-        for (int i = 0; i < m; i++) {
-            long at = txEntries + ((long) ((txCons + i) & ringMask) << 4);
-            long addr = RawMemory.getLong(at);
-            bytes += RawMemory.getInt(at + 8);
-            if (held != null) {
-                take(addr, "TX", txCons + i);
+        boolean checking = held != null;
+        for (int i = 0; i < m; ) { // runs up to the next wrap of either ring, as in receive
+            int t = (txCons + i) & ringMask;
+            int c = (completionProd + i) & completionMask;
+            int end = i + Math.min(m - i, Math.min(ringMask + 1 - t, completionMask + 1 - c));
+            long txAt = txEntries + ((long) t << 4);
+            long completionAt = completionEntries + ((long) c << 3);
+            for (; i < end; i++) {
+                long addr = RawMemory.getLong(txAt);
+                bytes += RawMemory.getInt(txAt + 8);
+                if (checking) {
+                    take(addr, "TX", txCons + i);
+                }
+                RawMemory.putLong(completionAt, addr);
+                txAt += 16;
+                completionAt += 8;
             }
-            RawMemory.putLong(completionEntries + ((long) ((completionProd + i) & completionMask) << 3), addr);
         }
         transmittedBytes += bytes;
         this.txCons = txCons + m;

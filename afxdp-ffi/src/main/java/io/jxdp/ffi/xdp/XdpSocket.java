@@ -522,20 +522,36 @@ public final class XdpSocket implements PacketPort {
         int i = 0;
         inReceive = true;
         try {
+            // Runs that end where either ring wraps, so that within one the entry addresses
+            // simply advance by the entry size (at most three runs per batch).
+            while (i < toFill) {
+                int r = (start + i) & rxMask;
+                int f = (fillStart + i) & fillMask;
+                int end = i + Math.min(toFill - i, Math.min(rxMask + 1 - r, fillMask + 1 - f));
+                long rxAt = rxEntries + ((long) r << RX_SHIFT);
+                long fillAt = fillEntries + ((long) f << ADDR_SHIFT);
+                for (; i < end; i++) {
+                    long addr = RawMemory.getLong(rxAt);
+                    int len = RawMemory.getInt(rxAt + RxRingDescriptor.DESC_LEN);
+                    if (Long.compareUnsigned(addr, umemSize - len) > 0 | Integer.compareUnsigned(len, frameSize) > 0) {
+                        throw badDescriptor(start + i, addr, len);
+                    }
+                    handler.onFrame(frames, frameBase + addr, len);
+                    RawMemory.putLong(fillAt, addr & frameMask);
+                    rxAt += RxRingDescriptor.ENTRY_SIZE;
+                    fillAt += FillRingDescriptor.ENTRY_SIZE;
+                }
+            }
+            // Beyond the fill target (rare: a handler sent, or the fill ring is smaller): free stack.
             for (; i < n; i++) {
-                long at = rxEntries + ((long) ((start + i) & rxMask) << RX_SHIFT);
+                long at = rx.slot(start + i);
                 long addr = RawMemory.getLong(at);
                 int len = RawMemory.getInt(at + RxRingDescriptor.DESC_LEN);
                 if (Long.compareUnsigned(addr, umemSize - len) > 0 | Integer.compareUnsigned(len, frameSize) > 0) {
                     throw badDescriptor(start + i, addr, len);
                 }
                 handler.onFrame(frames, frameBase + addr, len);
-                // One loop, one inlined copy of the handler; the branch goes one way until the fill target.
-                if (i < toFill) {
-                    RawMemory.putLong(fillEntries + ((long) ((fillStart + i) & fillMask) << ADDR_SHIFT), addr & frameMask);
-                } else {
-                    freeStack[freeTop++] = addr & frameMask;
-                }
+                freeStack[freeTop++] = addr & frameMask;
             }
         } catch (Throwable t) {
             // A handler threw on frame i (cold and out of line: a finally would be copied into
@@ -727,26 +743,34 @@ public final class XdpSocket implements PacketPort {
         int i = 0;
         inForward = true;
         try {
-            for (; i < n; i++) {
-                long at = rxEntries + ((long) ((start + i) & rxMask) << RX_SHIFT);
-                long addr = RawMemory.getLong(at);
-                int len = RawMemory.getInt(at + RxRingDescriptor.DESC_LEN);
-                if (Long.compareUnsigned(addr, umemSize - len) > 0 | Integer.compareUnsigned(len, frameSize) > 0) {
-                    throw badDescriptor(start + i, addr, len);
-                }
-                int out = handler.onFrame(frames, frameBase + addr, len);
-                if (out > 0 && out <= frameSize - (int) (addr & frameOffset)) {
-                    long t = txEntries + ((long) ((txStart + queued++) & txMask) << TX_SHIFT);
-                    RawMemory.putLong(t + TxRingDescriptor.DESC_ADDR, addr);
-                    // len, options = 0: one 8-byte store in native byte order
-                    RawMemory.putLong(t + TxRingDescriptor.DESC_LEN, LITTLE_ENDIAN ? out : (long) out << 32);
-                } else if (out == ForwardHandler.DROP) {
-                    freeStack[freeTop++] = addr & frameMask;
-                    dropped++;
-                } else {
-                    throw new IllegalArgumentException("forward handler returned length " + out + " for the frame at UMEM "
-                            + addr + "; must be 0 (drop) or 1.." + forwardRoom(addr) + " on \"" + ifname + "\" queue "
-                            + queueId);
+            // Runs that end before either ring wraps (a run queues at most as many TX entries as
+            // it takes RX ones), so that within one the entry addresses simply advance.
+            while (i < n) {
+                int r = (start + i) & rxMask;
+                int t = (txStart + queued) & txMask;
+                int end = i + Math.min(n - i, Math.min(rxMask + 1 - r, txMask + 1 - t));
+                long rxAt = rxEntries + ((long) r << RX_SHIFT);
+                long txAt = txEntries + ((long) t << TX_SHIFT);
+                for (; i < end; i++) {
+                    long addr = RawMemory.getLong(rxAt);
+                    int len = RawMemory.getInt(rxAt + RxRingDescriptor.DESC_LEN);
+                    if (Long.compareUnsigned(addr, umemSize - len) > 0 | Integer.compareUnsigned(len, frameSize) > 0) {
+                        throw badDescriptor(start + i, addr, len);
+                    }
+                    int out = handler.onFrame(frames, frameBase + addr, len);
+                    rxAt += RxRingDescriptor.ENTRY_SIZE;
+                    if (out > 0 && out <= frameSize - (int) (addr & frameOffset)) {
+                        RawMemory.putLong(txAt + TxRingDescriptor.DESC_ADDR, addr);
+                        // len, options = 0: one 8-byte store in native byte order
+                        RawMemory.putLong(txAt + TxRingDescriptor.DESC_LEN, LITTLE_ENDIAN ? out : (long) out << 32);
+                        txAt += TxRingDescriptor.ENTRY_SIZE;
+                        queued++;
+                        } else if (out == ForwardHandler.DROP) {
+                        freeStack[freeTop++] = addr & frameMask;
+                        dropped++;
+                    } else {
+                        throw badLength(out, addr);
+                    }
                 }
             }
         } catch (Throwable t) {
@@ -761,6 +785,11 @@ public final class XdpSocket implements PacketPort {
         endForward(n, room, queued, dropped);
         refill();
         return n;
+    }
+
+    private IllegalArgumentException badLength(int out, long addr) {
+        return new IllegalArgumentException("forward handler returned length " + out + " for the frame at UMEM " + addr
+                + "; must be 0 (drop) or 1.." + forwardRoom(addr) + " on \"" + ifname + "\" queue " + queueId);
     }
 
     /** Releases a forward batch's RX entries and un-reserves the TX slots it did not use. */
@@ -842,9 +871,17 @@ public final class XdpSocket implements PacketPort {
             long fillEntries = fill.entries;
             int fillMask = fill.mask;
             long frameMask = this.frameMask;
-            for (; i < m; i++) {
-                long addr = RawMemory.getLong(completionEntries + ((long) ((start + i) & completionMask) << ADDR_SHIFT));
-                RawMemory.putLong(fillEntries + ((long) ((fillStart + i) & fillMask) << ADDR_SHIFT), addr & frameMask);
+            while (i < m) { // runs up to the next wrap of either ring, as in receive
+                int c = (start + i) & completionMask;
+                int f = (fillStart + i) & fillMask;
+                int end = i + Math.min(m - i, Math.min(completionMask + 1 - c, fillMask + 1 - f));
+                long completionAt = completionEntries + ((long) c << ADDR_SHIFT);
+                long fillAt = fillEntries + ((long) f << ADDR_SHIFT);
+                for (; i < end; i++) {
+                    RawMemory.putLong(fillAt, RawMemory.getLong(completionAt) & frameMask);
+                    completionAt += CompletionRingDescriptor.ENTRY_SIZE;
+                    fillAt += FillRingDescriptor.ENTRY_SIZE;
+                }
             }
             if (m > 0) {
                 fill.submit(m);
