@@ -182,6 +182,13 @@ public final class MemoryKernel implements AutoCloseable {
         return rxMem.get(ValueLayout.JAVA_LONG, DESC + (long) ((rxProd - back) & ringMask) * 16);
     }
 
+    /** Tests: overwrites the {@code back}-th most recent RX descriptor (a kernel gone wrong). */
+    void corruptReceived(int back, long address, int length) {
+        long at = rxEntries + ((long) ((rxProd - back) & ringMask) << 4);
+        RawMemory.putLong(at, address);
+        RawMemory.putInt(at + 8, length);
+    }
+
     /**
      * Transmits every published TX descriptor the completion ring has room for: puts its address
      * on the completion ring. Returns how many; their lengths add to {@link #transmittedBytes()}.
