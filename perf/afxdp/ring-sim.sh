@@ -11,7 +11,8 @@
 #
 # usage: perf/afxdp/ring-sim.sh [ROUNDS (default 2)] [CPU (default 1)]
 # Needs gcc, libxdp-dev, libbpf-dev, taskset and a JDK 25 (JAVA_HOME or /usr/lib/jvm/*25*); builds the
-# perf module's benchmarks.jar if it is missing.
+# perf module's benchmarks.jar if it is missing. JXDP_RINGSIM_JAR=path times another build of the
+# benchmarks jar (e.g. one saved from before a change), so before and after run in one session.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -26,7 +27,10 @@ java=""
 [[ -n "${JAVA_HOME:-}" ]] && java="$JAVA_HOME/bin/java"
 [[ -x "$java" ]] || java=$(ls -d /usr/lib/jvm/*25*/bin/java 2>/dev/null | head -1)
 [[ -x "$java" ]] || { echo "ring-sim.sh: set JAVA_HOME to a JDK >= 22" >&2; exit 1; }
-jar="$root/perf/target/benchmarks.jar"
+jar="${JXDP_RINGSIM_JAR:-$root/perf/target/benchmarks.jar}"
+if [[ -n "${JXDP_RINGSIM_JAR:-}" && ! -f "$jar" ]]; then
+    echo "ring-sim.sh: JXDP_RINGSIM_JAR=$jar: no such file" >&2; exit 1
+fi
 if [[ ! -f "$jar" ]]; then
     ( cd "$root" && JAVA_HOME="$(dirname "$(dirname "$java")")" mvn -B -o -q install -pl afxdp-ffi,dataplane -DskipTests \
         && JAVA_HOME="$(dirname "$(dirname "$java")")" mvn -B -o -q -pl perf -DskipTests verify )

@@ -1,8 +1,6 @@
 package io.jxdp.ffi.xdp;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 
 /**
  * The user-space consumer side of an AF_XDP ring (RX or completion), single-threaded.
@@ -14,16 +12,16 @@ import java.lang.invoke.VarHandle;
  * kernel (reading it with acquire) never overwrites a slot we still read.
  */
 final class ConsumerRing {
-    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
-
-    /** The mapping; the data path reads/writes entries at {@link #slot} offsets in it directly. */
-    final MemorySegment memory;
-    private final long producerOffset;
-    private final long consumerOffset;
-    private final long flagsOffset;
-    /** Where entry 0 starts in {@link #memory}. */
-    final long descOffset;
-    private final int entrySize;
+    /** Absolute addresses of the producer index, the consumer index and the flags word. */
+    private final long producerAddress;
+    private final long consumerAddress;
+    private final long flagsAddress;
+    /**
+     * Absolute address of entry 0; the data path reads/writes entries at {@link #slot} addresses
+     * directly ({@link RawMemory}). The constructor checked that all {@code size} entries lie in
+     * the mapping, so {@code entries + ((index & mask) << shift)} is inside it for every index.
+     */
+    final long entries;
     private final int size;
     /** size - 1: ring index {@code i} is entry {@code i & mask}. */
     final int mask;
@@ -36,26 +34,25 @@ final class ConsumerRing {
 
     ConsumerRing(MemorySegment memory, long producerOffset, long consumerOffset, long flagsOffset, long descOffset,
             int entrySize, int size) {
-        this.memory = memory;
-        this.producerOffset = producerOffset;
-        this.consumerOffset = consumerOffset;
-        this.flagsOffset = flagsOffset;
-        this.descOffset = descOffset;
-        this.entrySize = entrySize;
+        if (Integer.bitCount(entrySize) != 1 || Integer.bitCount(size) != 1) {
+            throw new IllegalArgumentException("ring entry size and entry count must be powers of two: " + entrySize
+                    + ", " + size);
+        }
+        this.producerAddress = RawMemory.addressOf(memory, producerOffset, 4, "ring producer index");
+        this.consumerAddress = RawMemory.addressOf(memory, consumerOffset, 4, "ring consumer index");
+        this.flagsAddress = RawMemory.addressOf(memory, flagsOffset, 4, "ring flags");
+        this.entries = RawMemory.addressOf(memory, descOffset, (long) size * entrySize, "ring entries");
         this.size = size;
         this.mask = size - 1;
-        if (Integer.bitCount(entrySize) != 1) {
-            throw new IllegalArgumentException("ring entry size must be a power of two: " + entrySize);
-        }
         this.shift = Integer.numberOfTrailingZeros(entrySize);
-        this.released = (int) INT.getAcquire(memory, consumerOffset);
+        this.released = RawMemory.getIntAcquire(consumerAddress);
         this.cachedConsumer = released;
-        this.cachedProducer = (int) INT.getAcquire(memory, producerOffset);
+        this.cachedProducer = RawMemory.getIntAcquire(producerAddress);
     }
 
-    /** Byte offset in {@link #memory} of the entry at (free-running) ring index {@code index}. */
+    /** Absolute address of the entry at (free-running) ring index {@code index}. */
     long slot(int index) {
-        return descOffset + ((long) (index & mask) << shift);
+        return entries + ((long) (index & mask) << shift);
     }
 
     int size() {
@@ -74,7 +71,7 @@ final class ConsumerRing {
     int peek(int wanted) {
         int entries = cachedProducer - cachedConsumer;
         if (entries == 0) {
-            cachedProducer = (int) INT.getAcquire(memory, producerOffset);
+            cachedProducer = RawMemory.getIntAcquire(producerAddress);
             entries = cachedProducer - cachedConsumer;
         }
         int n = Math.min(entries, wanted);
@@ -89,7 +86,7 @@ final class ConsumerRing {
     int available() {
         int entries = cachedProducer - cachedConsumer;
         if (entries == 0) {
-            cachedProducer = (int) INT.getAcquire(memory, producerOffset);
+            cachedProducer = RawMemory.getIntAcquire(producerAddress);
             entries = cachedProducer - cachedConsumer;
         }
         return entries;
@@ -97,22 +94,22 @@ final class ConsumerRing {
 
     /** The UMEM address at ring index {@code index} (fill/completion entry or xdp_desc.addr). */
     long address(int index) {
-        return memory.get(ValueLayout.JAVA_LONG, descOffset + (long) (index & mask) * entrySize);
+        return RawMemory.getLong(slot(index));
     }
 
     /** xdp_desc.len at ring index {@code index} (RX ring only). */
     int length(int index) {
-        return memory.get(ValueLayout.JAVA_INT, descOffset + (long) (index & mask) * entrySize + RxRingDescriptor.DESC_LEN);
+        return RawMemory.getInt(slot(index) + RxRingDescriptor.DESC_LEN);
     }
 
     /** Returns {@code n} peeked entries to the kernel with a release store of the consumer index. */
     void release(int n) {
         released += n;
-        INT.setRelease(memory, consumerOffset, released);
+        RawMemory.putIntRelease(consumerAddress, released);
     }
 
     /** Whether the kernel set XDP_RING_NEED_WAKEUP on this ring. */
     boolean needsWakeup() {
-        return ((int) INT.getAcquire(memory, flagsOffset) & IfXdp.XDP_RING_NEED_WAKEUP) != 0;
+        return (RawMemory.getIntAcquire(flagsAddress) & IfXdp.XDP_RING_NEED_WAKEUP) != 0;
     }
 }

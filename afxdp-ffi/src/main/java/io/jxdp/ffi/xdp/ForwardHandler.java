@@ -8,6 +8,12 @@ import java.lang.foreign.MemorySegment;
  * {@code address} of {@code umem} (the RX frame itself, no copy) and returns how many bytes from
  * {@code address} to transmit, or {@link #DROP} to give the frame back to the kernel for receive.
  * Primitives and a long-lived segment only, so that forwarding allocates nothing.
+ *
+ * <p>{@code umem} is the whole address space and {@code address} absolute (plain loads and stores
+ * once inlined), unless the JVM runs with {@code -Djxdp.afxdp.checked=true}: then the UMEM's
+ * bounded segment and the UMEM address. The socket has checked that {@code [address, address +
+ * length)} is inside the UMEM; up to {@link XdpSocket#forwardRoom(long)} bytes from {@code address}
+ * are the frame's; anything else is another frame's or not the UMEM at all.
  */
 @FunctionalInterface
 public interface ForwardHandler {

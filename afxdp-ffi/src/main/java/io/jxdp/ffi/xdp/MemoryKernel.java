@@ -22,6 +22,7 @@ public final class MemoryKernel implements AutoCloseable {
     private static final long CONS = 64;
     private static final long FLAGS = 128;
     private static final long DESC = 192;
+    private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
 
     private final Umem umem;
     private final XdpSocket socket;
@@ -33,6 +34,13 @@ public final class MemoryKernel implements AutoCloseable {
     private final int completionMask;
     private final int ringMask;
     private final long rxOffset;
+    /** The frame-base mask of the UMEM's addresses ({@link Umem#frameBase}). */
+    private final long frameMask;
+    // Absolute addresses (RawMemory, as the socket's side): the four rings' entries and indices.
+    private final long fillEntries;
+    private final long completionEntries;
+    private final long rxEntries;
+    private final long txEntries;
     private int fillCons;
     private int completionProd;
     private int rxProd;
@@ -56,6 +64,11 @@ public final class MemoryKernel implements AutoCloseable {
         this.completionMask = config.completionSize() - 1;
         this.ringMask = config.ringSize() - 1;
         this.rxOffset = IfXdp.XDP_PACKET_HEADROOM + umem.headroom();
+        this.frameMask = ~((long) umem.frameSize() - 1);
+        this.fillEntries = fillMem.address() + DESC;
+        this.completionEntries = completionMem.address() + DESC;
+        this.rxEntries = rxMem.address() + DESC;
+        this.txEntries = txMem.address() + DESC;
         this.held = checkOwnership ? new boolean[umem.frameCount()] : null;
         MemorySegment[] maps = {fillMem, completionMem, rxMem, txMem};
         this.socket = XdpSocket.overMemory(umem, "memory", config, maps,
@@ -125,29 +138,55 @@ public final class MemoryKernel implements AutoCloseable {
         if (held != null) {
             reclaim();
         }
+        int fillCons = this.fillCons;
+        int rxProd = this.rxProd;
         int filled = (int) INT.getAcquire(fillMem, PROD) - fillCons;
         int rxFree = ringMask + 1 - (rxProd - (int) INT.getAcquire(rxMem, CONS));
         int m = Math.min(n, Math.min(filled, rxFree));
-        for (int i = 0; i < m; i++) {
-            long addr = fillMem.get(ValueLayout.JAVA_LONG, DESC + (long) ((fillCons + i) & fillMask) * 8);
-            if (held != null) {
-                take(addr, "fill", fillCons + i);
+        // Entries through absolute addresses (masked indices: inside the rings), geometry in locals.
+        long fillEntries = this.fillEntries;
+        long rxEntries = this.rxEntries;
+        int fillMask = this.fillMask;
+        int ringMask = this.ringMask;
+        long frameMask = this.frameMask;
+        long rxOffset = this.rxOffset;
+        // xdp_desc.len and .options (0) as one 8-byte store in native byte order
+        long lenOptions = LITTLE_ENDIAN ? length & 0xffff_ffffL : (long) length << 32;
+        boolean checking = held != null;
+        for (int i = 0; i < m; ) { // runs up to the next wrap of either ring: addresses advance
+            int f = (fillCons + i) & fillMask;
+            int r = (rxProd + i) & ringMask;
+            int end = i + Math.min(m - i, Math.min(fillMask + 1 - f, ringMask + 1 - r));
+            long fillAt = fillEntries + ((long) f << 3);
+            long rxAt = rxEntries + ((long) r << 4);
+            for (; i < end; i++) {
+                long addr = RawMemory.getLong(fillAt);
+                if (checking) {
+                    take(addr, "fill", fillCons + i);
+                }
+                RawMemory.putLong(rxAt, (addr & frameMask) + rxOffset);
+                RawMemory.putLong(rxAt + 8, lenOptions);
+                fillAt += 8;
+                rxAt += 16;
             }
-            long at = DESC + (long) ((rxProd + i) & ringMask) * 16;
-            rxMem.set(ValueLayout.JAVA_LONG, at, umem.frameBase(addr) + rxOffset);
-            rxMem.set(ValueLayout.JAVA_INT, at + 8, length);
-            rxMem.set(ValueLayout.JAVA_INT, at + 12, 0);
         }
-        fillCons += m;
-        rxProd += m;
-        INT.setRelease(fillMem, CONS, fillCons);
-        INT.setRelease(rxMem, PROD, rxProd);
+        this.fillCons = fillCons + m;
+        this.rxProd = rxProd + m;
+        INT.setRelease(fillMem, CONS, fillCons + m);
+        INT.setRelease(rxMem, PROD, rxProd + m);
         return m;
     }
 
     /** The UMEM address of the {@code back}-th most recent RX descriptor (1: the last one). */
     long receivedAddress(int back) {
         return rxMem.get(ValueLayout.JAVA_LONG, DESC + (long) ((rxProd - back) & ringMask) * 16);
+    }
+
+    /** Tests: overwrites the {@code back}-th most recent RX descriptor (a kernel gone wrong). */
+    void corruptReceived(int back, long address, int length) {
+        long at = rxEntries + ((long) ((rxProd - back) & ringMask) << 4);
+        RawMemory.putLong(at, address);
+        RawMemory.putInt(at + 8, length);
     }
 
     /**
@@ -158,22 +197,39 @@ public final class MemoryKernel implements AutoCloseable {
         if (held != null) {
             reclaim();
         }
+        int txCons = this.txCons;
+        int completionProd = this.completionProd;
         int queued = (int) INT.getAcquire(txMem, PROD) - txCons;
         int completionFree = completionMask + 1 - (completionProd - (int) INT.getAcquire(completionMem, CONS));
         int m = Math.min(queued, completionFree);
-        for (int i = 0; i < m; i++) {
-            long at = DESC + (long) ((txCons + i) & ringMask) * 16;
-            transmittedBytes += txMem.get(ValueLayout.JAVA_INT, at + 8);
-            if (held != null) {
-                take(txMem.get(ValueLayout.JAVA_LONG, at), "TX", txCons + i);
+        long txEntries = this.txEntries;
+        long completionEntries = this.completionEntries;
+        int ringMask = this.ringMask;
+        int completionMask = this.completionMask;
+        long bytes = 0;
+        boolean checking = held != null;
+        for (int i = 0; i < m; ) { // runs up to the next wrap of either ring, as in receive
+            int t = (txCons + i) & ringMask;
+            int c = (completionProd + i) & completionMask;
+            int end = i + Math.min(m - i, Math.min(ringMask + 1 - t, completionMask + 1 - c));
+            long txAt = txEntries + ((long) t << 4);
+            long completionAt = completionEntries + ((long) c << 3);
+            for (; i < end; i++) {
+                long addr = RawMemory.getLong(txAt);
+                bytes += RawMemory.getInt(txAt + 8);
+                if (checking) {
+                    take(addr, "TX", txCons + i);
+                }
+                RawMemory.putLong(completionAt, addr);
+                txAt += 16;
+                completionAt += 8;
             }
-            completionMem.set(ValueLayout.JAVA_LONG, DESC + (long) ((completionProd + i) & completionMask) * 8,
-                    txMem.get(ValueLayout.JAVA_LONG, at));
         }
-        txCons += m;
-        completionProd += m;
-        INT.setRelease(txMem, CONS, txCons);
-        INT.setRelease(completionMem, PROD, completionProd);
+        transmittedBytes += bytes;
+        this.txCons = txCons + m;
+        this.completionProd = completionProd + m;
+        INT.setRelease(txMem, CONS, txCons + m);
+        INT.setRelease(completionMem, PROD, completionProd + m);
         return m;
     }
 

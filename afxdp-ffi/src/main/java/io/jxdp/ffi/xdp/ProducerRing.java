@@ -1,7 +1,6 @@
 package io.jxdp.ffi.xdp;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -15,16 +14,16 @@ import java.lang.invoke.VarHandle;
  * and only when the cached copy says the ring looks full.
  */
 final class ProducerRing {
-    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
-
-    /** The mapping; the data path reads/writes entries at {@link #slot} offsets in it directly. */
-    final MemorySegment memory;
-    private final long producerOffset;
-    private final long consumerOffset;
-    private final long flagsOffset;
-    /** Where entry 0 starts in {@link #memory}. */
-    final long descOffset;
-    private final int entrySize;
+    /** Absolute addresses of the producer index, the consumer index and the flags word. */
+    private final long producerAddress;
+    private final long consumerAddress;
+    private final long flagsAddress;
+    /**
+     * Absolute address of entry 0; the data path reads/writes entries at {@link #slot} addresses
+     * directly ({@link RawMemory}). The constructor checked that all {@code size} entries lie in
+     * the mapping, so {@code entries + ((index & mask) << shift)} is inside it for every index.
+     */
+    final long entries;
     private final int size;
     /** size - 1: ring index {@code i} is entry {@code i & mask}. */
     final int mask;
@@ -38,26 +37,25 @@ final class ProducerRing {
 
     ProducerRing(MemorySegment memory, long producerOffset, long consumerOffset, long flagsOffset, long descOffset,
             int entrySize, int size) {
-        this.memory = memory;
-        this.producerOffset = producerOffset;
-        this.consumerOffset = consumerOffset;
-        this.flagsOffset = flagsOffset;
-        this.descOffset = descOffset;
-        this.entrySize = entrySize;
+        if (Integer.bitCount(entrySize) != 1 || Integer.bitCount(size) != 1) {
+            throw new IllegalArgumentException("ring entry size and entry count must be powers of two: " + entrySize
+                    + ", " + size);
+        }
+        this.producerAddress = RawMemory.addressOf(memory, producerOffset, 4, "ring producer index");
+        this.consumerAddress = RawMemory.addressOf(memory, consumerOffset, 4, "ring consumer index");
+        this.flagsAddress = RawMemory.addressOf(memory, flagsOffset, 4, "ring flags");
+        this.entries = RawMemory.addressOf(memory, descOffset, (long) size * entrySize, "ring entries");
         this.size = size;
         this.mask = size - 1;
-        if (Integer.bitCount(entrySize) != 1) {
-            throw new IllegalArgumentException("ring entry size must be a power of two: " + entrySize);
-        }
         this.shift = Integer.numberOfTrailingZeros(entrySize);
-        this.published = (int) INT.getAcquire(memory, producerOffset);
+        this.published = RawMemory.getIntAcquire(producerAddress);
         this.cachedProducer = published;
-        this.cachedConsumer = (int) INT.getAcquire(memory, consumerOffset) + size;
+        this.cachedConsumer = RawMemory.getIntAcquire(consumerAddress) + size;
     }
 
-    /** Byte offset in {@link #memory} of the entry at (free-running) ring index {@code index}. */
+    /** Absolute address of the entry at (free-running) ring index {@code index}. */
     long slot(int index) {
-        return descOffset + ((long) (index & mask) << shift);
+        return entries + ((long) (index & mask) << shift);
     }
 
     int size() {
@@ -75,7 +73,7 @@ final class ProducerRing {
         if (free >= wanted) {
             return free;
         }
-        cachedConsumer = (int) INT.getAcquire(memory, consumerOffset) + size;
+        cachedConsumer = RawMemory.getIntAcquire(consumerAddress) + size;
         return cachedConsumer - cachedProducer;
     }
 
@@ -96,26 +94,26 @@ final class ProducerRing {
 
     /** Writes a fill/completion entry (a UMEM address) at ring index {@code index}. */
     void putAddress(int index, long address) {
-        memory.set(ValueLayout.JAVA_LONG, descOffset + (long) (index & mask) * entrySize, address);
+        RawMemory.putLong(slot(index), address);
     }
 
     /** Writes a TX descriptor at ring index {@code index}. */
     void putDescriptor(int index, long address, int length, int options) {
-        long at = descOffset + (long) (index & mask) * entrySize;
-        memory.set(ValueLayout.JAVA_LONG, at + TxRingDescriptor.DESC_ADDR, address);
-        memory.set(ValueLayout.JAVA_INT, at + TxRingDescriptor.DESC_LEN, length);
-        memory.set(ValueLayout.JAVA_INT, at + TxRingDescriptor.DESC_OPTIONS, options);
+        long at = slot(index);
+        RawMemory.putLong(at + TxRingDescriptor.DESC_ADDR, address);
+        RawMemory.putInt(at + TxRingDescriptor.DESC_LEN, length);
+        RawMemory.putInt(at + TxRingDescriptor.DESC_OPTIONS, options);
     }
 
     /** Publishes {@code n} filled slots with a release store of the producer index. */
     void submit(int n) {
         published += n;
-        INT.setRelease(memory, producerOffset, published);
+        RawMemory.putIntRelease(producerAddress, published);
     }
 
     /** Entries published but not yet consumed by the kernel (reads the consumer with acquire). */
     int outstanding() {
-        return published - (int) INT.getAcquire(memory, consumerOffset);
+        return published - RawMemory.getIntAcquire(consumerAddress);
     }
 
     /**
@@ -125,6 +123,6 @@ final class ProducerRing {
      */
     boolean needsWakeup() {
         VarHandle.fullFence();
-        return ((int) INT.getVolatile(memory, flagsOffset) & IfXdp.XDP_RING_NEED_WAKEUP) != 0;
+        return (RawMemory.getIntVolatile(flagsAddress) & IfXdp.XDP_RING_NEED_WAKEUP) != 0;
     }
 }

@@ -41,18 +41,21 @@ import java.lang.foreign.ValueLayout;
  */
 public final class XdpSocket implements PacketPort {
     private static final System.Logger LOG = System.getLogger(XdpSocket.class.getName());
-    // Ring entries are read and written through these directly on the data path. Unaligned
-    // layouts: the kernel's ring entries are 8-aligned anyway, and these skip the per-access
-    // alignment check of the aligned ones (the bounds check stays).
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
-    /** xdp_desc.len and .options (0) as one 8-byte store in native byte order. */
     /** log2 of the RX/TX entry size (struct xdp_desc, 16) and of the fill/completion one (u64, 8);
      *  TX and completion entries are the same as RX and fill ones. */
     private static final int RX_SHIFT = Integer.numberOfTrailingZeros(RxRingDescriptor.ENTRY_SIZE);
     private static final int TX_SHIFT = Integer.numberOfTrailingZeros(TxRingDescriptor.ENTRY_SIZE);
     private static final int ADDR_SHIFT = Integer.numberOfTrailingZeros(FillRingDescriptor.ENTRY_SIZE);
     private static final boolean LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+    /**
+     * Checked mode ({@code -Djxdp.afxdp.checked=true}): {@link #receive} and {@link #forward}
+     * handlers get the UMEM's own bounded segment and UMEM addresses, so a handler's access
+     * outside the UMEM throws. By default they get {@link RawMemory#ALL}, the whole address space,
+     * and absolute addresses: the JIT folds that segment to constants and the handler's accesses
+     * are plain loads and stores. Either way the socket first checks that the descriptor's
+     * {@code [address, address + length)} lies inside the UMEM (else {@link #badDescriptor}).
+     */
+    private static final boolean CHECKED = Boolean.getBoolean("jxdp.afxdp.checked");
 
     /** How to ask the driver for zero copy. */
     public enum Mode {
@@ -132,6 +135,9 @@ public final class XdpSocket implements PacketPort {
     private final ConsumerRing rx;
     private final ProducerRing tx;
     private final MemorySegment umemMemory;
+    /** Absolute address of UMEM address 0, and the UMEM's size in bytes. */
+    private final long umemBase;
+    private final long umemSize;
     private final int headroom;
     private final int maxFrameLength;
     private final int frameSize;
@@ -149,6 +155,8 @@ public final class XdpSocket implements PacketPort {
     private long forwardDropped;
     private long txFullStalls;
     private boolean inForward;
+    /** A {@link #receive} handler is running: the fill ring's reserved slots are the batch's. */
+    private boolean inReceive;
     private long txKicks;
     private long rxWakeups;
     private boolean closed;
@@ -172,6 +180,11 @@ public final class XdpSocket implements PacketPort {
         this.rx = rx;
         this.tx = tx;
         this.umemMemory = umem.memory();
+        this.umemBase = umemMemory.address();
+        this.umemSize = umemMemory.byteSize();
+        if ((umemBase & (umem.frameSize() - 1)) != 0) { // mmap'd: page-aligned; forwardRoom relies on it
+            throw new IllegalArgumentException("UMEM at " + umemBase + " is not aligned to its frame size " + umem.frameSize());
+        }
         this.headroom = umem.headroom();
         // TX frames start at the headroom; the kernel keeps XDP_PACKET_HEADROOM + headroom on RX.
         this.maxFrameLength = umem.frameSize() - umem.headroom();
@@ -394,6 +407,8 @@ public final class XdpSocket implements PacketPort {
     /**
      * Bytes {@link #forward} may transmit from the RX address {@code address}: from there to the
      * end of its frame (the kernel put the data after XDP_PACKET_HEADROOM + the UMEM headroom).
+     * {@code address} may be the UMEM address or the absolute one a handler gets (the UMEM is
+     * aligned to its frame size, so both have the same offset in their frame).
      */
     public int forwardRoom(long address) {
         return frameSize - (int) (address - umem.frameBase(address));
@@ -454,11 +469,13 @@ public final class XdpSocket implements PacketPort {
         if (want <= 0) {
             return 0;
         }
+        if (inReceive) {
+            return 0; // the batch holds fill slots reserved; receive refills after its handlers
+        }
         int start = fill.nextIndex();
         int n = fill.reserve(want);
-        MemorySegment fillMemory = fill.memory;
         for (int i = 0; i < n; i++) {
-            fillMemory.set(U64, fill.slot(start + i), freeStack[--freeTop]);
+            RawMemory.putLong(fill.slot(start + i), freeStack[--freeTop]);
         }
         if (n > 0) {
             fill.submit(n);
@@ -469,14 +486,19 @@ public final class XdpSocket implements PacketPort {
 
     /**
      * Hands up to {@code limit} received frames to {@code handler}; each is free again when the
-     * handler returns. After the batch the frames go straight back to the fill ring while that is
-     * below its target (as the C reference's rxdrop: RX address → fill ring, no free-stack round
-     * trip), the rest to the free stack. Frames the handler did not get to because it threw are
-     * returned the same way. No ring slot is held reserved while a handler runs, so a handler may
-     * {@link #send} (which may {@link #reap()} into the fill ring) on this socket.
+     * handler returns. One pass over the batch, as the C reference's rxdrop: the batch's fill
+     * slots (up to the fill ring's target) are reserved first, each frame's address goes into its
+     * slot once its handler returned (beyond the target: to the free stack), and the slots are
+     * published after the batch. A handler may {@link #send}, {@link #claimTxFrame} and
+     * {@link #flush} on this socket: while it runs, {@link #reap()} gives completions to the free
+     * stack and {@link #refill()} waits for the batch's end, so nothing else writes the fill ring.
+     * It may not {@link #receive} or {@link #forward} (IllegalStateException: the RX ring's
+     * consumer index is the batch's). A handler that throws drops the rest of the batch; its
+     * frames are recycled the same way, none leaks.
      */
     @Override
     public int receive(FrameHandler handler, int limit) {
+        requireNotInHandler("receive");
         int start = rx.nextIndex();
         int n = rx.peek(limit);
         if (n == 0) {
@@ -485,47 +507,96 @@ public final class XdpSocket implements PacketPort {
             return 0;
         }
         // Ring geometry in locals: the loop's raw-memory accesses would make the JIT reload fields.
-        MemorySegment rxMemory = rx.memory;
-        long rxDesc = rx.descOffset;
+        long rxEntries = rx.entries;
         int rxMask = rx.mask;
+        long fillEntries = fill.entries;
+        int fillMask = fill.mask;
+        long frameMask = this.frameMask;
+        MemorySegment frames = CHECKED ? umemMemory : RawMemory.ALL;
+        long frameBase = CHECKED ? 0 : umemBase;
+        long umemSize = this.umemSize;
+        int frameSize = this.frameSize;
+        int fillStart = fill.nextIndex();
+        // The batch's frames count as "fill" (fill ring + RX ring) until they go back.
+        int toFill = fill.reserve(Math.max(0, Math.min(n, fillTarget - (fillOutstanding - n))));
+        int i = 0;
+        inReceive = true;
         try {
-            for (int i = 0; i < n; i++) {
-                long at = rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT);
-                handler.onFrame(umemMemory, rxMemory.get(U64, at), rxMemory.get(U32, at + RxRingDescriptor.DESC_LEN));
+            // Runs that end where either ring wraps, so that within one the entry addresses
+            // simply advance by the entry size (at most three runs per batch).
+            while (i < toFill) {
+                int r = (start + i) & rxMask;
+                int f = (fillStart + i) & fillMask;
+                int end = i + Math.min(toFill - i, Math.min(rxMask + 1 - r, fillMask + 1 - f));
+                long rxAt = rxEntries + ((long) r << RX_SHIFT);
+                long fillAt = fillEntries + ((long) f << ADDR_SHIFT);
+                for (; i < end; i++) {
+                    long addr = RawMemory.getLong(rxAt);
+                    int len = RawMemory.getInt(rxAt + RxRingDescriptor.DESC_LEN);
+                    if (Long.compareUnsigned(addr, umemSize - len) > 0 | Integer.compareUnsigned(len, frameSize) > 0) {
+                        throw badDescriptor(start + i, addr, len);
+                    }
+                    handler.onFrame(frames, frameBase + addr, len);
+                    RawMemory.putLong(fillAt, addr & frameMask);
+                    rxAt += RxRingDescriptor.ENTRY_SIZE;
+                    fillAt += FillRingDescriptor.ENTRY_SIZE;
+                }
             }
-        } finally {
-            // Also when a handler throws: the rest of the batch is dropped, and no frame leaks.
-            recycleReceived(start, n);
+            // Beyond the fill target (rare: a handler sent, or the fill ring is smaller): free stack.
+            for (; i < n; i++) {
+                long at = rx.slot(start + i);
+                long addr = RawMemory.getLong(at);
+                int len = RawMemory.getInt(at + RxRingDescriptor.DESC_LEN);
+                if (Long.compareUnsigned(addr, umemSize - len) > 0 | Integer.compareUnsigned(len, frameSize) > 0) {
+                    throw badDescriptor(start + i, addr, len);
+                }
+                handler.onFrame(frames, frameBase + addr, len);
+                freeStack[freeTop++] = addr & frameMask;
+            }
+        } catch (Throwable t) {
+            // A handler threw on frame i (cold and out of line: a finally would be copied into
+            // both exits and grow what the JIT inlines): it and the frames after it go back too.
+            recycleReceived(start, i, n, fillStart, toFill);
+            endReceive(n, toFill);
+            throw t;
         }
+        endReceive(n, toFill);
         refill();
         return n;
     }
 
-    /** The {@code n} RX entries from ring index {@code start}: frames to the fill ring up to its target, else free. */
-    private void recycleReceived(int start, int n) {
-        MemorySegment rxMemory = rx.memory;
-        long rxDesc = rx.descOffset;
-        int rxMask = rx.mask;
-        MemorySegment fillMemory = fill.memory;
-        long fillDesc = fill.descOffset;
-        int fillMask = fill.mask;
-        long frameMask = this.frameMask;
-        fillOutstanding -= n;
-        int fillStart = fill.nextIndex();
-        int toFill = fill.reserve(Math.max(0, Math.min(n, fillTarget - fillOutstanding)));
-        int i = 0;
-        for (; i < toFill; i++) {
-            long addr = rxMemory.get(U64, rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT));
-            fillMemory.set(U64, fillDesc + ((long) ((fillStart + i) & fillMask) << ADDR_SHIFT), addr & frameMask);
+    /** Frames {@code from..n-1} of a receive batch back as the loop would have put them. */
+    private void recycleReceived(int start, int from, int n, int fillStart, int toFill) {
+        for (int i = from; i < n; i++) {
+            long addr = RawMemory.getLong(rx.slot(start + i)) & frameMask;
+            if (i < toFill) {
+                RawMemory.putLong(fill.slot(fillStart + i), addr);
+            } else {
+                freeStack[freeTop++] = addr;
+            }
         }
-        for (; i < n; i++) {
-            freeStack[freeTop++] = rxMemory.get(U64, rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT)) & frameMask;
-        }
+    }
+
+    /** Releases a receive batch's RX entries and publishes its fill slots. */
+    private void endReceive(int n, int toFill) {
         rx.release(n);
         if (toFill > 0) {
             fill.submit(toFill);
-            fillOutstanding += toFill;
         }
+        fillOutstanding += toFill - n;
+        inReceive = false;
+    }
+
+    /**
+     * An RX descriptor whose frame is not inside the UMEM (or longer than a frame): the kernel
+     * never writes one, so the ring or the mapping is corrupt. Thrown before any handler sees it;
+     * the batch's frames are recycled as after a throwing handler.
+     */
+    private IllegalStateException badDescriptor(int index, long address, int length) {
+        return new IllegalStateException("RX descriptor at ring index " + Integer.toUnsignedString(index) + " on \""
+                + ifname + "\" queue " + queueId + ": UMEM address " + Long.toUnsignedString(address) + ", length "
+                + Integer.toUnsignedString(length) + " not inside the UMEM (" + umemSize + " bytes, frames of "
+                + frameSize + ")");
     }
 
     /**
@@ -637,7 +708,7 @@ public final class XdpSocket implements PacketPort {
      * outside 1..{@link #forwardRoom(long)} throws IllegalArgumentException the same way.
      */
     public int forward(ForwardHandler handler, int limit) {
-        requireNotForwarding("forward");
+        requireNotInHandler("forward");
         if (limit < 1) {
             throw new IllegalArgumentException("forward limit must be at least 1: " + limit);
         }
@@ -658,13 +729,13 @@ public final class XdpSocket implements PacketPort {
             return 0;
         }
         // Ring geometry in locals: the loop's raw-memory stores would make the JIT reload fields.
-        MemorySegment rxMemory = rx.memory;
-        long rxDesc = rx.descOffset;
+        long rxEntries = rx.entries;
         int rxMask = rx.mask;
-        MemorySegment txMemory = tx.memory;
-        long txDesc = tx.descOffset;
+        long txEntries = tx.entries;
         int txMask = tx.mask;
-        MemorySegment umemMemory = this.umemMemory;
+        MemorySegment frames = CHECKED ? umemMemory : RawMemory.ALL;
+        long frameBase = CHECKED ? 0 : umemBase;
+        long umemSize = this.umemSize;
         int frameSize = this.frameSize;
         long frameOffset = ~frameMask;
         int queued = 0;
@@ -672,39 +743,75 @@ public final class XdpSocket implements PacketPort {
         int i = 0;
         inForward = true;
         try {
-            for (; i < n; i++) {
-                long at = rxDesc + ((long) ((start + i) & rxMask) << RX_SHIFT);
-                long addr = rxMemory.get(U64, at);
-                int out = handler.onFrame(umemMemory, addr, rxMemory.get(U32, at + RxRingDescriptor.DESC_LEN));
-                if (out > 0 && out <= frameSize - (int) (addr & frameOffset)) {
-                    long t = txDesc + ((long) ((txStart + queued++) & txMask) << TX_SHIFT);
-                    txMemory.set(U64, t + TxRingDescriptor.DESC_ADDR, addr);
-                    // len, options = 0
-                    txMemory.set(U64, t + TxRingDescriptor.DESC_LEN, LITTLE_ENDIAN ? out : (long) out << 32);
-                } else if (out == ForwardHandler.DROP) {
-                    freeStack[freeTop++] = addr & frameMask;
-                    dropped++;
-                } else {
-                    throw new IllegalArgumentException("forward handler returned length " + out + " for the frame at UMEM "
-                            + addr + "; must be 0 (drop) or 1.." + forwardRoom(addr) + " on \"" + ifname + "\" queue "
-                            + queueId);
+            // Runs that end before either ring wraps (a run queues at most as many TX entries as
+            // it takes RX ones), so that within one the entry addresses simply advance.
+            while (i < n) {
+                int r = (start + i) & rxMask;
+                int t = (txStart + queued) & txMask;
+                int end = i + Math.min(n - i, Math.min(rxMask + 1 - r, txMask + 1 - t));
+                long rxAt = rxEntries + ((long) r << RX_SHIFT);
+                long txAt = txEntries + ((long) t << TX_SHIFT);
+                for (; i < end; i++) {
+                    long addr = RawMemory.getLong(rxAt);
+                    int len = RawMemory.getInt(rxAt + RxRingDescriptor.DESC_LEN);
+                    if (Long.compareUnsigned(addr, umemSize - len) > 0 | Integer.compareUnsigned(len, frameSize) > 0) {
+                        throw badDescriptor(start + i, addr, len);
+                    }
+                    int out = handler.onFrame(frames, frameBase + addr, len);
+                    rxAt += RxRingDescriptor.ENTRY_SIZE;
+                    if (out > 0 && out <= frameSize - (int) (addr & frameOffset)) {
+                        RawMemory.putLong(txAt + TxRingDescriptor.DESC_ADDR, addr);
+                        // len, options = 0: one 8-byte store in native byte order
+                        RawMemory.putLong(txAt + TxRingDescriptor.DESC_LEN, LITTLE_ENDIAN ? out : (long) out << 32);
+                        txAt += TxRingDescriptor.ENTRY_SIZE;
+                        queued++;
+                        } else if (out == ForwardHandler.DROP) {
+                        freeStack[freeTop++] = addr & frameMask;
+                        dropped++;
+                    } else {
+                        throw badLength(out, addr);
+                    }
                 }
             }
-        } finally {
-            // A handler that throws (or a bad length) drops the rest of the batch; their frames must not leak.
+        } catch (Throwable t) {
+            // A handler that throws (or a bad length) drops the rest of the batch; their frames
+            // must not leak. Out of line, as in receive.
             for (int j = i; j < n; j++) {
-                freeStack[freeTop++] = rxMemory.get(U64, rx.slot(start + j)) & frameMask;
+                freeStack[freeTop++] = RawMemory.getLong(rx.slot(start + j)) & frameMask;
             }
-            rx.release(n);
-            fillOutstanding -= n;
-            tx.cancel(room - queued);
-            txQueued += queued;
-            forwarded += queued;
-            forwardDropped += dropped;
-            inForward = false;
+            endForward(n, room, queued, dropped);
+            throw t;
         }
+        endForward(n, room, queued, dropped);
         refill();
         return n;
+    }
+
+    private IllegalArgumentException badLength(int out, long addr) {
+        return new IllegalArgumentException("forward handler returned length " + out + " for the frame at UMEM " + addr
+                + "; must be 0 (drop) or 1.." + forwardRoom(addr) + " on \"" + ifname + "\" queue " + queueId);
+    }
+
+    /** Releases a forward batch's RX entries and un-reserves the TX slots it did not use. */
+    private void endForward(int n, int room, int queued, int dropped) {
+        rx.release(n);
+        fillOutstanding -= n;
+        tx.cancel(room - queued);
+        txQueued += queued;
+        forwarded += queued;
+        forwardDropped += dropped;
+        inForward = false;
+    }
+
+    /**
+     * A handler may not take frames off the RX ring itself (its batch's entries are not yet
+     * released), and a closed socket's rings are unmapped.
+     */
+    private void requireNotInHandler(String what) {
+        if (inForward | inReceive | closed) {
+            throw new IllegalStateException(what + (closed ? " on a closed socket" : " called from a "
+                    + (inForward ? "forward" : "receive") + " handler") + " on \"" + ifname + "\" queue " + queueId);
+        }
     }
 
     /**
@@ -720,6 +827,9 @@ public final class XdpSocket implements PacketPort {
 
     @Override
     public int flush() {
+        if (closed) {
+            throw new IllegalStateException("flush on a closed socket on \"" + ifname + "\" queue " + queueId);
+        }
         int published = txQueued;
         if (published > 0) {
             tx.submit(published);
@@ -751,20 +861,27 @@ public final class XdpSocket implements PacketPort {
             return 0;
         }
         int i = 0;
-        int want = Math.min(n, fillTarget - fillOutstanding);
+        // While a receive handler runs, the fill ring's reserved slots are the batch's: free stack only.
+        int want = inReceive ? 0 : Math.min(n, fillTarget - fillOutstanding);
         if (want > 0) {
             int fillStart = fill.nextIndex();
             int m = fill.reserve(want);
-            MemorySegment completionMemory = completion.memory;
-            long completionDesc = completion.descOffset;
+            long completionEntries = completion.entries;
             int completionMask = completion.mask;
-            MemorySegment fillMemory = fill.memory;
-            long fillDesc = fill.descOffset;
+            long fillEntries = fill.entries;
             int fillMask = fill.mask;
             long frameMask = this.frameMask;
-            for (; i < m; i++) {
-                long addr = completionMemory.get(U64, completionDesc + ((long) ((start + i) & completionMask) << ADDR_SHIFT));
-                fillMemory.set(U64, fillDesc + ((long) ((fillStart + i) & fillMask) << ADDR_SHIFT), addr & frameMask);
+            while (i < m) { // runs up to the next wrap of either ring, as in receive
+                int c = (start + i) & completionMask;
+                int f = (fillStart + i) & fillMask;
+                int end = i + Math.min(m - i, Math.min(completionMask + 1 - c, fillMask + 1 - f));
+                long completionAt = completionEntries + ((long) c << ADDR_SHIFT);
+                long fillAt = fillEntries + ((long) f << ADDR_SHIFT);
+                for (; i < end; i++) {
+                    RawMemory.putLong(fillAt, RawMemory.getLong(completionAt) & frameMask);
+                    completionAt += CompletionRingDescriptor.ENTRY_SIZE;
+                    fillAt += FillRingDescriptor.ENTRY_SIZE;
+                }
             }
             if (m > 0) {
                 fill.submit(m);
@@ -772,7 +889,7 @@ public final class XdpSocket implements PacketPort {
             }
         }
         for (; i < n; i++) {
-            freeStack[freeTop++] = completion.memory.get(U64, completion.slot(start + i)) & frameMask;
+            freeStack[freeTop++] = RawMemory.getLong(completion.slot(start + i)) & frameMask;
         }
         completion.release(n);
         txOutstanding -= n;

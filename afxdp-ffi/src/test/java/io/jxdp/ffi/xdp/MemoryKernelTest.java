@@ -1,6 +1,7 @@
 package io.jxdp.ffi.xdp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jxdp.ffi.net.FrameHandler;
@@ -224,6 +225,128 @@ class MemoryKernelTest {
                 assertTrue(frames.add(umem.frameBase(k.receivedAddress(b))), "a frame given twice to the fill ring");
             }
             assertTrue(fill > 0, s.accounting().toString());
+        }
+    }
+    /**
+     * receive's one pass (fill slots reserved before the handlers, each frame's address written
+     * once its handler returned, published after the batch) puts exactly the batch's frames back
+     * on the fill ring, in order, whether the handler only looks at the frames or sends and flushes
+     * on the same socket meanwhile (its completions then go to the free stack, not the fill ring);
+     * handlers see each frame at the address the kernel wrote, in either access mode.
+     */
+    @Test
+    void receiveReturnsTheBatchToTheFillRingInOrderWhileHandlersSend() {
+        XdpSocket.Config config = new XdpSocket.Config(64, 64, 64, FRAMES, XdpSocket.Mode.COPY, true);
+        try (Umem umem = Umem.allocate(FRAMES, 2048, 0); MemoryKernel k = MemoryKernel.openChecked(umem, config)) {
+            XdpSocket s = k.socket();
+            long umemBase = umem.memory().address();
+            MemorySegment reply = java.lang.foreign.Arena.global().allocate(60);
+            long[] seen = new long[64];
+            int[] count = new int[1];
+            boolean[] sending = new boolean[1];
+            int[] sent = new int[1];
+            FrameHandler handler = (m, off, len) -> {
+                seen[count[0]++] = m.address() + off - umemBase; // the UMEM address, whichever segment
+                assertEquals(100, len);
+                if (sending[0] && s.send(reply, 0, 60)) {
+                    sent[0]++;
+                    s.flush();
+                    k.transmit();
+                    s.flush(); // reaps: to the free stack while the batch holds the fill slots
+                }
+            };
+            long transmitted = 0;
+            for (int round = 0; round < 400; round++) {
+                sending[0] = round % 2 == 1;
+                int n = k.receive(64, 100);
+                long[] batch = new long[n];
+                for (int i = 0; i < n; i++) {
+                    batch[i] = k.receivedAddress(n - i);
+                }
+                count[0] = 0;
+                assertEquals(n, s.receive(handler, 64));
+                assertEquals(n, count[0]);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(batch[i], seen[i], "frame " + i + " of round " + round);
+                }
+                XdpSocket.Accounting a = s.accounting();
+                assertEquals(FRAMES, a.total(), a.toString());
+                assertEquals(64, a.fill(), "the batch went back to the fill ring, up to its target: " + a);
+                // the fill ring now ends with the batch: drain it and find the same frames in order
+                int all = k.receive(64, 100);
+                assertEquals(64, all, s.accounting().toString());
+                for (int i = 0; i < n; i++) {
+                    assertEquals(umem.frameBase(batch[i]), umem.frameBase(k.receivedAddress(n - i)), "fill ring order");
+                }
+                assertEquals(64, s.receive((m, off, len) -> { }, 64));
+                transmitted = k.transmittedBytes();
+            }
+            assertTrue(sent[0] > 1_000, "sent from handlers: " + sent[0]);
+            assertEquals(sent[0] * 60L, transmitted);
+        }
+    }
+
+    /**
+     * A receive handler may not take frames off the RX ring itself (the batch's RX entries are not
+     * released yet): receive and forward from it throw, and the batch is recycled like any throw.
+     */
+    @Test
+    void aReceiveHandlerMayNotReceiveOrForward() {
+        try (Umem umem = Umem.allocate(FRAMES, 2048, 0); MemoryKernel k = MemoryKernel.openChecked(umem, config(32))) {
+            XdpSocket s = k.socket();
+            FrameHandler nested = (m, off, len) -> s.receive((m2, o2, l2) -> { }, 8);
+            FrameHandler nestedForward = (m, off, len) -> s.forward((m2, o2, l2) -> l2, 8);
+            for (FrameHandler h : new FrameHandler[] {nested, nestedForward}) {
+                assertEquals(8, k.receive(8, 60));
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.receive(h, 8));
+                assertTrue(e.getMessage().contains("called from a receive handler"), e.getMessage());
+                assertEquals(FRAMES, s.accounting().total(), s.accounting().toString());
+                assertEquals(0, s.receive((m, off, len) -> { }, 8), "the batch was released");
+            }
+        }
+    }
+
+    /**
+     * An RX descriptor outside the UMEM (or longer than a frame) is refused before a handler sees
+     * it, with its ring index, address and length; the frames of the batch are not leaked.
+     */
+    @Test
+    void aDescriptorOutsideTheUmemIsRefusedBeforeAHandlerSeesIt() {
+        try (Umem umem = Umem.allocate(FRAMES, 2048, 0); MemoryKernel k = MemoryKernel.openChecked(umem, config(32))) {
+            XdpSocket s = k.socket();
+            int[] seen = new int[1];
+            FrameHandler count = (m, off, len) -> seen[0]++;
+            assertEquals(4, k.receive(4, 60));
+            long third = k.receivedAddress(2);
+            k.corruptReceived(2, third, 2049); // longer than a frame
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.receive(count, 8));
+            assertEquals(2, seen[0], "the two frames before it were handled");
+            assertTrue(e.getMessage().contains("length 2049 not inside the UMEM"), e.getMessage());
+            assertEquals(FRAMES, s.accounting().total(), s.accounting().toString());
+
+            assertEquals(4, k.receive(4, 60));
+            k.corruptReceived(4, (long) FRAMES * 2048 - 30, 60); // runs past the UMEM's end
+            seen[0] = 0;
+            e = assertThrows(IllegalStateException.class, () -> s.forward((m, off, len) -> {
+                seen[0]++;
+                return len;
+            }, 8));
+            assertEquals(0, seen[0]);
+            assertTrue(e.getMessage().contains("UMEM address " + ((long) FRAMES * 2048 - 30) + ", length 60"),
+                    e.getMessage());
+        }
+    }
+
+    /** A closed socket's rings are unmapped: its data path refuses to run instead of touching them. */
+    @Test
+    void aClosedSocketRefusesToReceiveForwardOrFlush() {
+        try (Umem umem = Umem.allocate(FRAMES, 2048, 0)) {
+            MemoryKernel k = MemoryKernel.open(umem, config(32));
+            XdpSocket s = k.socket();
+            k.close();
+            assertThrows(IllegalStateException.class, () -> s.receive((m, off, len) -> { }, 8));
+            assertThrows(IllegalStateException.class, () -> s.forward((m, off, len) -> len, 8));
+            assertThrows(IllegalStateException.class, s::flush);
         }
     }
 }

@@ -155,4 +155,18 @@ class RingTest {
             }
         }
     }
+
+    /** The data path addresses entries absolutely: a ring whose entries would not fit its mapping is refused. */
+    @Test
+    void aRingLargerThanItsMappingIsRefused() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = ring(arena, 8, 16, 0);
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new ConsumerRing(m, PROD, CONS, FLAGS, DESC, 16, 16));
+            assertTrue(e.getMessage().contains("256 bytes at offset 192 do not fit in a mapping of 320 bytes"),
+                    e.getMessage());
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new ProducerRing(m, PROD, CONS, FLAGS, DESC, 16, 12));
+        }
+    }
 }
