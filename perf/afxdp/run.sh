@@ -156,7 +156,7 @@ measure() {
     local offered
     offered=$(tail -1 "$build/gen.out" | awk '{ r = 0; if (match($0, /, [0-9]+ clones refused/)) r = substr($0, RSTART + 2, RLENGTH - 17);
         printf "%d", ($3 + r) / $6 }')
-    echo "$(sed -n 's/.* pps \([0-9]*\) cpu \([0-9]*\)% waits \([0-9]*\).*/\1 \2 \3/p' <<<"$out") $offered"
+    echo "$(sed -n 's/.* pps \([0-9]*\) cpu \([0-9.]*\)% waits \([0-9]*\).*/\1 \2 \3/p' <<<"$out") $offered"
 }
 
 results="$build/results"   # one line per measurement: round mode impl pps cpu% waits offered
@@ -202,17 +202,17 @@ awk -v secs="$secs" '
     }
     { pps[$2, $3, $1] = $4; cpu[$2, $3, $1] = $5; waits[$2, $3, $1] = $6; off[$2, $3, $1] = $7; if ($1 > rounds) rounds = $1 }
     END {
-        printf "\n| round | mode   | C pps      | jxdp pps   | jxdp / C | C cpu | jxdp cpu | C waits/s | jxdp waits/s | offered C / jxdp    |\n"
-        printf   "|------:|--------|-----------:|-----------:|---------:|------:|---------:|----------:|-------------:|---------------------|\n"
+        printf "\n| round | mode   | C pps      | jxdp pps   | jxdp / C | C cpu  | jxdp cpu | C waits/s | jxdp waits/s | offered C / jxdp    |\n"
+        printf   "|------:|--------|-----------:|-----------:|---------:|-------:|---------:|----------:|-------------:|---------------------|\n"
         for (r = 1; r <= rounds; r++) for (m = 1; m <= 2; m++) {
             mode = m == 1 ? "rxdrop" : "l2fwd"
             c = pps[mode, "c", r]; j = pps[mode, "jxdp", r]
-            printf "| %5d | %-6s | %10d | %10d | %7.1f%% | %4d%% | %7d%% | %9d | %12d | %9d / %-9d |\n", r, mode, c, j,
+            printf "| %5d | %-6s | %10d | %10d | %7.1f%% | %5.1f%% | %7.1f%% | %9d | %12d | %9d / %-9d |\n", r, mode, c, j,
                 c ? 100 * j / c : 0, cpu[mode, "c", r], cpu[mode, "jxdp", r], waits[mode, "c", r] / secs,
                 waits[mode, "jxdp", r] / secs, off[mode, "c", r], off[mode, "jxdp", r]
         }
-        printf "\n| mode   | C mean     | jxdp mean  | jxdp / C (means) | C median   | jxdp median | jxdp / C (medians) | jxdp / C paired (geomean, min-max) | C cpu | jxdp cpu | jxdp / C per CPU-s |\n"
-        printf   "|--------|-----------:|-----------:|-----------------:|-----------:|------------:|-------------------:|-----------------------------------:|------:|---------:|-------------------:|\n"
+        printf "\n| mode   | C mean     | jxdp mean  | jxdp / C (means) | C median   | jxdp median | jxdp / C (medians) | jxdp / C paired (geomean, min-max) | C cpu  | jxdp cpu | jxdp / C per CPU-s |\n"
+        printf   "|--------|-----------:|-----------:|-----------------:|-----------:|------------:|-------------------:|-----------------------------------:|-------:|---------:|-------------------:|\n"
         for (m = 1; m <= 2; m++) {
             mode = m == 1 ? "rxdrop" : "l2fwd"
             sc = sj = scc = sjc = lg = 0; lo = 1e9; hi = 0; np = 0
@@ -222,7 +222,7 @@ awk -v secs="$secs" '
                 if (c > 0 && j > 0) { q = j / c; lg += log(q); np++; if (q < lo) lo = q; if (q > hi) hi = q }
             }
             mc = sc / rounds; mj = sj / rounds; dc = median(cs, rounds); dj = median(js, rounds)
-            printf "| %-6s | %10d | %10d | %15.1f%% | %10d | %11d | %17.1f%% | %13.1f%% (%6.1f%%-%6.1f%%) | %4d%% | %7d%% | %17.1f%% |\n",
+            printf "| %-6s | %10d | %10d | %15.1f%% | %10d | %11d | %17.1f%% | %13.1f%% (%6.1f%%-%6.1f%%) | %5.1f%% | %7.1f%% | %17.1f%% |\n",
                 mode, mc, mj, mc ? 100 * mj / mc : 0, dc, dj, dc ? 100 * dj / dc : 0,
                 np ? 100 * exp(lg / np) : 0, np ? 100 * lo : 0, np ? 100 * hi : 0, scc / rounds, sjc / rounds,
                 (mc && scc && sjc) ? 100 * (mj / sjc) / (mc / scc) : 0

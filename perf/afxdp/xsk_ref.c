@@ -171,7 +171,7 @@ int main(int argc, char **argv) {
     }
     double secs = now() - tstart, cpu = thread_cpu() - cpu0;
     unsigned long counted = pkts - counted_from;
-    printf("xsk_ref %s pkts %lu secs %.3f pps %.0f cpu %.0f%% waits %lu\n", mode, counted, secs, counted / secs,
+    printf("xsk_ref %s pkts %lu secs %.3f pps %.0f cpu %.1f%% waits %lu\n", mode, counted, secs, counted / secs,
            100 * cpu / secs, waits - waits_from);
     xsk_socket__delete(xsk);
     xsk_umem__delete(umem);

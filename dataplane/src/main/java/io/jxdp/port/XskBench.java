@@ -70,7 +70,7 @@ public final class XskBench {
 
         @Override
         public String toString() {
-            return String.format("jxdp %s pkts %d secs %.3f pps %.0f cpu %.0f%% waits %d (%s, %s XDP)",
+            return String.format("jxdp %s pkts %d secs %.3f pps %.0f cpu %.1f%% waits %d (%s, %s XDP)",
                     mode.name().toLowerCase(), packets, seconds, pps(), 100 * cpuSeconds / seconds, waits, driver,
                     nativeXdp ? "native" : "generic");
         }

@@ -214,7 +214,7 @@ class XskBenchTest {
             }
             String text = out.toString(StandardCharsets.UTF_8);
             assertEquals(0, result.get(), text);
-            Matcher m = Pattern.compile("jxdp rxdrop pkts [0-9]+ secs [0-9.]+ pps [0-9]+ cpu [0-9]+% waits ([0-9]+) ").matcher(text);
+            Matcher m = Pattern.compile("jxdp rxdrop pkts [0-9]+ secs [0-9.]+ pps [0-9]+ cpu [0-9.]+% waits ([0-9]+) ").matcher(text);
             assertTrue(m.find(), text);
             long waits = Long.parseLong(m.group(1));
             assertTrue(waits >= 1 && waits <= 1000, "10 ms waits over 1 s: " + text);
