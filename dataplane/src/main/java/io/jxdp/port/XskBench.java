@@ -28,8 +28,9 @@ import java.lang.management.ThreadMXBean;
  * up to {@link Config#pollMillis()}, except while l2fwd has frames out on TX (they must come back
  * through the completion ring before the fill ring can take more). A busy-polling receiver uses
  * all the CPU it gets; a polling one leaves what it does not need to whoever shares its CPU (on
- * perf/afxdp/run.sh's veth, the NAPI kthread that fills its RX ring), so there the rate follows
- * the receiver's cost per frame.
+ * perf/afxdp/run.sh's veth, the NAPI kthread that fills its RX ring), so there rxdrop's rate
+ * follows the receiver's cost per frame (l2fwd, which pays for its transmits in its own thread,
+ * seldom finds its RX ring empty there; perf/RESULTS.md, issue 7).
  */
 public final class XskBench {
     /** Which loop. */
