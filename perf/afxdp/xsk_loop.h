@@ -4,7 +4,9 @@
 // does them with libxdp's inline ring API. Include after <xdp/xsk.h>.
 #ifndef XSK_LOOP_H
 #define XSK_LOOP_H
+#include <errno.h>
 #include <linux/if_ether.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -83,5 +85,23 @@ static inline unsigned xsk_step(int l2fwd, struct xsk_ring_cons *rx, struct xsk_
     }
     xsk_ring_cons__release(rx, n);
     return n;
+}
+
+// Poll mode (xsk_ref -p; the kernel's xdpsock sample has -p): called after a turn found the RX ring
+// empty (xsk_step has made the fill ring's need-wakeup recvfrom by then). Blocks in poll(2) for
+// POLLIN up to timeout_ms, leaving the CPU to whoever produces the frames (on run.sh's veth, the
+// NAPI kthread on the same CPU). Not while l2fwd has frames out on TX: they must come back through
+// the completion ring first (complete_tx on the next turns), or the fill ring may run dry while
+// this waits for RX that cannot come. (xdpsock polls POLLIN | POLLOUT before every batch instead,
+// and POLLOUT is ready whenever the TX ring is at most half full, so its l2fwd seldom waits.)
+// Returns 1 if it polled (the caller reads its clock), 0 if not, -1 with errno on a poll error
+// other than EINTR.
+static inline int xsk_wait_rx(int fd, int l2fwd, unsigned outstanding_tx, int timeout_ms) {
+    if (l2fwd && outstanding_tx)
+        return 0;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, timeout_ms) < 0 && errno != EINTR)
+        return -1;
+    return 1;
 }
 #endif

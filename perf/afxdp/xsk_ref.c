@@ -6,8 +6,11 @@
 // jxdp's XskRedirect loads, attached with BPF_LINK_CREATE so it goes away with this process.
 //
 // usage: xsk_ref -i IF -m rxdrop|l2fwd [-q QUEUE] [-d SECONDS] [-w WARMUP] [-b BATCH] [-r RING]
-//                [-n FRAMES] [-s FRAME_SIZE] [-S (generic XDP)]
-// prints: "xsk_ref MODE pkts N secs S pps P cpu C%" (C: CPU time this thread got while measuring)
+//                [-n FRAMES] [-s FRAME_SIZE] [-S (generic XDP)] [-p [-t POLL_MS]]
+// -p: poll mode (as xdpsock -p): when the RX ring is empty, block in poll(2) (POLLIN) up to POLL_MS
+// (default 10) instead of spinning; see xsk_wait_rx in xsk_loop.h. Default: busy-poll.
+// prints: "xsk_ref MODE pkts N secs S pps P cpu C% waits W" (C: CPU time this thread got while
+// measuring; W: poll(2) waits while measuring, 0 without -p)
 #include <errno.h>
 #include <getopt.h>
 #include <linux/if_ether.h>
@@ -49,8 +52,8 @@ static void die(const char *what, int err) {
 
 int main(int argc, char **argv) {
     const char *ifname = NULL, *mode = "rxdrop";
-    int generic = 0, c;
-    while ((c = getopt(argc, argv, "i:m:q:d:w:b:r:n:s:S")) != -1) {
+    int generic = 0, poll_mode = 0, poll_ms = 10, c;
+    while ((c = getopt(argc, argv, "i:m:q:d:w:b:r:n:s:Spt:")) != -1) {
         switch (c) {
         case 'i': ifname = optarg; break;
         case 'm': mode = optarg; break;
@@ -62,12 +65,15 @@ int main(int argc, char **argv) {
         case 'n': nframes = atoi(optarg); break;
         case 's': fsize = atoi(optarg); break;
         case 'S': generic = 1; break;
+        case 'p': poll_mode = 1; break;
+        case 't': poll_ms = atoi(optarg); break;
         default: fprintf(stderr, "bad option\n"); return 2;
         }
     }
     int l2fwd = strcmp(mode, "l2fwd") == 0;
-    if (!ifname || (!l2fwd && strcmp(mode, "rxdrop") != 0) || seconds <= 0 || seconds > 600) {
-        fprintf(stderr, "usage: xsk_ref -i IF -m rxdrop|l2fwd [-d SECONDS<=600] ...\n");
+    if (!ifname || (!l2fwd && strcmp(mode, "rxdrop") != 0) || seconds <= 0 || seconds > 600
+        || poll_ms < 1 || poll_ms > 1000) {
+        fprintf(stderr, "usage: xsk_ref -i IF -m rxdrop|l2fwd [-d SECONDS<=600] [-p [-t POLL_MS 1..1000]] ...\n");
         return 2;
     }
     int ifindex = if_nametoindex(ifname);
@@ -134,7 +140,7 @@ int main(int argc, char **argv) {
         *xsk_ring_prod__fill_addr(&fq, idx++) = (__u64)i * fsize;
     xsk_ring_prod__submit(&fq, give);
 
-    unsigned long pkts = 0, counted_from = 0;
+    unsigned long pkts = 0, counted_from = 0, waits = 0, waits_from = 0;
     double t0 = now(), start = t0 + warmup, end = start + seconds, tstart = 0, cpu0 = 0;
     int measuring = 0;
     unsigned outstanding_tx = 0;
@@ -144,17 +150,29 @@ int main(int argc, char **argv) {
             if (!measuring && t >= start) {
                 measuring = 1;
                 counted_from = pkts;
+                waits_from = waits;
                 tstart = t;
                 cpu0 = thread_cpu();
             }
             if (t >= end)
                 break;
         }
-        pkts += xsk_step(l2fwd, &rx, &fq, &tx, &cq, buf, fd, &outstanding_tx);
+        unsigned n = xsk_step(l2fwd, &rx, &fq, &tx, &cq, buf, fd, &outstanding_tx);
+        pkts += n;
+        if (!n && poll_mode) {
+            int w = xsk_wait_rx(fd, l2fwd, outstanding_tx, poll_ms);
+            if (w < 0)
+                die("poll", errno);
+            if (w) {
+                waits++;
+                iter |= 1023; // a wait may have lasted poll_ms: read the clock on the next turn
+            }
+        }
     }
     double secs = now() - tstart, cpu = thread_cpu() - cpu0;
     unsigned long counted = pkts - counted_from;
-    printf("xsk_ref %s pkts %lu secs %.3f pps %.0f cpu %.0f%%\n", mode, counted, secs, counted / secs, 100 * cpu / secs);
+    printf("xsk_ref %s pkts %lu secs %.3f pps %.0f cpu %.1f%% waits %lu\n", mode, counted, secs, counted / secs,
+           100 * cpu / secs, waits - waits_from);
     xsk_socket__delete(xsk);
     xsk_umem__delete(umem);
     close(link);

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 /** {@code jxdp xsk-bench}: jxdp's rxdrop / l2fwd over AF_XDP, for perf/afxdp/run.sh. */
 @Command(name = "xsk-bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "AF_XDP micro-benchmark: rxdrop (receive and drop) or l2fwd (swap MACs, send back) on one queue;"
-                + " prints 'jxdp MODE pkts N secs S pps P cpu C%%' (C: the CPU share the loop thread got). Same settings as perf/afxdp/xsk_ref.c.")
+                + " prints 'jxdp MODE pkts N secs S pps P cpu C%% waits W' (C: the CPU share the loop thread got; W: poll(2) waits,"
+                + " 0 without --poll). Same settings as perf/afxdp/xsk_ref.c.")
 final class XskBenchCommand implements Callable<Integer> {
     @Option(names = "--dev", required = true, paramLabel = "IF")
     String dev;
@@ -32,8 +33,13 @@ final class XskBenchCommand implements Callable<Integer> {
     int frames;
     @Option(names = "--frame-size", defaultValue = "2048")
     int frameSize;
-    @Option(names = "--cpu", defaultValue = "-1", description = "pin the loop to this CPU")
+    @Option(names = "--cpu", defaultValue = "-1", description = "pin the loop's thread (only it, not the JVM's other threads) to this CPU")
     int cpu;
+    @Option(names = "--poll", description = "poll mode (xsk_ref -p): block in poll(2) when the RX ring is empty instead of spinning")
+    boolean poll;
+    @Option(names = "--poll-timeout", defaultValue = "10", paramLabel = "MS",
+            description = "poll(2) timeout with --poll, 1..1000 ms (default ${DEFAULT-VALUE}, as xsk_ref -t)")
+    int pollTimeout;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -42,7 +48,11 @@ final class XskBenchCommand implements Callable<Integer> {
     public Integer call() {
         XskBench.Config c;
         try {
-            c = new XskBench.Config(dev, netns, queue, mode, duration, warmup, batch, ring, frames, frameSize);
+            if (poll && pollTimeout < 1) {
+                throw new IllegalArgumentException("--poll-timeout must be 1..1000 ms, got " + pollTimeout);
+            }
+            c = new XskBench.Config(dev, netns, queue, mode, duration, warmup, batch, ring, frames, frameSize,
+                    poll ? pollTimeout : 0);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

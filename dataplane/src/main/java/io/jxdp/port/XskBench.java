@@ -21,6 +21,16 @@ import java.lang.management.ThreadMXBean;
  * </ul>
  * The XDP program is jxdp's {@link SteeringProgram}, unfiltered. Frames counted after a warm-up,
  * which both sides skip (JIT compilation for jxdp, page faults for both).
+ *
+ * <p>Two ways to wait, as in the C reference: busy-poll (the default: the loop spins on the rings)
+ * or poll mode ({@code xsk_ref -p}, after the kernel's xdpsock sample's {@code -p}): when a turn
+ * finds the RX ring empty, the loop blocks in poll(2) for POLLIN ({@link XdpSocket#awaitReceive})
+ * up to {@link Config#pollMillis()}, except while l2fwd has frames out on TX (they must come back
+ * through the completion ring before the fill ring can take more). A busy-polling receiver uses
+ * all the CPU it gets; a polling one leaves what it does not need to whoever shares its CPU (on
+ * perf/afxdp/run.sh's veth, the NAPI kthread that fills its RX ring), so there rxdrop's rate
+ * follows the receiver's cost per frame (l2fwd, which pays for its transmits in its own thread,
+ * seldom finds its RX ring empty there; perf/RESULTS.md, issue 7).
  */
 public final class XskBench {
     /** Which loop. */
@@ -29,10 +39,14 @@ public final class XskBench {
     /**
      * @param ifname interface, resolved in {@code netns} (null: the caller's namespace)
      * @param seconds measured seconds, after {@code warmup} seconds
+     * @param pollMillis 0: busy-poll; 1..1000: poll mode, waiting in poll(2) up to this long when the RX ring is empty
      */
     public record Config(String ifname, String netns, int queue, Mode mode, double seconds, double warmup, int batch,
-                         int ring, int frames, int frameSize) {
+                         int ring, int frames, int frameSize, int pollMillis) {
         public Config {
+            if (pollMillis < 0 || pollMillis > 1000) {
+                throw new IllegalArgumentException("--poll-timeout must be 1..1000 ms (0: busy-poll), got " + pollMillis);
+            }
             if (!(seconds > 0 && seconds <= 600) || warmup < 0 || warmup > 60) {
                 throw new IllegalArgumentException("--duration must be in (0, 600] and --warmup in [0, 60], got "
                         + seconds + ", " + warmup);
@@ -47,16 +61,19 @@ public final class XskBench {
      * Frames received (rxdrop) or forwarded (l2fwd) over the measured seconds, and the CPU time the
      * loop's thread got in them: on a shared machine the share of its CPU the receiver got moves
      * the figures more than anything else, so both sides report it (xsk_ref.c: CLOCK_THREAD_CPUTIME_ID).
+     * {@code waits}: poll(2) calls while measuring (0 when busy-polling).
      */
-    public record Result(Mode mode, long packets, double seconds, double cpuSeconds, String driver, boolean nativeXdp) {
+    public record Result(Mode mode, long packets, double seconds, double cpuSeconds, long waits, String driver,
+                         boolean nativeXdp) {
         public double pps() {
             return packets / seconds;
         }
 
         @Override
         public String toString() {
-            return String.format("jxdp %s pkts %d secs %.3f pps %.0f cpu %.0f%% (%s, %s XDP)", mode.name().toLowerCase(),
-                    packets, seconds, pps(), 100 * cpuSeconds / seconds, driver, nativeXdp ? "native" : "generic");
+            return String.format("jxdp %s pkts %d secs %.3f pps %.0f cpu %.1f%% waits %d (%s, %s XDP)",
+                    mode.name().toLowerCase(), packets, seconds, pps(), 100 * cpuSeconds / seconds, waits, driver,
+                    nativeXdp ? "native" : "generic");
         }
     }
 
@@ -94,6 +111,7 @@ public final class XskBench {
             socket.refill();
             boolean l2fwd = c.mode() == Mode.L2FWD;
             int batch = c.batch();
+            int pollMillis = c.pollMillis();
             long t0 = System.nanoTime();
             long start = t0 + (long) (c.warmup() * 1e9);
             long end = start + (long) (c.seconds() * 1e9);
@@ -101,6 +119,8 @@ public final class XskBench {
             long countedFrom = 0;
             long droppedFrom = 0;
             long measuredStart = 0;
+            long waits = 0;
+            long waitsFrom = 0;
             ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             long cpuStart = 0;
             boolean measuring = false;
@@ -111,6 +131,7 @@ public final class XskBench {
                         measuring = true;
                         countedFrom = packets;
                         droppedFrom = socket.forwardDropped();
+                        waitsFrom = waits;
                         cpuStart = threads.getCurrentThreadCpuTime();
                         measuredStart = t;
                     }
@@ -128,12 +149,19 @@ public final class XskBench {
                     n = socket.receive(DROP, batch);
                 }
                 packets += n;
+                // Poll mode: the same condition as xsk_wait_rx in perf/afxdp/xsk_loop.h.
+                if (n == 0 && pollMillis > 0 && (!l2fwd || socket.txInFlight() == 0)) {
+                    socket.awaitReceive(pollMillis);
+                    waits++;
+                    iter |= 1023; // a wait may have lasted pollMillis: read the clock on the next turn
+                }
             }
             double secs = (System.nanoTime() - measuredStart) / 1e9;
             double cpu = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
             // l2fwd: the handler drops only runt frames; count what was forwarded.
             long dropped = socket.forwardDropped() - droppedFrom;
-            return new Result(c.mode(), packets - countedFrom - dropped, secs, cpu, socket.driver(), attached.isNative());
+            return new Result(c.mode(), packets - countedFrom - dropped, secs, cpu, waits - waitsFrom, socket.driver(),
+                    attached.isNative());
         }
     }
 }

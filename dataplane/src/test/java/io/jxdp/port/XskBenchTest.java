@@ -4,17 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jxdp.cli.Main;
 import io.jxdp.ebpf.map.AllocationCounter;
 import io.jxdp.ffi.net.Link;
 import io.jxdp.ffi.net.NetNs;
 import io.jxdp.ffi.packet.PacketRingSocket;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 /** The benchmark loops do what they claim: rxdrop counts every frame, l2fwd sends each back MAC-swapped (in place). */
@@ -22,9 +28,10 @@ class XskBenchTest {
     static final byte[] IP_A = {(byte) 198, 18, 0, 1};
     static final byte[] IP_B = {(byte) 198, 18, 0, 2};
 
+    /** Both loops, busy-polling (poll timeout 0) and in poll mode (10 ms, run.sh's JXDP_PERF_POLL=1). */
     @ParameterizedTest
-    @EnumSource(XskBench.Mode.class)
-    void countsAndForwardsEveryFrame(XskBench.Mode mode) throws Exception {
+    @CsvSource({"RXDROP, 0", "RXDROP, 10", "L2FWD, 0", "L2FWD, 10"})
+    void countsAndForwardsEveryFrame(XskBench.Mode mode, int pollMillis) throws Exception {
         int n = 500;
         try (Topology t = Topology.create(1)) {
             byte[] macA;
@@ -35,7 +42,7 @@ class XskBenchTest {
             try (NetNs.Scope ignored = NetNs.enter(t.nsA)) {
                 macA = Link.byName(t.ifA).mac();
             }
-            XskBench.Config c = new XskBench.Config(t.ifB, t.nsB, 0, mode, 2.5, 0, 64, 2048, 4096, 2048);
+            XskBench.Config c = new XskBench.Config(t.ifB, t.nsB, 0, mode, 2.5, 0, 64, 2048, 4096, 2048, pollMillis);
             AtomicReference<Object> result = new AtomicReference<>();
             Thread bench = Thread.ofPlatform().start(() -> {
                 try {
@@ -82,16 +89,24 @@ class XskBenchTest {
             XskBench.Result r = (XskBench.Result) result.get();
             assertEquals(n, r.packets(), r.toString());
             assertEquals(mode == XskBench.Mode.L2FWD ? n : 0, back, "frames returned MAC-swapped");
+            // 500 frames in bursts of 32 over ~2.5 s: a polling loop finds its RX ring empty and
+            // waits many times; a busy-polling one never calls poll(2).
+            if (pollMillis > 0) {
+                assertTrue(r.waits() > 50, r.toString());
+            } else {
+                assertEquals(0, r.waits(), r.toString());
+            }
         }
     }
 
     /**
      * The receive loops allocate nothing per frame: the benchmark thread's allocation counter,
-     * read from outside while thousands of frames flow, stays flat after the warm-up.
+     * read from outside while thousands of frames flow, stays flat after the warm-up. In poll mode
+     * the sender's pauses empty the RX ring, so the loop goes through poll(2) thousands of times too.
      */
     @ParameterizedTest
-    @EnumSource(XskBench.Mode.class)
-    void loopsAllocateNothingPerFrame(XskBench.Mode mode) throws Exception {
+    @CsvSource({"RXDROP, 0", "RXDROP, 10", "L2FWD, 0", "L2FWD, 10"})
+    void loopsAllocateNothingPerFrame(XskBench.Mode mode, int pollMillis) throws Exception {
         try (Topology t = Topology.create(1)) {
             byte[] macA;
             byte[] macB;
@@ -101,7 +116,7 @@ class XskBenchTest {
             try (NetNs.Scope ignored = NetNs.enter(t.nsA)) {
                 macA = Link.byName(t.ifA).mac();
             }
-            XskBench.Config c = new XskBench.Config(t.ifB, t.nsB, 0, mode, 8.5, 0, 64, 2048, 4096, 2048);
+            XskBench.Config c = new XskBench.Config(t.ifB, t.nsB, 0, mode, 8.5, 0, 64, 2048, 4096, 2048, pollMillis);
             AtomicReference<Object> result = new AtomicReference<>();
             Thread bench = Thread.ofPlatform().start(() -> {
                 try {
@@ -148,6 +163,7 @@ class XskBenchTest {
             }
             XskBench.Result r = (XskBench.Result) result.get();
             assertTrue(r.packets() > sentAt[readings - 1] - sentAt[0], r.toString());
+            assertTrue(pollMillis == 0 ? r.waits() == 0 : r.waits() > 1000, r.toString());
             long quietest = Long.MAX_VALUE;
             long framesThen = 0;
             StringBuilder windows = new StringBuilder();
@@ -164,14 +180,53 @@ class XskBenchTest {
             // Nothing per frame, a few KiB of slack for the measurement. (The copying l2fwd this
             // replaced left a residue per TX kick, the slice SharedUtils.checkCaptureSegment makes in
             // Sockets.kick when C2 does not scalar-replace it; the in-place loop measured 0.)
-            assertTrue(quietest < 4096, mode + ": " + quietest + " bytes allocated while " + framesThen
+            assertTrue(quietest < 4096, mode + (pollMillis > 0 ? " poll" : "") + ": " + quietest + " bytes allocated while " + framesThen
                     + " frames flowed in the quietest window; windows:" + windows);
+        }
+    }
+
+    /**
+     * {@code jxdp xsk-bench --poll --cpu N} from the command line, on an idle link: the loop's thread
+     * pins itself, blocks in poll(2) (10 ms timeouts: about 100 waits in the measured second, where
+     * a loop that did not block would make millions) and still ends, since a clock read follows
+     * every wait.
+     */
+    @Test
+    void commandLinePollModeWaitsOnAnIdleLinkAndEnds() throws Exception {
+        try (Topology t = Topology.create(1)) {
+            int cpu = Runtime.getRuntime().availableProcessors() - 1;
+            AtomicReference<Object> result = new AtomicReference<>();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            PrintStream saved = System.out;
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            try {
+                Thread bench = Thread.ofPlatform().start(() -> {
+                    try {
+                        result.set(Main.run("xsk-bench", "--dev", t.ifB, "--netns", t.nsB, "--mode", "rxdrop",
+                                "--duration", "1", "--warmup", "0.2", "--poll", "--cpu", Integer.toString(cpu)));
+                    } catch (Throwable e) {
+                        result.set(e);
+                    }
+                });
+                bench.join(15_000);
+            } finally {
+                System.setOut(saved);
+            }
+            String text = out.toString(StandardCharsets.UTF_8);
+            assertEquals(0, result.get(), text);
+            Matcher m = Pattern.compile("jxdp rxdrop pkts [0-9]+ secs [0-9.]+ pps [0-9]+ cpu [0-9.]+% waits ([0-9]+) ").matcher(text);
+            assertTrue(m.find(), text);
+            long waits = Long.parseLong(m.group(1));
+            assertTrue(waits >= 1 && waits <= 1000, "10 ms waits over 1 s: " + text);
         }
     }
 
     @Test
     void badConfigurationIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new XskBench.Config("x", null, 0, XskBench.Mode.RXDROP, 0, 0, 64, 2048, 4096, 2048));
-        assertThrows(IllegalArgumentException.class, () -> new XskBench.Config("x", null, 0, XskBench.Mode.RXDROP, 1, 0, 4096, 2048, 4096, 2048));
+        assertThrows(IllegalArgumentException.class, () -> new XskBench.Config("x", null, 0, XskBench.Mode.RXDROP, 0, 0, 64, 2048, 4096, 2048, 0));
+        assertThrows(IllegalArgumentException.class, () -> new XskBench.Config("x", null, 0, XskBench.Mode.RXDROP, 1, 0, 4096, 2048, 4096, 2048, 0));
+        assertThrows(IllegalArgumentException.class, () -> new XskBench.Config("x", null, 0, XskBench.Mode.RXDROP, 1, 0, 64, 2048, 4096, 2048, -1));
+        assertThrows(IllegalArgumentException.class, () -> new XskBench.Config("x", null, 0, XskBench.Mode.RXDROP, 1, 0, 64, 2048, 4096, 2048, 1001));
+        assertEquals(2, Main.run("xsk-bench", "--dev", "x", "--mode", "rxdrop", "--duration", "1", "--poll", "--poll-timeout", "0"));
     }
 }
