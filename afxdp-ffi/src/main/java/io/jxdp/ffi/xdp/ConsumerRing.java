@@ -11,21 +11,7 @@ import java.lang.foreign.MemorySegment;
  * published with a <b>release</b> store ({@link #release}) after the entries were read, so the
  * kernel (reading it with acquire) never overwrites a slot we still read.
  */
-final class ConsumerRing {
-    /** Absolute addresses of the producer index, the consumer index and the flags word. */
-    private final long producerAddress;
-    private final long consumerAddress;
-    private final long flagsAddress;
-    /**
-     * Absolute address of entry 0; the data path reads/writes entries at {@link #slot} addresses
-     * directly ({@link RawMemory}). The constructor checked that all {@code size} entries lie in
-     * the mapping, so {@code entries + ((index & mask) << shift)} is inside it for every index.
-     */
-    final long entries;
-    private final int size;
-    /** size - 1: ring index {@code i} is entry {@code i & mask}. */
-    final int mask;
-    private final int shift;
+final class ConsumerRing extends XskRing {
     private int cachedProducer;
     /** Next index to peek. */
     private int cachedConsumer;
@@ -34,29 +20,10 @@ final class ConsumerRing {
 
     ConsumerRing(MemorySegment memory, long producerOffset, long consumerOffset, long flagsOffset, long descOffset,
             int entrySize, int size) {
-        if (Integer.bitCount(entrySize) != 1 || Integer.bitCount(size) != 1) {
-            throw new IllegalArgumentException("ring entry size and entry count must be powers of two: " + entrySize
-                    + ", " + size);
-        }
-        this.producerAddress = RawMemory.addressOf(memory, producerOffset, 4, "ring producer index");
-        this.consumerAddress = RawMemory.addressOf(memory, consumerOffset, 4, "ring consumer index");
-        this.flagsAddress = RawMemory.addressOf(memory, flagsOffset, 4, "ring flags");
-        this.entries = RawMemory.addressOf(memory, descOffset, (long) size * entrySize, "ring entries");
-        this.size = size;
-        this.mask = size - 1;
-        this.shift = Integer.numberOfTrailingZeros(entrySize);
+        super(memory, producerOffset, consumerOffset, flagsOffset, descOffset, entrySize, size);
         this.released = RawMemory.getIntAcquire(consumerAddress);
         this.cachedConsumer = released;
         this.cachedProducer = RawMemory.getIntAcquire(producerAddress);
-    }
-
-    /** Absolute address of the entry at (free-running) ring index {@code index}. */
-    long slot(int index) {
-        return entries + ((long) (index & mask) << shift);
-    }
-
-    int size() {
-        return size;
     }
 
     /** The index the next {@link #peek} starts at. */

@@ -13,21 +13,7 @@ import java.lang.invoke.VarHandle;
  * with the kernel's release after it has read the entries, so the slots are free to overwrite),
  * and only when the cached copy says the ring looks full.
  */
-final class ProducerRing {
-    /** Absolute addresses of the producer index, the consumer index and the flags word. */
-    private final long producerAddress;
-    private final long consumerAddress;
-    private final long flagsAddress;
-    /**
-     * Absolute address of entry 0; the data path reads/writes entries at {@link #slot} addresses
-     * directly ({@link RawMemory}). The constructor checked that all {@code size} entries lie in
-     * the mapping, so {@code entries + ((index & mask) << shift)} is inside it for every index.
-     */
-    final long entries;
-    private final int size;
-    /** size - 1: ring index {@code i} is entry {@code i & mask}. */
-    final int mask;
-    private final int shift;
+final class ProducerRing extends XskRing {
     /** Next slot to reserve (ahead of the published producer by the reserved-but-unsubmitted count). */
     private int cachedProducer;
     /** Cached consumer index plus size: {@code cachedConsumer - cachedProducer} free slots. */
@@ -37,29 +23,10 @@ final class ProducerRing {
 
     ProducerRing(MemorySegment memory, long producerOffset, long consumerOffset, long flagsOffset, long descOffset,
             int entrySize, int size) {
-        if (Integer.bitCount(entrySize) != 1 || Integer.bitCount(size) != 1) {
-            throw new IllegalArgumentException("ring entry size and entry count must be powers of two: " + entrySize
-                    + ", " + size);
-        }
-        this.producerAddress = RawMemory.addressOf(memory, producerOffset, 4, "ring producer index");
-        this.consumerAddress = RawMemory.addressOf(memory, consumerOffset, 4, "ring consumer index");
-        this.flagsAddress = RawMemory.addressOf(memory, flagsOffset, 4, "ring flags");
-        this.entries = RawMemory.addressOf(memory, descOffset, (long) size * entrySize, "ring entries");
-        this.size = size;
-        this.mask = size - 1;
-        this.shift = Integer.numberOfTrailingZeros(entrySize);
+        super(memory, producerOffset, consumerOffset, flagsOffset, descOffset, entrySize, size);
         this.published = RawMemory.getIntAcquire(producerAddress);
         this.cachedProducer = published;
         this.cachedConsumer = RawMemory.getIntAcquire(consumerAddress) + size;
-    }
-
-    /** Absolute address of the entry at (free-running) ring index {@code index}. */
-    long slot(int index) {
-        return entries + ((long) (index & mask) << shift);
-    }
-
-    int size() {
-        return size;
     }
 
     /** The index the next {@link #reserve} starts at. */
