@@ -39,6 +39,15 @@ import org.openjdk.jmh.annotations.TearDown;
  * loop's per-run overhead: xdp_buff set-up, need_resched checks); the trial prints its mean as a
  * {@code kernel-duration} line.
  *
+ * <p>The jxdp engines' repeat loop ({@code LinkedXdpEngine.repeat}; the JIT's is generated into the
+ * program's class) runs the program all {@value #REPEAT} times, each run with its per-run
+ * bookkeeping as a single run has it: the context's run state cleared, the program, the RCU
+ * quiescent report (a volatile read of the epoch, which also keeps C2 from carrying memory reads
+ * of one run over to the next). Nothing is skipped or merged across runs. What C2 may do, as for
+ * any code, is compile a program's body to what it computes: the body of xdp_pass or xdp_drop
+ * ({@code return constant}) is then no instruction at all, and their figures are the per-run
+ * bookkeeping alone (the kernel's JIT still calls the program's two instructions each run).
+ *
  * <p>The packet is the first TCP/IPv4 frame of the program's corpus pcap (programs/corpus.yaml), or
  * its first IPv4 frame where it has none. The
  * corpus is found under the system property {@code jxdp.root} or the nearest parent of the working

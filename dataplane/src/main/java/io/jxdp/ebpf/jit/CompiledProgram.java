@@ -2,11 +2,13 @@ package io.jxdp.ebpf.jit;
 
 import io.jxdp.ebpf.helper.CallContext;
 import io.jxdp.ebpf.helper.FunctionRunner;
+import io.jxdp.ebpf.map.Rcu;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.ref.Reference;
+import java.util.function.LongConsumer;
 
 /**
  * One JIT-compiled program, ready to run: the generated code plus the per-instance state it needs,
@@ -72,6 +74,30 @@ public final class CompiledProgram implements FunctionRunner {
             return code.run(ctx, spill, stackTop, r1, r2, r3, r4, r5); // tail calls included (Translator.emitRun)
         } finally {
             // the stack is freed with this object's automatic arena: keep it alive through the run
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * An engine's repeat loop: {@code times} runs (at least one) from instruction 0 with r1 (r2-r5
+     * zero), each as {@link #run(CallContext, long, long, long, long, long)} with the engine's
+     * per-run bookkeeping around it: the context's run state cleared before it
+     * ({@link CallContext#clearRun()}), a quiescent state reported to {@code rcu} as {@code worker}
+     * after it ({@link Rcu#quiescent(int, long)} from {@code reported}, the epoch the worker last
+     * reported), and {@code onEpochMoved} told each new epoch it returned (for the engine to
+     * remember it and do its deferred work). Returns the last run's r0; an exception of a run ends
+     * the loop (the runs before it reported; the faulting one did not).
+     *
+     * <p>The loop is generated into the program's own class (Translator.emitRepeat): its calls of
+     * the program, clearRun and quiescent are all statically bound, so C2 compiles it the same way
+     * whatever else the JVM runs; the only call through {@code JitCode} is the one into it.
+     * Allocates nothing (unless {@code onEpochMoved} does).
+     */
+    public long repeat(CallContext ctx, long r1, int times, Rcu rcu, int worker, long reported,
+            LongConsumer onEpochMoved) {
+        try {
+            return code.repeat(ctx, spill, stackTop, r1, times, rcu, worker, reported, onEpochMoved);
+        } finally {
             Reference.reachabilityFence(this);
         }
     }
@@ -167,7 +193,7 @@ public final class CompiledProgram implements FunctionRunner {
      * program's maps hold state that matters.
      */
     public WarmUp warmUp(CallContext ctx, long r1, long r2, long maxRuns, long maxNanos) {
-        return warmUp(null, ctx, r1, r2, maxRuns, maxNanos);
+        return warmUp(null, 1, ctx, r1, r2, maxRuns, maxNanos);
     }
 
     /**
@@ -175,11 +201,23 @@ public final class CompiledProgram implements FunctionRunner {
      * whole run (e.g. with its tail-call loop), which must call this program.
      */
     public WarmUp warmUp(Runnable oneRun, long maxRuns, long maxNanos) {
-        return warmUp(java.util.Objects.requireNonNull(oneRun, "oneRun"), null, 0, 0, maxRuns, maxNanos);
+        return warmUp(oneRun, 1, maxRuns, maxNanos);
+    }
+
+    /**
+     * As {@link #warmUp(Runnable, long, long)} where each call of {@code runs} makes
+     * {@code runsPerCall} runs (an engine's repeat loop), counted as such.
+     */
+    public WarmUp warmUp(Runnable runs, int runsPerCall, long maxRuns, long maxNanos) {
+        if (runsPerCall <= 0) {
+            throw new IllegalArgumentException("runsPerCall must be > 0, got " + runsPerCall);
+        }
+        return warmUp(java.util.Objects.requireNonNull(runs, "runs"), runsPerCall, null, 0, 0, maxRuns, maxNanos);
     }
 
     /** The warm-up loop: oneRun, or (when null) a direct call of run so C2 sees this method's call site. */
-    private WarmUp warmUp(Runnable oneRun, CallContext ctx, long r1, long r2, long maxRuns, long maxNanos) {
+    private WarmUp warmUp(Runnable oneRun, int perCall, CallContext ctx, long r1, long r2, long maxRuns,
+            long maxNanos) {
         if (maxRuns <= 0 || maxNanos <= 0) {
             throw new IllegalArgumentException("maxRuns and maxNanos must be > 0, got " + maxRuns + ", " + maxNanos);
         }
@@ -199,7 +237,7 @@ public final class CompiledProgram implements FunctionRunner {
             long end = t0 + WARM_BATCH_MILLIS * 1_000_000L;
             long batch = 0;
             do {
-                for (int i = 0; i < 64 && runs + batch < maxRuns; i++, batch++) {
+                for (int i = 0; i < 64 && runs + batch < maxRuns; i++, batch += perCall) {
                     if (oneRun == null) {
                         run(ctx, r1, r2, 0, 0, 0);
                     } else {

@@ -93,6 +93,8 @@ final class Translator {
     static final ClassDesc CD_OfInt = ClassDesc.of("java.lang.foreign.ValueLayout$OfInt");
     static final ClassDesc CD_OfLong = ClassDesc.of("java.lang.foreign.ValueLayout$OfLong");
     static final ClassDesc CD_long_array = CD_long.arrayType();
+    static final ClassDesc CD_Rcu = ClassDesc.of("io.jxdp.ebpf.map.Rcu");
+    static final ClassDesc CD_LongConsumer = ClassDesc.of("java.util.function.LongConsumer");
 
     static final MethodTypeDesc MTD_SUB = MethodTypeDesc.of(CD_long, CD_CallContext, CD_long_array, CD_int, CD_long,
             CD_long, CD_long, CD_long, CD_long, CD_long);
@@ -104,6 +106,9 @@ final class Translator {
     static final MethodTypeDesc MTD_ENTER = MTD_CALL;
     static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_long, CD_CallContext, CD_long_array, CD_long,
             CD_long, CD_long, CD_long, CD_long, CD_long);
+    /** repeat(ctx, spill, fp, r1, times, rcu, worker, reported, onEpochMoved) -> the last run's r0. */
+    static final MethodTypeDesc MTD_REPEAT = MethodTypeDesc.of(CD_long, CD_CallContext, CD_long_array, CD_long,
+            CD_long, CD_int, CD_Rcu, CD_int, CD_long, CD_LongConsumer);
     private static final MethodTypeDesc MTD_HELPER_CALL = MethodTypeDesc.of(CD_long, CD_CallContext,
             CD_long, CD_long, CD_long, CD_long, CD_long);
     private static final MethodTypeDesc MTD_CALLX = MethodTypeDesc.of(CD_long, CD_HelperRegistry, CD_CallContext,
@@ -112,6 +117,7 @@ final class Translator {
     private static final MethodTypeDesc MTD_I_II = MethodTypeDesc.of(CD_int, CD_int, CD_int);
     private static final MethodTypeDesc MTD_I_I = MethodTypeDesc.of(CD_int, CD_int);
     private static final MethodTypeDesc MTD_J_J = MethodTypeDesc.of(CD_long, CD_long);
+    private static final MethodTypeDesc MTD_J_IJ = MethodTypeDesc.of(CD_long, CD_int, CD_long);
 
     private final ClassDesc thisClass;
     private final List<Decoded> programs;
@@ -145,6 +151,7 @@ final class Translator {
                 cb.return_();
             });
             clb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, cb -> emitRun(cb));
+            clb.withMethodBody("repeat", MTD_REPEAT, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, cb -> emitRepeat(cb));
             clb.withMethodBody("call", MTD_CALL, ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL, cb -> emitCall(cb));
             for (int k = 0; k < programs.size(); k++) {
                 Decoded d = programs.get(k);
@@ -226,6 +233,74 @@ final class Translator {
             }
             cb.lreturn();
         }
+    }
+
+    /**
+     * repeat(ctx, spill, fp, r1, times, rcu, worker, reported, onEpochMoved): the engine's repeat
+     * loop, generated into every class so that its calls are this class's own: {@code times} runs,
+     * each with the per-run bookkeeping the engine's single run has, none elided:
+     * <pre>
+     * r0 = 0
+     * for (i = 0; i &lt; times; i++) {
+     *     ctx.clearRun();                          // one flag test unless the last run left state
+     *     r0 = this.run(ctx, spill, fp, r1, 0, 0, 0, 0);
+     *     e = rcu.quiescent(worker, reported);     // one volatile load; a store only if it moved
+     *     if (e != reported) { reported = e; onEpochMoved.accept(e); }
+     * }
+     * return r0
+     * </pre>
+     * The call of {@code run} is an invokevirtual of this final class's final method and
+     * {@code clearRun} and {@code quiescent} are final methods of their classes: each binds
+     * statically, so C2 inlines them whatever other programs the JVM runs (a loop in a shared Java
+     * method would reach the generated code through one {@code JitCode} call site, megamorphic
+     * once several programs are loaded). Exceptions leave the loop; the engine wraps them outside.
+     */
+    private void emitRepeat(CodeBuilder cb) {
+        final int ctx = 1, spill = 2, fp = 3, r1 = 5, times = 7, rcu = 8, worker = 9, reported = 10, onMoved = 12;
+        final int r0 = 13, i = 15, e = 16;
+        Label loop = cb.newLabel();
+        Label same = cb.newLabel();
+        Label done = cb.newLabel();
+        cb.lconst_0();
+        cb.lstore(r0);
+        cb.iconst_0();
+        cb.istore(i);
+        cb.labelBinding(loop);
+        cb.iload(i);
+        cb.iload(times);
+        cb.if_icmpge(done);
+        cb.aload(ctx);
+        cb.invokevirtual(CD_CallContext, "clearRun", ConstantDescs.MTD_void);
+        cb.aload(0);
+        cb.aload(ctx);
+        cb.aload(spill);
+        cb.lload(fp);
+        cb.lload(r1);
+        for (int r = 2; r <= 5; r++) {
+            cb.lconst_0();
+        }
+        cb.invokevirtual(thisClass, "run", MTD_RUN);
+        cb.lstore(r0);
+        cb.aload(rcu);
+        cb.iload(worker);
+        cb.lload(reported);
+        cb.invokevirtual(CD_Rcu, "quiescent", MTD_J_IJ);
+        cb.lstore(e);
+        cb.lload(e);
+        cb.lload(reported);
+        cb.lcmp();
+        cb.ifeq(same);
+        cb.lload(e);
+        cb.lstore(reported);
+        cb.aload(onMoved);
+        cb.lload(e);
+        cb.invokeinterface(CD_LongConsumer, "accept", MethodTypeDesc.of(CD_void, CD_long));
+        cb.labelBinding(same);
+        cb.iinc(i, 1);
+        cb.goto_(loop);
+        cb.labelBinding(done);
+        cb.lload(r0);
+        cb.lreturn();
     }
 
     /** The tail-call loop of {@link #emitRun}: r0 on the stack in, r0 on the stack out. */

@@ -98,8 +98,18 @@ public final class InterpreterXdpEngine extends LinkedXdpEngine {
     }
 
     /** One run; tail calls run inside the interpreter (XdpContext.tailCall -> CallContext.tailCall). */
-    @Override
-    long execute() {
+    private long execute() {
         return interp.run(ctx, ctx.ctxAddress, 0, 0, 0, 0);
+    }
+
+    @Override
+    long repeat(int times) {
+        long action = 0;
+        for (int i = 0; i < times; i++) {
+            ctx.beginRun();
+            action = execute();
+            endRun();
+        }
+        return action;
     }
 }

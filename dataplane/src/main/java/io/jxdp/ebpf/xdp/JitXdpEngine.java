@@ -43,6 +43,10 @@ public final class JitXdpEngine extends LinkedXdpEngine {
     private final CompiledProgram jit;
     private final long loadNanos;
     private final CompiledProgram.WarmUp warmUp;
+    /** Runs per call of the repeat loop during the warm-up. */
+    private static final int WARM_REPEAT = 64;
+    /** {@link #epochMoved}, made once: the generated repeat loop calls it when the RCU epoch moved. */
+    private final java.util.function.LongConsumer onEpochMoved = this::epochMoved;
 
     private JitXdpEngine(BpfObject obj, String program, long[] raw, int cpus, long warmupMillis, Pinning pinning) {
         long t0 = System.nanoTime(); // load-to-compiled includes linking and verifying
@@ -162,10 +166,8 @@ public final class JitXdpEngine extends LinkedXdpEngine {
         try {
             byte[] f = warmUpFrame();
             ctx.reset(f, f.length);
-            return jit.warmUp(() -> {
-                ctx.beginRun();
-                execute();
-            }, Long.MAX_VALUE, millis * 1_000_000L);
+            // the engine's own repeat loop, so the code warmed is the code that runs packets
+            return jit.warmUp(() -> repeat(WARM_REPEAT), WARM_REPEAT, Long.MAX_VALUE, millis * 1_000_000L);
         } catch (VmException | HelperFault e) {
             throw new EngineException("program '" + programName + "' faulted during warm-up: " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -298,14 +300,19 @@ public final class JitXdpEngine extends LinkedXdpEngine {
     /** Bytes from data_meta to data_end after the last run, plus the fragments of a multi-buffer frame. */
     /** Copies data_meta..data_end of the last run into dst (at least {@link #outputLength()} bytes); returns the length. */
     /**
-     * One run with its tail calls: the tail-call helper (XdpContext.tailCall, which counts them
-     * against MAX_TAIL_CALL_CNT) records the target's entry and stops the calling function; the
-     * compiled code goes on in the target (from a subprogram: in its frame, returning to its caller;
-     * from the main function: CompiledProgram.run, in a fresh main frame). Allocates nothing.
+     * The repeat loop generated into the program's class ({@link CompiledProgram#repeat}), one run
+     * with its tail calls being the generated {@code run} (the tail-call helper, XdpContext.tailCall,
+     * counts them against MAX_TAIL_CALL_CNT and records the target's entry; the compiled code goes
+     * on in the target: from a subprogram in its frame, from the main function in a fresh main
+     * frame). Per run
+     * the context's {@code clearRun()} (what {@link XdpContext#beginRun()} does), the run, and the
+     * RCU report of {@link #endRun()} with the last reported epoch kept in a local and
+     * {@link #epochMoved} called when it moves. One call through the generated class's interface
+     * per {@code repeat}, none per run.
      */
     @Override
-    long execute() {
-        return jit.runCleared(ctx, ctx.ctxAddress, 0, 0, 0, 0); // the engine's beginRun cleared ctx
+    long repeat(int times) {
+        return jit.repeat(ctx, ctx.ctxAddress, times, rcu, 0, reportedEpoch(), onEpochMoved);
     }
 
     /** The jxdp map behind a name, for callers that need its definition. */

@@ -31,7 +31,7 @@ import java.util.List;
  * What jxdp's two engines share: an object's program linked as the kernel's {@code
  * BPF_PROG_TEST_RUN} would run it, with its maps, its XDP context, its tail-call targets and its
  * inner maps, and the run loop around one execution. {@link InterpreterXdpEngine} and
- * {@link JitXdpEngine} differ only in how the linked instructions execute ({@link #execute()}).
+ * {@link JitXdpEngine} differ only in how the linked instructions execute ({@link #repeat(int)}).
  *
  * <p>Linking: the maps are created (pinned where asked), the program linked against them and
  * verified (the dataplane runs only programs the verifier accepts); with a PROG_ARRAY in the object
@@ -171,9 +171,6 @@ public abstract sealed class LinkedXdpEngine implements XdpEngine permits Interp
         return image;
     }
 
-    /** One execution of the linked program over the context as it is (tail calls included). */
-    abstract long execute();
-
     /**
      * The id of a program of this engine's object, as a PROG_ARRAY value: write it (u32, little
      * endian) with {@link #updateMap} where the kernel takes a program fd. Ids are 1-based positions
@@ -282,16 +279,19 @@ public abstract sealed class LinkedXdpEngine implements XdpEngine permits Interp
         ctx.seedRandom(seed);
     }
 
+    /**
+     * The kernel's test run with repeat: the packet copied in once, then the program run
+     * {@code repeat} times (at least once) over it without a reset, each run with all its per-run
+     * bookkeeping ({@link #repeat}); returns the last run's action and output, and the mean
+     * nanoseconds per run.
+     */
     @Override
     public XdpResult run(byte[] packet, int repeat) {
         int times = Math.max(1, repeat);
         check(packet, packet == null ? 0 : packet.length);
         ctx.reset(packet, packet.length);
-        long action = 0;
         long t0 = System.nanoTime();
-        for (int i = 0; i < times; i++) {
-            action = runOnce();
-        }
+        long action = runs(times);
         long ns = (System.nanoTime() - t0) / times;
         byte[] out = new byte[outputLength()];
         output(out);
@@ -306,7 +306,7 @@ public abstract sealed class LinkedXdpEngine implements XdpEngine permits Interp
     public long runInPlace(byte[] packet, int length) {
         check(packet, length);
         ctx.reset(packet, length);
-        return runOnce();
+        return runs(1);
     }
 
     /** Bytes from data_meta to data_end after the last run, plus the fragments of a multi-buffer frame. */
@@ -340,24 +340,64 @@ public abstract sealed class LinkedXdpEngine implements XdpEngine permits Interp
         }
     }
 
-    private long runOnce() {
-        ctx.beginRun();
+    /**
+     * {@code times} runs through the engine's {@link #repeat} loop, with what can go wrong handled
+     * here, outside the loop, so the loop stays small: a fault ends the runs with an
+     * EngineException naming the program, and the run it ended still reports its quiescent state.
+     */
+    private long runs(int times) {
+        boolean done = false;
         try {
-            return execute();
+            long action = repeat(times);
+            done = true;
+            return action;
         } catch (VmException | HelperFault e) {
             throw new EngineException("program '" + programName + "' faulted: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             // a gap in checking must still end the run with a clear error, never take the caller down
             throw new EngineException("program '" + programName + "' failed in jxdp (" + name() + "): " + e, e);
         } finally {
-            long reported = reportedEpoch; // one read: after the epoch's volatile read it would be read again
-            long e = rcu.quiescent(0, reported);
-            if (e != reported) { // something was retired since the last run's report
-                reportedEpoch = e;
-                if (innerMaps.pending()) {
-                    innerMaps.reclaim(); // inner maps retired before this point: no run can hold them now
-                }
+            if (!done) {
+                endRun(); // every run that the loop ended early reports, as every other run does
             }
+        }
+    }
+
+    /**
+     * {@code times} runs (at least one) over the context as it is, each run's bookkeeping with it,
+     * as the kernel's test-run loop does for every repeat: the run state cleared before it
+     * ({@link XdpContext#beginRun()}), then after it {@link #endRun()}. No run is skipped or merged:
+     * the repeat count is the number of times the program really runs. Returns the last action;
+     * exceptions propagate (wrapped by the caller).
+     */
+    abstract long repeat(int times);
+
+    /**
+     * After each run: the RCU quiescent state of this engine's worker ({@link Rcu#quiescent(int,
+     * long)}: one volatile load, a store only when the epoch moved), and, when it moved,
+     * {@link #epochMoved}. The JIT's generated loop does the same inline.
+     */
+    final void endRun() {
+        long reported = reportedEpoch; // one read: after the epoch's volatile read it would be read again
+        long e = rcu.quiescent(0, reported);
+        if (e != reported) {
+            epochMoved(e);
+        }
+    }
+
+    /** The epoch this engine's worker last reported, for a repeat loop that keeps it in a local. */
+    final long reportedEpoch() {
+        return reportedEpoch;
+    }
+
+    /**
+     * The worker reported the new epoch {@code e}: something was retired since its last report;
+     * inner maps retired before this point can no longer be held by a run, so they are freed.
+     */
+    final void epochMoved(long e) {
+        reportedEpoch = e;
+        if (innerMaps.pending()) {
+            innerMaps.reclaim();
         }
     }
 

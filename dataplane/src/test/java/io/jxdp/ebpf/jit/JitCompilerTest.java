@@ -402,7 +402,7 @@ class JitCompilerTest {
         assertArrayEquals(jit.classBytes(), bytes);
         List<String> methods = ClassFile.of().parse(bytes).methods().stream()
                 .map(MethodModel::methodName).map(Object::toString).toList();
-        assertEquals(List.of("<init>", "run", "call", "p0_s0"), methods);
+        assertEquals(List.of("<init>", "run", "repeat", "call", "p0_s0"), methods);
         assertEquals(3, jit.run(0, 0));
     }
 
