@@ -336,7 +336,10 @@ class TrafficGeneratorTest {
             // The bound is the upper one (pacing never sends ahead); the lower ones only show that it
             // sends at all, loosely, because a loaded 2-CPU machine may starve the sender for a while.
             assertTrue(r.packets() >= 5000 * 2.5 * 0.5, r.toString());
-            assertTrue(r.seconds() >= 2.49 && r.seconds() < 5, r.toString());
+            // It stops at the deadline, plus up to the AF_PACKET ring's 1 s drain; the upper bound is
+            // loose because a loaded 2-CPU machine has delayed the sender's threads by seconds (5.58 s
+            // once at load 8). Running on toward the generator's own 10 s give-up would fail it.
+            assertTrue(r.seconds() >= 2.49 && r.seconds() < 8, r.toString());
             assertEquals(2, seconds.size(), "one progress report per whole second: " + seconds);
             for (TrafficGenerator.Report s : seconds) {
                 assertTrue(s.seconds() > 0.5 && s.seconds() < 1.5 && s.pps() > 500 && s.pps() < 8000, s.toString());
