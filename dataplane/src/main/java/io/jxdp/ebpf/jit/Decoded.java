@@ -226,21 +226,9 @@ final class Decoded {
     int keyOnStack(int pc) {
         int s = Arrays.binarySearch(subStarts, pc);
         int from = subStarts[s >= 0 ? s : -s - 2];
-        if (jumpTarget[pc]) {
-            return Integer.MIN_VALUE;
-        }
         long at = 0;
-        for (int q = pc - 1; q >= from; q--) {
-            if (second[q]) {
-                continue;
-            }
+        for (int q = straightBack(pc, from); q >= 0; q = straightBack(q, from)) {
             Op op = ops[q];
-            switch (op.kind) {
-                case CALL, CALLX, CALL_LOCAL, CALL_KFUNC, LD_ABS, LD_IND -> {
-                    return Integer.MIN_VALUE;
-                }
-                default -> { }
-            }
             if (op.writesDst() && dst[q] == 2) {
                 if (op == Op.ADD64_IMM) {
                     at += imm[q];
@@ -250,9 +238,6 @@ final class Decoded {
                     return Integer.MIN_VALUE;
                 }
             } else if (op.writesSrc() && src[q] == 2) {
-                return Integer.MIN_VALUE;
-            }
-            if (jumpTarget[q]) {
                 return Integer.MIN_VALUE;
             }
         }
@@ -302,29 +287,36 @@ final class Decoded {
      * Calls and legacy packet loads clobber r1 (caller-saved), so they end the walk with -1.
      */
     private int r1Lddw(int pc, int from) {
-        if (jumpTarget[pc]) {
-            return -1;
-        }
-        for (int q = pc - 1; q >= from; q--) {
-            if (second[q]) {
-                continue;
-            }
+        for (int q = straightBack(pc, from); q >= 0; q = straightBack(q, from)) {
             Op op = ops[q];
-            switch (op.kind) {
-                case CALL, CALLX, CALL_LOCAL, CALL_KFUNC, LD_ABS, LD_IND -> {
-                    return -1;
-                }
-                default -> { }
-            }
             if (op.writesDst() && dst[q] == 1) {
                 return op == Op.LDDW ? q : -1;
             }
-            if ((op.writesSrc() && src[q] == 1)) {
+            if (op.writesSrc() && src[q] == 1) {
                 return -1;
             }
-            if (jumpTarget[q]) {
-                return -1;
+        }
+        return -1;
+    }
+
+    /**
+     * The instruction before q on a straight line back from it, or -1 where the line ends: q is a
+     * jump target (another path reaches it), the subprogram starts at q (from), or the instruction
+     * before q is a call or a legacy packet load (which clobber r1-r5). Skips the second slot of an
+     * lddw.
+     */
+    private int straightBack(int q, int from) {
+        if (jumpTarget[q]) {
+            return -1;
+        }
+        for (int p = q - 1; p >= from; p--) {
+            if (second[p]) {
+                continue;
             }
+            return switch (ops[p].kind) {
+                case CALL, CALLX, CALL_LOCAL, CALL_KFUNC, LD_ABS, LD_IND -> -1;
+                default -> p;
+            };
         }
         return -1;
     }
