@@ -365,9 +365,7 @@ final class LpmTrie extends BpfMap {
         }
         Native.lock(lock);
         try {
-            if (prefixList != null) {
-                prefixList.begin(); // before any node is retired: lookups walk from here on
-            }
+            stopPrefixList();
             try {
                 return updateLocked(keyAddr, valueAddr, flags, keyPlen);
             } finally {
@@ -456,14 +454,24 @@ final class LpmTrie extends BpfMap {
     }
 
     /**
-     * Rewrites the prefix list from the trie (trie lock held, after a change): the value nodes of a
-     * trie of at most LpmPrefixList.MAX prefixes, else no list. Allocates nothing.
+     * Before a change (trie lock held), before any node is retired: lookups walk the trie from here
+     * until {@link #rebuildPrefixList} publishes the list again.
+     */
+    private void stopPrefixList() {
+        if (prefixList != null) {
+            prefixList.begin();
+        }
+    }
+
+    /**
+     * Rewrites the prefix list from the trie (trie lock held, after a change, {@link #stopPrefixList}
+     * called before it): the value nodes of a trie of at most LpmPrefixList.MAX prefixes, else no
+     * list. Allocates nothing.
      */
     private void rebuildPrefixList() {
         if (prefixList == null) {
             return;
         }
-        prefixList.begin();
         if (entries > LpmPrefixList.MAX) {
             prefixList.end(false);
             return;
@@ -550,9 +558,7 @@ final class LpmTrie extends BpfMap {
         }
         Native.lock(lock);
         try {
-            if (prefixList != null) {
-                prefixList.begin(); // before any node is retired: lookups walk from here on
-            }
+            stopPrefixList();
             try {
                 return deleteLocked(keyAddr, keyPlen);
             } finally {
