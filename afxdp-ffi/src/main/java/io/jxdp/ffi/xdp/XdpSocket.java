@@ -533,7 +533,7 @@ public final class XdpSocket implements PacketPort {
                 for (; i < end; i++) {
                     long addr = RawMemory.getLong(rxAt);
                     int len = RawMemory.getInt(rxAt + RxRingDescriptor.DESC_LEN);
-                    if (Long.compareUnsigned(addr, umemSize - len) > 0 | Integer.compareUnsigned(len, frameSize) > 0) {
+                    if (outsideUmem(addr, len, umemSize, frameSize)) {
                         throw badDescriptor(start + i, addr, len);
                     }
                     handler.onFrame(frames, frameBase + addr, len);
@@ -547,7 +547,7 @@ public final class XdpSocket implements PacketPort {
                 long at = rx.slot(start + i);
                 long addr = RawMemory.getLong(at);
                 int len = RawMemory.getInt(at + RxRingDescriptor.DESC_LEN);
-                if (Long.compareUnsigned(addr, umemSize - len) > 0 | Integer.compareUnsigned(len, frameSize) > 0) {
+                if (outsideUmem(addr, len, umemSize, frameSize)) {
                     throw badDescriptor(start + i, addr, len);
                 }
                 handler.onFrame(frames, frameBase + addr, len);
@@ -585,6 +585,14 @@ public final class XdpSocket implements PacketPort {
         }
         fillOutstanding += toFill - n;
         inReceive = false;
+    }
+
+    /**
+     * Whether an RX descriptor's frame {@code [addr, addr + len)} is not inside the UMEM or longer
+     * than a frame (unsigned; two compares, never true for what the kernel writes).
+     */
+    private static boolean outsideUmem(long addr, int len, long umemSize, int frameSize) {
+        return Long.compareUnsigned(addr, umemSize - len) > 0 | Integer.compareUnsigned(len, frameSize) > 0;
     }
 
     /**
@@ -754,7 +762,7 @@ public final class XdpSocket implements PacketPort {
                 for (; i < end; i++) {
                     long addr = RawMemory.getLong(rxAt);
                     int len = RawMemory.getInt(rxAt + RxRingDescriptor.DESC_LEN);
-                    if (Long.compareUnsigned(addr, umemSize - len) > 0 | Integer.compareUnsigned(len, frameSize) > 0) {
+                    if (outsideUmem(addr, len, umemSize, frameSize)) {
                         throw badDescriptor(start + i, addr, len);
                     }
                     int out = handler.onFrame(frames, frameBase + addr, len);
